@@ -1,0 +1,81 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "crowbar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "crowbard", targets: ["crowbard"]),
+        .executable(name: "crowbar", targets: ["crowbar"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "CrowbarCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CrowbarStore",
+            dependencies: ["CrowbarCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CrowbarAPI",
+            dependencies: [
+                "CrowbarCore", "CrowbarStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CrowbarClient",
+            dependencies: ["CrowbarCore"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "crowbard",
+            dependencies: [
+                "CrowbarAPI", "CrowbarStore", "CrowbarCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "crowbar",
+            dependencies: [
+                "CrowbarClient", "CrowbarCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CrowbarCoreTests", dependencies: ["CrowbarCore"], swiftSettings: strict),
+        .testTarget(name: "CrowbarStoreTests", dependencies: ["CrowbarStore", "CrowbarCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CrowbarAPITests",
+            dependencies: [
+                "CrowbarAPI", "CrowbarStore", "CrowbarCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CrowbarIntegrationTests",
+            dependencies: ["CrowbarCore", "CrowbarClient", "crowbard", "crowbar"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,49 @@
+import CrowbarCore
+import Hummingbird
+
+/// Builds the `/api/v1` router: health is open, every other route needs the token.
+public func buildRouter(admin: Admin, token: String) -> Router<CrowbarRequestContext> {
+    let router = Router(context: CrowbarRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: TokenAuthMiddleware(token: token, openPaths: ["/api/v1/health"]))
+    let api = router.group("api/v1")
+    api.get("health") { _, _ in HealthStatus(status: "ok") }
+    BarclampRoutes(admin: admin).register(on: api)
+    NodeRoutes(admin: admin).register(on: api)
+    ProposalRoutes(admin: admin).register(on: api)
+    NetworkRoutes(admin: admin).register(on: api)
+    EventRoutes(admin: admin).register(on: api)
+    return router
+}
+
+/// The body of `GET /api/v1/health`.
+public struct HealthStatus: ResponseCodable {
+    public var status: String
+}
+
+extension Parameters {
+    /// A path parameter that the route pattern guarantees.
+    func path(_ name: String) throws -> String { try require(name) }
+}
+
+extension Request {
+    /// Whether the query asks to show secrets (`?secrets=true`).
+    var wantsSecrets: Bool { uri.queryParameters["secrets"].map { ["true", "1"].contains(String($0)) } ?? false }
+
+    /// An integer query parameter, or a 400 naming it.
+    func integerQuery(_ name: String) throws -> Int? {
+        guard let text = uri.queryParameters[Substring(name)] else { return nil }
+        guard let value = Int(String(text)) else {
+            throw APIError(.badRequest, "bad_request", "query parameter '\(name)' must be an integer", field: name)
+        }
+        return value
+    }
+}
+
+/// Lets model types be returned from handlers as JSON.
+extension Barclamp: ResponseEncodable {}
+extension Node: ResponseEncodable {}
+extension Proposal: ResponseEncodable {}
+extension ProposalRevision: ResponseEncodable {}
+extension Plan: ResponseEncodable {}
+extension Event: ResponseEncodable {}

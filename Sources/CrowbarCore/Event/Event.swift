@@ -1,0 +1,41 @@
+import Foundation
+
+/// Something that happened to a node or proposal, kept as an append-only history.
+public struct Event: Sendable, Hashable, Codable {
+    /// What kind of thing happened; new kinds may be added.
+    public struct Kind: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let nodeRegistered = Kind(rawValue: "node.registered")
+        public static let nodeTransition = Kind(rawValue: "node.transition")
+        public static let nodeDeleted = Kind(rawValue: "node.deleted")
+        public static let addressAllocated = Kind(rawValue: "address.allocated")
+        public static let proposalCreated = Kind(rawValue: "proposal.created")
+        public static let proposalCommitted = Kind(rawValue: "proposal.committed")
+        public static let proposalStatus = Kind(rawValue: "proposal.status")
+        public static let proposalDeleted = Kind(rawValue: "proposal.deleted")
+    }
+
+    public var id: Int64
+    public var at: Date
+    public var kind: Kind
+    /// The node name, or `barclamp/proposal`.
+    public var subject: String
+    public var fromState: String?
+    public var toState: String?
+    public var message: String
+
+    public init(
+        id: Int64, at: Date, kind: Kind, subject: String, fromState: String? = nil, toState: String? = nil, message: String
+    ) {
+        self.id = id
+        self.at = at
+        self.kind = kind
+        self.subject = subject
+        self.fromState = fromState
+        self.toState = toState
+        self.message = message
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A server the admin node knows, from its first discovery on.
+public struct Node: Sendable, Hashable, Codable {
+    /// Unique name, `d` plus the boot MAC with dashes unless the operator chose one.
+    public var name: String
+    public var state: NodeState
+    /// Normalised MAC addresses, the boot MAC first.
+    public var macs: [String]
+    public var inventory: Inventory
+    /// The address on the admin network, once allocated.
+    public var adminAddress: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        name: String, state: NodeState, macs: [String], inventory: Inventory, adminAddress: String? = nil,
+        createdAt: Date, updatedAt: Date
+    ) {
+        self.name = name
+        self.state = state
+        self.macs = macs
+        self.inventory = inventory
+        self.adminAddress = adminAddress
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The name a node gets from its boot MAC: `d52-54-00-12-34-56`.
+    public static func defaultName(bootMAC: MACAddress) -> String {
+        "d" + bootMAC.description.replacingOccurrences(of: ":", with: "-")
+    }
+}
+
+/// What the discovery agent found on a node.
+public struct Inventory: Sendable, Hashable, Codable {
+    public var cpuModel: String?
+    public var cpuCount: Int?
+    public var memoryMB: Int?
+    public var disks: [Disk]
+    public var vendor: String?
+    public var product: String?
+    public var serial: String?
+    /// The BMC's address, when the node has one.
+    public var bmcAddress: String?
+
+    public init(
+        cpuModel: String? = nil, cpuCount: Int? = nil, memoryMB: Int? = nil, disks: [Disk] = [],
+        vendor: String? = nil, product: String? = nil, serial: String? = nil, bmcAddress: String? = nil
+    ) {
+        self.cpuModel = cpuModel
+        self.cpuCount = cpuCount
+        self.memoryMB = memoryMB
+        self.disks = disks
+        self.vendor = vendor
+        self.product = product
+        self.serial = serial
+        self.bmcAddress = bmcAddress
+    }
+
+    public struct Disk: Sendable, Hashable, Codable {
+        public var name: String
+        public var sizeBytes: Int64
+
+        public init(name: String, sizeBytes: Int64) {
+            self.name = name
+            self.sizeBytes = sizeBytes
+        }
+    }
+}
+
+/// What the discovery agent posts to `POST /api/v1/nodes/discover`.
+public struct DiscoveryReport: Sendable, Hashable, Codable {
+    /// MAC addresses in any common notation; the first is the boot MAC.
+    public var macs: [String]
+    /// A name to use instead of the one derived from the boot MAC.
+    public var name: String?
+    public var inventory: Inventory
+
+    public init(macs: [String], name: String? = nil, inventory: Inventory) {
+        self.macs = macs
+        self.name = name
+        self.inventory = inventory
+    }
+}

@@ -1,0 +1,27 @@
+/// Finds and hides the secret attributes of a barclamp.
+public enum SecretPaths {
+    /// The text shown in place of a secret value.
+    public static let mask = "********"
+
+    /// The paths of every secret attribute reachable through objects.
+    public static func of(_ barclamp: Barclamp) -> [[String]] {
+        paths(in: barclamp.schema, prefix: [])
+    }
+
+    private static func paths(in schema: AttributeSchema, prefix: [String]) -> [[String]] {
+        if schema.secret { return [prefix] }
+        guard case .object(let properties) = schema.kind else { return [] }
+        return properties.keys.sorted().flatMap { paths(in: properties[$0]!, prefix: prefix + [$0]) }
+    }
+
+    /// A copy of `attributes` with every secret that has a value replaced by ``mask``.
+    public static func redact(_ attributes: AttributeValue, for barclamp: Barclamp) -> AttributeValue {
+        var redacted = attributes
+        for path in of(barclamp) {
+            if let value = attributes.value(at: path), value != .null {
+                redacted = redacted.setting(.string(mask), at: path)
+            }
+        }
+        return redacted
+    }
+}

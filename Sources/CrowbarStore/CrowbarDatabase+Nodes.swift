@@ -1,0 +1,106 @@
+import CrowbarCore
+import Foundation
+import GRDB
+
+extension CrowbarDatabase {
+    /// Every node, sorted by name.
+    public func nodes() async throws -> [Node] {
+        try await writer.read { db in
+            let macs = Dictionary(grouping: try NodeMACRecord.order(Column("position")).fetchAll(db), by: \.nodeName)
+            return try NodeRecord.order(Column("name")).fetchAll(db).map { record in
+                record.node(macs: macs[record.name]?.map(\.mac) ?? [])
+            }
+        }
+    }
+
+    /// The node called `name`, or a `notFound` error.
+    public func node(named name: String) async throws -> Node {
+        try await writer.read { db in try Self.fetchNode(name, in: db) }
+    }
+
+    /// Registers what the discovery agent reported. A report whose MACs match a known node
+    /// updates that node's inventory; otherwise a new node is created in `discovered`.
+    /// Returns the node and whether it was created.
+    public func register(_ report: DiscoveryReport, now: Date = Date()) async throws -> (node: Node, created: Bool) {
+        var macs: [MACAddress] = []
+        for text in report.macs {
+            guard let mac = MACAddress(text) else { throw StoreError(.conflict, "'\(text)' is not a MAC address") }
+            if !macs.contains(mac) { macs.append(mac) }
+        }
+        guard let bootMAC = macs.first else { throw StoreError(.conflict, "a discovery report needs at least one MAC address") }
+        let macTexts = macs.map(\.description)
+        return try await writer.write { db in
+            let owners = try NodeMACRecord.filter(macTexts.contains(Column("mac"))).fetchAll(db)
+            let ownerNames = Set(owners.map(\.nodeName))
+            if ownerNames.count > 1 {
+                throw StoreError(.conflict, "the reported MACs belong to different nodes: \(ownerNames.sorted().joined(separator: ", "))")
+            }
+            if let existing = ownerNames.first {
+                var record = try NodeRecord.fetchOne(db, key: existing)!
+                record.inventory = report.inventory
+                record.updatedAt = now
+                try record.update(db)
+                let known = try NodeMACRecord.filter(Column("nodeName") == existing).fetchCount(db)
+                for (offset, mac) in macTexts.enumerated() where !owners.contains(where: { $0.mac == mac }) {
+                    try NodeMACRecord(mac: mac, nodeName: existing, position: known + offset).insert(db)
+                }
+                try Self.appendEvent(.nodeRegistered, subject: existing, message: "inventory updated", at: now, in: db)
+                return (try Self.fetchNode(existing, in: db), false)
+            }
+            let name = report.name ?? Node.defaultName(bootMAC: bootMAC)
+            guard Identifier.isValid(name) else { throw StoreError(.conflict, "'\(name)' is not a node name: \(Identifier.rule)") }
+            if try NodeRecord.exists(db, key: name) {
+                throw StoreError(.conflict, "a node named \(name) already exists with other MACs")
+            }
+            try NodeRecord(name: name, state: .discovered, inventory: report.inventory, createdAt: now, updatedAt: now).insert(db)
+            for (position, mac) in macTexts.enumerated() {
+                try NodeMACRecord(mac: mac, nodeName: name, position: position).insert(db)
+            }
+            try Self.appendEvent(.nodeRegistered, subject: name, to: NodeState.discovered.rawValue, message: "discovered with MAC \(macTexts[0])", at: now, in: db)
+            return (try Self.fetchNode(name, in: db), true)
+        }
+    }
+
+    /// Moves a node to `state` if the lifecycle table allows it, recording an event.
+    @discardableResult
+    public func transition(node name: String, to state: NodeState, reason: String, now: Date = Date()) async throws -> Node {
+        try await writer.write { db in
+            try Self.transition(name, to: state, reason: reason, now: now, in: db)
+            return try Self.fetchNode(name, in: db)
+        }
+    }
+
+    /// Deletes a node: records its move to `deleted`, then removes it with its MACs and addresses.
+    public func deleteNode(named name: String, now: Date = Date()) async throws {
+        try await writer.write { db in
+            try Self.transition(name, to: .deleted, reason: "deleted by operator", now: now, in: db)
+            _ = try NodeRecord.deleteOne(db, key: name)
+        }
+    }
+
+    /// Moves a `discovered` node to `allocated` and gives it an admin address from the
+    /// network's `host` range, in one transaction.
+    public func allocate(node name: String, adminNetwork: NetworkDefinition, now: Date = Date()) async throws -> Node {
+        try await writer.write { db in
+            try Self.transition(name, to: .allocated, reason: "allocated by operator", now: now, in: db)
+            _ = try Self.allocateAddress(node: name, network: adminNetwork, rangeName: "host", now: now, in: db)
+            return try Self.fetchNode(name, in: db)
+        }
+    }
+
+    static func transition(_ name: String, to state: NodeState, reason: String, now: Date, in db: Database) throws {
+        guard var record = try NodeRecord.fetchOne(db, key: name) else { throw StoreError(.notFound, "no node named \(name)") }
+        let from = record.state
+        try NodeLifecycle.validate(node: name, from: from, to: state)
+        record.state = state
+        record.updatedAt = now
+        try record.update(db)
+        try appendEvent(.nodeTransition, subject: name, from: from.rawValue, to: state.rawValue, message: reason, at: now, in: db)
+    }
+
+    static func fetchNode(_ name: String, in db: Database) throws -> Node {
+        guard let record = try NodeRecord.fetchOne(db, key: name) else { throw StoreError(.notFound, "no node named \(name)") }
+        let macs = try NodeMACRecord.filter(Column("nodeName") == name).order(Column("position")).fetchAll(db).map(\.mac)
+        return record.node(macs: macs)
+    }
+}

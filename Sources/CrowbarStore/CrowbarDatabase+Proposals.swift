@@ -1,0 +1,145 @@
+import CrowbarCore
+import Foundation
+import GRDB
+
+/// What a proposal is checked against at commit, read in the committing transaction.
+public struct CommitSnapshot: Sendable {
+    public var proposal: Proposal
+    public var knownNodes: Set<String>
+    /// Every other active proposal.
+    public var activeProposals: [Proposal]
+}
+
+extension CrowbarDatabase {
+    /// Stores a new draft proposal; a proposal of that barclamp and name must not exist.
+    public func createProposal(barclamp: String, name: String, content: ProposalContent, now: Date = Date()) async throws -> Proposal {
+        let proposal = Proposal(
+            barclamp: barclamp, name: name, status: .draft, content: content, revision: 0, hasPendingChanges: true,
+            createdAt: now, updatedAt: now)
+        return try await writer.write { db in
+            if try ProposalRecord.exists(db, key: ["barclamp": barclamp, "name": name]) {
+                throw StoreError(.conflict, "proposal \(barclamp)/\(name) already exists")
+            }
+            try ProposalRecord(proposal).insert(db)
+            try Self.appendEvent(.proposalCreated, subject: "\(barclamp)/\(name)", to: ProposalStatus.draft.rawValue, message: "created", at: now, in: db)
+            return proposal
+        }
+    }
+
+    /// The proposal `barclamp/name`, or a `notFound` error.
+    public func proposal(barclamp: String, name: String) async throws -> Proposal {
+        try await writer.read { db in try Self.fetchProposal(barclamp, name, in: db).proposal }
+    }
+
+    /// Every proposal, optionally of one barclamp, by barclamp then name.
+    public func proposals(barclamp: String? = nil) async throws -> [Proposal] {
+        try await writer.read { db in
+            var request = ProposalRecord.all()
+            if let barclamp { request = request.filter(Column("barclamp") == barclamp) }
+            return try request.order(Column("barclamp"), Column("name")).fetchAll(db).map(\.proposal)
+        }
+    }
+
+    /// Applies `edit` to the working copy of a proposal in one transaction.
+    public func updateProposal(
+        barclamp: String, name: String, now: Date = Date(),
+        edit: @Sendable (ProposalContent) throws -> ProposalContent
+    ) async throws -> Proposal {
+        try await writer.write { db in
+            var record = try Self.fetchProposal(barclamp, name, in: db)
+            record.content = try edit(record.content)
+            let committed = try ProposalRevisionRecord.fetchOne(
+                db, key: ["barclamp": barclamp, "proposal": name, "revision": record.revision])
+            record.hasPendingChanges = committed?.content != record.content
+            record.updatedAt = now
+            try record.update(db)
+            return record.proposal
+        }
+    }
+
+    /// Freezes the working copy into a new revision after `validate` accepts it, all in one
+    /// transaction, so two commits cannot both pass validation against stale state.
+    public func commitProposal(
+        barclamp: String, name: String, now: Date = Date(),
+        validate: @Sendable (CommitSnapshot) throws -> Void
+    ) async throws -> ProposalRevision {
+        try await writer.write { db in
+            var record = try Self.fetchProposal(barclamp, name, in: db)
+            let knownNodes = Set(try String.fetchAll(db, sql: "SELECT name FROM nodes"))
+            let active = try ProposalRecord.fetchAll(db).map(\.proposal).filter {
+                $0.status.isActive && !($0.barclamp == barclamp && $0.name == name)
+            }
+            try validate(CommitSnapshot(proposal: record.proposal, knownNodes: knownNodes, activeProposals: active))
+            let revision = ProposalRevisionRecord(
+                barclamp: barclamp, proposal: name, revision: record.revision + 1, content: record.content, committedAt: now)
+            try revision.insert(db)
+            let from = record.status
+            record.revision = revision.revision
+            record.status = .committed
+            record.hasPendingChanges = false
+            record.updatedAt = now
+            try record.update(db)
+            try Self.appendEvent(
+                .proposalCommitted, subject: "\(barclamp)/\(name)", from: from.rawValue, to: ProposalStatus.committed.rawValue,
+                message: "revision \(revision.revision)", at: now, in: db)
+            return revision.proposalRevision
+        }
+    }
+
+    /// Every committed revision of a proposal, oldest first.
+    public func revisions(barclamp: String, name: String) async throws -> [ProposalRevision] {
+        try await writer.read { db in
+            _ = try Self.fetchProposal(barclamp, name, in: db)
+            return try ProposalRevisionRecord.filter(Column("barclamp") == barclamp && Column("proposal") == name)
+                .order(Column("revision")).fetchAll(db).map(\.proposalRevision)
+        }
+    }
+
+    /// One committed revision, or a `notFound` error.
+    public func revision(barclamp: String, name: String, number: Int) async throws -> ProposalRevision {
+        try await writer.read { db in
+            guard let record = try ProposalRevisionRecord.fetchOne(db, key: ["barclamp": barclamp, "proposal": name, "revision": number])
+            else { throw StoreError(.notFound, "proposal \(barclamp)/\(name) has no revision \(number)") }
+            return record.proposalRevision
+        }
+    }
+
+    /// Sets a proposal's status (deactivate, or the orchestrator's applying/applied/failed).
+    @discardableResult
+    public func setProposalStatus(
+        barclamp: String, name: String, to status: ProposalStatus, reason: String, now: Date = Date()
+    ) async throws -> Proposal {
+        try await writer.write { db in
+            var record = try Self.fetchProposal(barclamp, name, in: db)
+            if record.status == .draft {
+                throw StoreError(.conflict, "proposal \(barclamp)/\(name) has never been committed")
+            }
+            let from = record.status
+            record.status = status
+            record.updatedAt = now
+            try record.update(db)
+            try Self.appendEvent(
+                .proposalStatus, subject: "\(barclamp)/\(name)", from: from.rawValue, to: status.rawValue, message: reason, at: now, in: db)
+            return record.proposal
+        }
+    }
+
+    /// Deletes a proposal and its revisions; an active proposal must be deactivated first.
+    public func deleteProposal(barclamp: String, name: String, now: Date = Date()) async throws {
+        try await writer.write { db in
+            let record = try Self.fetchProposal(barclamp, name, in: db)
+            if record.status.isActive {
+                throw StoreError(.conflict, "proposal \(barclamp)/\(name) is \(record.status.rawValue); deactivate it before deleting")
+            }
+            try record.delete(db)
+            try Self.appendEvent(.proposalDeleted, subject: "\(barclamp)/\(name)", from: record.status.rawValue, message: "deleted", at: now, in: db)
+        }
+    }
+
+    static func fetchProposal(_ barclamp: String, _ name: String, in db: Database) throws -> ProposalRecord {
+        guard let record = try ProposalRecord.fetchOne(db, key: ["barclamp": barclamp, "name": name]) else {
+            throw StoreError(.notFound, "no proposal \(barclamp)/\(name)")
+        }
+        return record
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+
+/// The admin node's SQLite database: nodes, proposals and their revisions, address
+/// allocations and events. Opening it runs every pending migration.
+public struct CrowbarDatabase: Sendable {
+    /// The GRDB writer; a `DatabasePool` (WAL) for files, a queue in memory.
+    public let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path` in WAL mode with foreign keys on.
+    public static func open(path: String) throws -> CrowbarDatabase {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        return try CrowbarDatabase(writer: DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// An empty database in memory, for tests and benchmarks.
+    public static func inMemory() throws -> CrowbarDatabase {
+        try CrowbarDatabase(writer: DatabaseQueue())
+    }
+
+    public init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Named, append-only migrations: never edit one that has shipped, add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.create(table: "nodes") { table in
+                table.primaryKey("name", .text)
+                table.column("state", .text).notNull()
+                table.column("inventory", .jsonText).notNull()
+                table.column("adminAddress", .text)
+                table.column("createdAt", .datetime).notNull()
+                table.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "nodeMacs") { table in
+                table.primaryKey("mac", .text)
+                table.column("nodeName", .text).notNull().indexed()
+                    .references("nodes", onDelete: .cascade, onUpdate: .cascade)
+                table.column("position", .integer).notNull()
+            }
+            try db.create(table: "events") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .datetime).notNull()
+                table.column("kind", .text).notNull()
+                table.column("subject", .text).notNull().indexed()
+                table.column("fromState", .text)
+                table.column("toState", .text)
+                table.column("message", .text).notNull()
+            }
+            try db.create(table: "proposals") { table in
+                table.column("barclamp", .text).notNull()
+                table.column("name", .text).notNull()
+                table.column("status", .text).notNull()
+                table.column("content", .jsonText).notNull()
+                table.column("revision", .integer).notNull().defaults(to: 0)
+                table.column("hasPendingChanges", .boolean).notNull()
+                table.column("createdAt", .datetime).notNull()
+                table.column("updatedAt", .datetime).notNull()
+                table.primaryKey(["barclamp", "name"])
+            }
+            try db.create(table: "proposalRevisions") { table in
+                table.column("barclamp", .text).notNull()
+                table.column("proposal", .text).notNull()
+                table.column("revision", .integer).notNull()
+                table.column("content", .jsonText).notNull()
+                table.column("committedAt", .datetime).notNull()
+                table.primaryKey(["barclamp", "proposal", "revision"])
+                table.foreignKey(["barclamp", "proposal"], references: "proposals", columns: ["barclamp", "name"], onDelete: .cascade)
+            }
+            try db.create(table: "addressAllocations") { table in
+                table.column("network", .text).notNull()
+                table.column("address", .integer).notNull()
+                table.column("nodeName", .text).notNull().references("nodes", onDelete: .cascade, onUpdate: .cascade)
+                table.column("range", .text).notNull()
+                table.column("allocatedAt", .datetime).notNull()
+                table.primaryKey(["network", "address"])
+                table.uniqueKey(["network", "nodeName"])
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,96 @@
+import CrowbarCore
+import Foundation
+import GRDB
+
+/// A row of `nodes`; inventory is stored as JSON.
+struct NodeRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "nodes"
+    var name: String
+    var state: NodeState
+    var inventory: Inventory
+    var adminAddress: String?
+    var createdAt: Date
+    var updatedAt: Date
+
+    func node(macs: [String]) -> Node {
+        Node(
+            name: name, state: state, macs: macs, inventory: inventory, adminAddress: adminAddress,
+            createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+/// A row of `nodeMacs`: each MAC belongs to exactly one node.
+struct NodeMACRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "nodeMacs"
+    var mac: String
+    var nodeName: String
+    var position: Int
+}
+
+/// A row of `addressAllocations`; the address is stored as its 32-bit value.
+struct AddressAllocationRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "addressAllocations"
+    var network: String
+    var address: Int64
+    var nodeName: String
+    var range: String
+    var allocatedAt: Date
+}
+
+/// A row of `events`.
+struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "events"
+    var id: Int64?
+    var at: Date
+    var kind: String
+    var subject: String
+    var fromState: String?
+    var toState: String?
+    var message: String
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `proposals`.
+struct ProposalRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "proposals"
+    var barclamp: String
+    var name: String
+    var status: ProposalStatus
+    var content: ProposalContent
+    var revision: Int
+    var hasPendingChanges: Bool
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ proposal: Proposal) {
+        barclamp = proposal.barclamp
+        name = proposal.name
+        status = proposal.status
+        content = proposal.content
+        revision = proposal.revision
+        hasPendingChanges = proposal.hasPendingChanges
+        createdAt = proposal.createdAt
+        updatedAt = proposal.updatedAt
+    }
+
+    var proposal: Proposal {
+        Proposal(
+            barclamp: barclamp, name: name, status: status, content: content, revision: revision,
+            hasPendingChanges: hasPendingChanges, createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+/// A row of `proposalRevisions`.
+struct ProposalRevisionRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "proposalRevisions"
+    var barclamp: String
+    var proposal: String
+    var revision: Int
+    var content: ProposalContent
+    var committedAt: Date
+
+    var proposalRevision: ProposalRevision {
+        ProposalRevision(barclamp: barclamp, proposal: proposal, revision: revision, content: content, committedAt: committedAt)
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import CrowbarAPI
+import CrowbarCore
+import CrowbarStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The admin daemon: the REST API over the store, under one service group with graceful shutdown.
+@main
+struct Crowbard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The Crowbar admin daemon.",
+        discussion: """
+            Serves the REST API (/api/v1) from a SQLite database in the data folder. On first start
+            it writes an API token to <data-dir>/api-token (mode 0600); the crowbar CLI reads it from there.
+
+            Example:
+              crowbard --data-dir /var/lib/crowbar --listen 127.0.0.1:3000 --barclamps /usr/share/crowbar/barclamps
+            """)
+
+    @Option(help: "Folder for the database and the API token.")
+    var dataDir: String = ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar"
+
+    @Option(help: "Address and port to listen on (port 0 picks a free one).")
+    var listen: String = "127.0.0.1:3000"
+
+    @Option(help: "Folder of barclamp definitions (*.yml).")
+    var barclamps: String = "barclamps"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "crowbard")
+        logger.logLevel = logLevel
+        let (host, port) = try parseListen()
+        let catalog: BarclampCatalog
+        do {
+            catalog = try BarclampDirectory.load(barclamps)
+        } catch {
+            throw ValidationError("cannot load barclamps from \(barclamps): \(error)")
+        }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let database = try CrowbarDatabase.open(path: dataDir + "/crowbar.sqlite")
+        let tokenPath = dataDir + "/api-token"
+        let token = try APIToken.loadOrCreate(at: tokenPath)
+        logger.info("API token file: \(tokenPath)")
+        let app = buildApplication(
+            admin: Admin(catalog: catalog, database: database), token: token, host: host, port: port, logger: logger
+        ) { bound in
+            FileHandle.standardOutput.write(Data("crowbard listening on http://\(host):\(bound)\n".utf8))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    private func parseListen() throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
+        return (String(listen[..<colon]), port)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,3 +1,4 @@
+import CrowbarCore
 import Foundation
 import Hummingbird
 
@@ -28,14 +29,6 @@ public struct APIError: HTTPResponseError, Sendable {
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
-}
-
-/// The wire form of an error, shared with the CLI.
-public struct APIErrorBody: Codable, Sendable {
-    public var error: String
-    public var detail: String
-    public var field: String?
-    public var issues: [[String: String]]?
 }
 
 extension JSONEncoder {

@@ -1,0 +1,57 @@
+import AsyncHTTPClient
+import CrowbarCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A small client of crowbard's REST API, used by the `crowbar` CLI and the integration tests.
+public struct CrowbarClient: Sendable {
+    public let baseURL: String
+    public let token: String?
+    private let http: HTTPClient
+    private let timeout: TimeAmount
+
+    public init(baseURL: String, token: String?, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.http = http
+        self.timeout = timeout
+    }
+
+    /// Sends a request to `/api/v1/<path>` and returns the body of a 2xx answer.
+    /// Any other answer, or none, throws ``ClientError``.
+    public func request(_ method: HTTPMethod, _ path: String, body: (any Encodable & Sendable)? = nil) async throws -> Data {
+        var request = HTTPClientRequest(url: "\(baseURL)/api/v1/\(path)")
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        }
+        let response: HTTPClientResponse
+        var bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: timeout)
+            bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
+        } catch {
+            throw ClientError(status: nil, body: APIErrorBody(error: "unreachable", detail: "cannot reach crowbard at \(baseURL): \(error)"))
+        }
+        let data = Data(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        guard (200..<300).contains(response.status.code) else {
+            let body = (try? JSONDecoder().decode(APIErrorBody.self, from: data))
+                ?? APIErrorBody(error: "http_\(response.status.code)", detail: "crowbard answered \(response.status)")
+            throw ClientError(status: Int(response.status.code), body: body)
+        }
+        return data
+    }
+
+    /// Sends a request and decodes the answer as `T`.
+    public func request<T: Decodable>(
+        _ type: T.Type, _ method: HTTPMethod, _ path: String, body: (any Encodable & Sendable)? = nil
+    ) async throws -> T {
+        let data = try await request(method, path, body: body)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(T.self, from: data)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import CrowbarClient
+import Foundation
+
+/// Where crowbard is, how to authenticate, and how to print.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "crowbard's base URL (env CROWBAR_URL).")
+    var url: String = ProcessInfo.processInfo.environment["CROWBAR_URL"] ?? "http://127.0.0.1:3000"
+
+    @Option(help: "API token (env CROWBAR_TOKEN); overrides --token-file.")
+    var token: String?
+
+    @Option(help: "File holding the API token.")
+    var tokenFile: String = (ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar") + "/api-token"
+
+    @Flag(help: "Print the API's JSON instead of tables.")
+    var json = false
+
+    func client() -> CrowbarClient {
+        let token = token ?? ProcessInfo.processInfo.environment["CROWBAR_TOKEN"]
+            ?? (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return CrowbarClient(baseURL: url, token: token)
+    }
+}
+
+/// A subcommand that calls the API; failures print the API's explanation and exit with its code.
+protocol ClientCommand: AsyncParsableCommand {
+    var connection: ConnectionOptions { get }
+    func run(client: CrowbarClient) async throws
+}
+
+extension ClientCommand {
+    func run() async throws {
+        do {
+            try await run(client: connection.client())
+        } catch let error as ClientError {
+            let issues = error.body.issues ?? []
+            if issues.count > 1 {
+                let lines = issues.map { "  \($0["field"] ?? ""): \($0["message"] ?? "")" }.joined(separator: "\n")
+                FileHandle.standardError.write(Data("error: \(issues.count) problems:\n\(lines)\n".utf8))
+            } else {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
+            throw ExitCode(error.exitCode)
+        }
+    }
+
+    /// Prints `data` as JSON when `--json` was given, else the human rendering of the decoded value.
+    func show<T: Decodable>(_ data: Data, as type: T.Type, human: (T) -> String) throws {
+        if connection.json {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            print(human(try decoder.decode(T.self, from: data)))
+        }
+    }
+}

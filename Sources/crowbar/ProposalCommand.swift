@@ -1,0 +1,209 @@
+import ArgumentParser
+import CrowbarClient
+import CrowbarCore
+import Foundation
+
+struct ProposalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proposal", abstract: "Create, edit, plan, diff, commit and delete proposals.",
+        subcommands: [
+            List.self, Create.self, Show.self, Set.self, Assign.self, Plan.self, Diff.self, Commit.self, Revisions.self,
+            Deactivate.self, Delete.self,
+        ])
+
+    /// The barclamp and proposal a subcommand works on.
+    struct Target: ParsableArguments {
+        @Argument(help: "Barclamp name.") var barclamp: String
+        @Argument(help: "Proposal name.") var name: String = "default"
+        var path: String { "proposals/\(barclamp)/\(name)" }
+    }
+
+    struct List: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "List proposals, optionally of one barclamp.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Barclamp name.") var barclamp: String?
+
+        func run(client: CrowbarClient) async throws {
+            let path = barclamp.map { "proposals/\($0)" } ?? "proposals"
+            try show(try await client.request(.GET, path), as: [Proposal].self) { proposals in
+                TextTable(
+                    header: ["BARCLAMP", "NAME", "STATUS", "REVISION", "PENDING"],
+                    rows: proposals.map {
+                        [$0.barclamp, $0.name, $0.status.rawValue, String($0.revision), $0.hasPendingChanges ? "yes" : "no"]
+                    }
+                ).rendered
+            }
+        }
+    }
+
+    struct Create: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a proposal from the barclamp's defaults.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+
+        func run(client: CrowbarClient) async throws {
+            let body = ["name": target.name]
+            try show(try await client.request(.POST, "proposals/\(target.barclamp)", body: body), as: Proposal.self) {
+                "created proposal \($0.barclamp)/\($0.name) (draft)"
+            }
+        }
+    }
+
+    struct Show: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a proposal's attributes and deployment.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+        @Flag(help: "Show generated secrets instead of masking them.") var secrets = false
+
+        func run(client: CrowbarClient) async throws {
+            let path = target.path + (secrets ? "?secrets=true" : "")
+            try show(try await client.request(.GET, path), as: Proposal.self) { Self.describe($0) }
+        }
+
+        static func describe(_ proposal: Proposal) -> String {
+            let pending = proposal.hasPendingChanges ? ", uncommitted changes" : ""
+            let header = "\(proposal.barclamp)/\(proposal.name): \(proposal.status.rawValue), revision \(proposal.revision)\(pending)"
+            let attributes = TextTable(header: ["ATTRIBUTE", "VALUE"], rows: leaves(proposal.content.attributes, prefix: ""))
+            let deployment = TextTable(
+                header: ["ROLE", "NODES"],
+                rows: proposal.content.deployment.keys.sorted().map { [$0, proposal.content.deployment[$0]!.joined(separator: ", ")] })
+            return header + "\n\n" + attributes.rendered + "\n\n" + deployment.rendered
+        }
+
+        private static func leaves(_ value: AttributeValue, prefix: String) -> [[String]] {
+            guard case .map(let entries) = value, !entries.isEmpty || prefix.isEmpty else { return [[prefix, value.displayText]] }
+            return entries.keys.sorted().flatMap { key in
+                leaves(entries[key]!, prefix: prefix.isEmpty ? key : "\(prefix).\(key)")
+            }
+        }
+    }
+
+    struct Set: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set attributes, type-checked against the barclamp's schema.",
+            discussion: """
+                Each assignment is PATH=VALUE; the value is read by the attribute's type (JSON for lists, maps and objects).
+                Example: crowbar proposal set database default bind_address=10.0.0.5 port=3307
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Barclamp name.") var barclamp: String
+        @Argument(help: "Proposal name.") var name: String
+        @Argument(help: "PATH=VALUE assignments.") var assignments: [String]
+
+        func validate() throws {
+            if assignments.isEmpty { throw ValidationError("give at least one PATH=VALUE") }
+            for assignment in assignments where !assignment.contains("=") {
+                throw ValidationError("'\(assignment)' is not PATH=VALUE")
+            }
+        }
+
+        struct Body: Encodable, Sendable { var edits: [Edit] }
+        struct Edit: Encodable, Sendable { var path: String; var text: String }
+
+        func run(client: CrowbarClient) async throws {
+            let edits = assignments.map { assignment -> Edit in
+                let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return Edit(path: String(parts[0]), text: String(parts[1]))
+            }
+            let data = try await client.request(.PATCH, "proposals/\(barclamp)/\(name)", body: Body(edits: edits))
+            try show(data, as: Proposal.self) { "updated \($0.barclamp)/\($0.name): \(edits.map(\.path).joined(separator: ", "))" }
+        }
+    }
+
+    struct Assign: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assign exactly these nodes to a role (no nodes clears it).")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Barclamp name.") var barclamp: String
+        @Argument(help: "Proposal name.") var name: String
+        @Argument(help: "Role name.") var role: String
+        @Argument(help: "Node names.") var nodes: [String] = []
+
+        func run(client: CrowbarClient) async throws {
+            let data = try await client.request(
+                .PUT, "proposals/\(barclamp)/\(name)/deployment/\(role)", body: ["nodes": nodes])
+            try show(data, as: Proposal.self) {
+                "\($0.barclamp)/\($0.name) \(role): \(($0.content.deployment[role] ?? []).joined(separator: ", "))"
+            }
+        }
+    }
+
+    struct Plan: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the steps committing this proposal would run.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+
+        func run(client: CrowbarClient) async throws {
+            try show(try await client.request(.GET, target.path + "/plan"), as: CrowbarCore.Plan.self) { $0.table() }
+        }
+    }
+
+    struct Diff: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show changes between revisions (default: last commit → working copy).")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+        @Option(help: "Old revision (0 = empty).") var from: Int?
+        @Option(help: "New revision (default: the working copy).") var to: Int?
+
+        func run(client: CrowbarClient) async throws {
+            let query = [from.map { "from=\($0)" }, to.map { "to=\($0)" }].compactMap { $0 }.joined(separator: "&")
+            let path = target.path + "/diff" + (query.isEmpty ? "" : "?" + query)
+            try show(try await client.request(.GET, path), as: [ProposalChange].self) { changes in
+                changes.isEmpty ? "no changes" : changes.map(\.description).joined(separator: "\n")
+            }
+        }
+    }
+
+    struct Commit: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate and commit the working copy as a new revision.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+
+        func run(client: CrowbarClient) async throws {
+            try show(try await client.request(.POST, target.path + "/commit"), as: ProposalRevision.self) {
+                "committed \($0.barclamp)/\($0.proposal) as revision \($0.revision)"
+            }
+        }
+    }
+
+    struct Revisions: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "List a proposal's committed revisions.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+
+        func run(client: CrowbarClient) async throws {
+            try show(try await client.request(.GET, target.path + "/revisions"), as: [ProposalRevision].self) { revisions in
+                TextTable(
+                    header: ["REVISION", "COMMITTED", "NODES"],
+                    rows: revisions.map {
+                        [String($0.revision), $0.committedAt.formatted(.iso8601), String($0.content.deployment.values.reduce(0) { $0 + $1.count })]
+                    }
+                ).rendered
+            }
+        }
+    }
+
+    struct Deactivate: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Deactivate a committed proposal.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+
+        func run(client: CrowbarClient) async throws {
+            try show(try await client.request(.POST, target.path + "/deactivate"), as: Proposal.self) {
+                "deactivated \($0.barclamp)/\($0.name)"
+            }
+        }
+    }
+
+    struct Delete: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a proposal that is not active.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+
+        func run(client: CrowbarClient) async throws {
+            _ = try await client.request(.DELETE, target.path)
+            if !connection.json { print("deleted \(target.barclamp)/\(target.name)") }
+        }
+    }
+}

@@ -121,7 +121,8 @@ public enum BarclampParser {
             choices: try reader.stringList("choices").map(\.0),
             required: try reader.boolean("required") ?? false)
         if schema.secret, schema.kind != .string {
-            throw DefinitionError(location: reader.location, key: "\(path).secret", message: "only string attributes can be secret")
+            throw DefinitionError(
+                location: reader.node("secret")!.location(in: file), key: "\(path).secret", message: "only string attributes can be secret")
         }
         if let defaultNode = reader.node("default") {
             let value = try defaultNode.attributeValue(file: file, key: "\(path).default")

@@ -69,6 +69,7 @@ let package = Package(
             dependencies: [
                 "CrowbarAPI", "CrowbarStore", "CrowbarCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),

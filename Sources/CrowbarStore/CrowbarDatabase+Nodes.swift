@@ -24,10 +24,10 @@ extension CrowbarDatabase {
     public func register(_ report: DiscoveryReport, now: Date = Date()) async throws -> (node: Node, created: Bool) {
         var macs: [MACAddress] = []
         for text in report.macs {
-            guard let mac = MACAddress(text) else { throw StoreError(.conflict, "'\(text)' is not a MAC address") }
+            guard let mac = MACAddress(text) else { throw StoreError(.invalid, "'\(text)' is not a MAC address") }
             if !macs.contains(mac) { macs.append(mac) }
         }
-        guard let bootMAC = macs.first else { throw StoreError(.conflict, "a discovery report needs at least one MAC address") }
+        guard let bootMAC = macs.first else { throw StoreError(.invalid, "a discovery report needs at least one MAC address") }
         let macTexts = macs.map(\.description)
         return try await writer.write { db in
             let owners = try NodeMACRecord.filter(macTexts.contains(Column("mac"))).fetchAll(db)
@@ -48,7 +48,7 @@ extension CrowbarDatabase {
                 return (try Self.fetchNode(existing, in: db), false)
             }
             let name = report.name ?? Node.defaultName(bootMAC: bootMAC)
-            guard Identifier.isValid(name) else { throw StoreError(.conflict, "'\(name)' is not a node name: \(Identifier.rule)") }
+            guard Identifier.isValid(name) else { throw StoreError(.invalid, "'\(name)' is not a node name: \(Identifier.rule)") }
             if try NodeRecord.exists(db, key: name) {
                 throw StoreError(.conflict, "a node named \(name) already exists with other MACs")
             }

@@ -5,6 +5,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         private let name: String
         public static let notFound = Code(name: "not_found")
         public static let conflict = Code(name: "conflict")
+        /// Input that can never be stored, whatever else is stored.
+        public static let invalid = Code(name: "invalid")
         public var description: String { name }
     }
 

@@ -2,6 +2,7 @@ import CrowbarCore
 import CrowbarStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 extension APIError {
     /// Maps domain errors to answers: missing things are 404, clashes 409, refused input 400/422.
@@ -12,6 +13,8 @@ extension APIError {
             return error
         case let error as StoreError where error.code == .notFound:
             return APIError(.notFound, "not_found", error.message)
+        case let error as StoreError where error.code == .invalid:
+            return APIError(.unprocessableContent, "invalid", error.message)
         case let error as StoreError:
             return APIError(.conflict, "conflict", error.message)
         case let error as IllegalTransition:
@@ -28,6 +31,8 @@ extension APIError {
             return APIError(.unprocessableContent, "invalid_network", error.description, field: error.field)
         case let error as DecodingError:
             return APIError(.badRequest, "bad_request", "the request body is not valid: \(describe(error))", field: fieldPath(of: error))
+        case is NIOTooManyBytesError:
+            return APIError(.contentTooLarge, "too_large", "the request body is larger than the API accepts")
         case let error as HTTPError:
             return APIError(error.status, error.status.code == 404 ? "not_found" : "bad_request", error.body ?? error.status.reasonPhrase)
         default:

@@ -19,13 +19,13 @@ struct NodeRoutes {
             return .noContent
         }
         api.post("nodes/discover") { request, context -> EditedResponse<Node> in
-            let report = try await request.decode(as: DiscoveryReport.self, context: context)
+            let report = try await request.decodeBody(DiscoveryReport.self, context: context)
             let (node, created) = try await admin.database.register(report)
             return EditedResponse(status: created ? .created : .ok, response: node)
         }
         api.post("nodes/:node/allocate") { _, context in try await admin.allocate(node: context.parameters.path("node")) }
         api.post("nodes/:node/transition") { request, context in
-            let body = try await request.decode(as: TransitionRequest.self, context: context)
+            let body = try await request.decodeBody(TransitionRequest.self, context: context)
             return try await admin.database.transition(
                 node: context.parameters.path("node"), to: body.state, reason: body.reason ?? "requested through the API")
         }

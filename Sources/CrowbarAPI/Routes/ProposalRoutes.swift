@@ -19,7 +19,7 @@ struct ProposalRoutes {
             return try await admin.database.proposals(barclamp: barclamp.name).map { admin.presented($0, showSecrets: request.wantsSecrets) }
         }
         api.post("proposals/:barclamp") { request, context -> EditedResponse<Proposal> in
-            let body = try await request.decode(as: CreateRequest.self, context: context)
+            let body = try await request.decodeBody(CreateRequest.self, context: context)
             let proposal = try await admin.createProposal(barclamp: context.parameters.path("barclamp"), proposal: body.name)
             return EditedResponse(status: .created, response: admin.presented(proposal, showSecrets: request.wantsSecrets))
         }
@@ -29,13 +29,13 @@ struct ProposalRoutes {
         }
         api.patch(RouterPath(base)) { request, context in
             let (barclamp, name) = try names(context)
-            let body = try await request.decode(as: EditRequest.self, context: context)
+            let body = try await request.decodeBody(EditRequest.self, context: context)
             let proposal = try await admin.edit(barclamp: barclamp, proposal: name, edits: body.edits)
             return admin.presented(proposal, showSecrets: request.wantsSecrets)
         }
         api.put(RouterPath(base + "/deployment/:role")) { request, context in
             let (barclamp, name) = try names(context)
-            let body = try await request.decode(as: AssignRequest.self, context: context)
+            let body = try await request.decodeBody(AssignRequest.self, context: context)
             let proposal = try await admin.assign(
                 barclamp: barclamp, proposal: name, role: context.parameters.path("role"), nodes: body.nodes)
             return admin.presented(proposal, showSecrets: request.wantsSecrets)

@@ -1,4 +1,5 @@
 import CrowbarCore
+import Foundation
 import Hummingbird
 
 /// Builds the `/api/v1` router: health is open, every other route needs the token.
@@ -47,3 +48,12 @@ extension Proposal: ResponseEncodable {}
 extension ProposalRevision: ResponseEncodable {}
 extension Plan: ResponseEncodable {}
 extension Event: ResponseEncodable {}
+
+extension Request {
+    /// Decodes the JSON body as `T`, letting a `DecodingError` through so the error
+    /// middleware can name the field at fault.
+    func decodeBody<T: Decodable>(_ type: T.Type, context: CrowbarRequestContext) async throws -> T {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        return try JSONDecoder.crowbar.decode(T.self, from: Data(buffer: buffer))
+    }
+}

@@ -1,0 +1,153 @@
+import CrowbarAPI
+import CrowbarCore
+import Foundation
+import Hummingbird
+import Testing
+
+@Suite struct APITests {
+    @Test func healthIsOpenAndEverythingElseNeedsTheToken() async throws {
+        try await APIHarness().run { api in
+            #expect(try await api.call(.get, "health", token: nil).status == 200)
+            let missing = try await api.call(.get, "nodes", token: nil)
+            #expect(missing.status == 401)
+            #expect(missing.json["error"] as? String == "unauthorized")
+            #expect(try await api.call(.get, "nodes", token: "wrong-token").status == 401)
+            #expect(try await api.call(.get, "nodes").status == 200)
+        }
+    }
+
+    @Test func unknownThingsAre404WithJSON() async throws {
+        try await APIHarness().run { api in
+            for path in ["barclamps/swift", "nodes/ghost", "proposals/keystone/nope", "proposals/swift/default", "proposals/keystone/nope/revisions/1"] {
+                let answer = try await api.call(.get, path)
+                #expect(answer.status == 404, "\(path)")
+                #expect(answer.json["error"] as? String == "not_found", "\(path): \(answer.body)")
+                #expect((answer.json["detail"] as? String)?.isEmpty == false)
+            }
+            #expect(try await api.call(.get, "no/such/route").status == 404)
+        }
+    }
+
+    @Test func malformedBodiesAre400NamingTheField() async throws {
+        try await APIHarness().run { api in
+            let broken = try await api.call(.post, "proposals/keystone", "{not json")
+            #expect(broken.status == 400)
+            #expect(broken.json["error"] as? String == "bad_request")
+            let wrongType = try await api.call(.post, "proposals/keystone", #"{"name": 5}"#)
+            #expect(wrongType.status == 400)
+            #expect(wrongType.json["field"] as? String == "name")
+            let missing = try await api.call(.post, "nodes/discover", #"{"macs": ["52:54:00:00:00:01"]}"#)
+            #expect(missing.status == 400)
+            #expect(missing.json["field"] as? String == "inventory")
+            let huge = try await api.call(.post, "proposals/keystone", String(repeating: " ", count: 9 * 1024 * 1024) + "{}")
+            #expect(huge.status == 413)
+            #expect(huge.json["error"] as? String == "too_large")
+            #expect(try await api.call(.get, "events?limit=abc").status == 400)
+            #expect(try await api.call(.get, "events?limit=0").status == 400)
+            #expect(try await api.call(.post, "nodes/discover", #"{"macs": ["zz"], "inventory": {"disks": []}}"#).status == 422)
+        }
+    }
+
+    @Test func proposalLifecycleOverHTTP() async throws {
+        try await APIHarness().run { api in
+            let node = try await api.discover("52:54:00:00:00:01")
+            #expect(node == "d52-54-00-00-00-01")
+            #expect(try await api.call(.post, "proposals/provisioner", #"{"name": "default"}"#).status == 201)
+            #expect(try await api.call(.post, "proposals/provisioner", #"{"name": "default"}"#).status == 409)
+            #expect(try await api.call(.post, "proposals/provisioner", #"{"name": "Bad Name"}"#).status == 422)
+
+            let tooFew = try await api.call(.post, "proposals/provisioner/default/commit")
+            #expect(tooFew.status == 422)
+            #expect(tooFew.json["error"] as? String == "validation_failed")
+            #expect(tooFew.json["field"] as? String == "deployment.provisioner-server")
+
+            let assigned = try await api.call(.put, "proposals/provisioner/default/deployment/provisioner-server", #"{"nodes": ["\#(node)"]}"#)
+            #expect(assigned.status == 200)
+            #expect(try await api.call(.put, "proposals/provisioner/default/deployment/no-role", #"{"nodes": []}"#).status == 422)
+            let ghost = try await api.call(.put, "proposals/provisioner/default/deployment/provisioner-base", #"{"nodes": ["ghost"]}"#)
+            #expect(ghost.status == 200)
+            let unknownNode = try await api.call(.post, "proposals/provisioner/default/commit")
+            #expect(unknownNode.status == 422)
+            #expect(unknownNode.body.contains("unknown node 'ghost'"))
+            try await api.call(.put, "proposals/provisioner/default/deployment/provisioner-base", #"{"nodes": []}"#)
+
+            let plan = try await api.call(.get, "proposals/provisioner/default/plan")
+            #expect(plan.status == 200)
+            #expect(plan.body.contains("provisioner-server"))
+
+            let committed = try await api.call(.post, "proposals/provisioner/default/commit")
+            #expect(committed.status == 200, "\(committed.body)")
+            #expect(committed.json["revision"] as? Int == 1)
+
+            let badEdit = try await api.call(.patch, "proposals/provisioner/default", #"{"edits": [{"path": "dhcp_lease_time", "text": "long"}]}"#)
+            #expect(badEdit.status == 422)
+            #expect(badEdit.json["field"] as? String == "dhcp_lease_time")
+            let unknownAttribute = try await api.call(.patch, "proposals/provisioner/default", #"{"edits": [{"path": "nope", "text": "1"}]}"#)
+            #expect(unknownAttribute.status == 422)
+            #expect(unknownAttribute.json["field"] as? String == "nope")
+            let edited = try await api.call(.patch, "proposals/provisioner/default", #"{"edits": [{"path": "timezone", "text": "Europe/Berlin"}]}"#)
+            #expect(edited.status == 200, "\(edited.body)")
+            #expect(edited.json["hasPendingChanges"] as? Bool == true)
+
+            let diff = try await api.call(.get, "proposals/provisioner/default/diff")
+            #expect(diff.list.map { $0["path"] as? String } == ["attributes.timezone"])
+            #expect(try await api.call(.post, "proposals/provisioner/default/commit").json["revision"] as? Int == 2)
+            let history = try await api.call(.get, "proposals/provisioner/default/diff?from=1&to=2")
+            #expect(history.list.first?["new"] as? String == "Europe/Berlin")
+            #expect(try await api.call(.get, "proposals/provisioner/default/revisions").list.count == 2)
+
+            let wholePlan = try await api.call(.get, "plan")
+            #expect((wholePlan.json["steps"] as? [[String: Any]])?.first?["barclamp"] as? String == "provisioner")
+
+            #expect(try await api.call(.delete, "proposals/provisioner/default").status == 409)
+            #expect(try await api.call(.post, "proposals/provisioner/default/deactivate").status == 200)
+            #expect(try await api.call(.delete, "proposals/provisioner/default").status == 204)
+            #expect(try await api.call(.get, "proposals/provisioner/default").status == 404)
+        }
+    }
+
+    @Test func requiresNeedAnActiveProposal() async throws {
+        try await APIHarness().run { api in
+            try await api.call(.post, "proposals/network", #"{"name": "default"}"#)
+            let refused = try await api.call(.post, "proposals/network/default/commit")
+            #expect(refused.status == 422)
+            #expect(refused.body.contains("requires an active provisioner proposal"))
+        }
+    }
+
+    @Test func secretsAreMaskedUnlessAskedFor() async throws {
+        try await APIHarness().run { api in
+            let created = try await api.call(.post, "proposals/keystone", #"{"name": "default"}"#)
+            let attributes = (created.json["content"] as? [String: Any])?["attributes"] as? [String: Any]
+            #expect(attributes?["admin_password"] as? String == "********")
+            let shown = try await api.call(.get, "proposals/keystone/default?secrets=true")
+            let password = ((shown.json["content"] as? [String: Any])?["attributes"] as? [String: Any])?["admin_password"] as? String
+            #expect(password?.count == 24)
+            #expect(!(try await api.call(.get, "proposals/keystone/default").body.contains(password ?? "-")))
+        }
+    }
+
+    @Test func nodeAllocationAndIllegalTransitions() async throws {
+        try await APIHarness().run { api in
+            let node = try await api.discover("52:54:00:00:00:07")
+            let again = try await api.call(.post, "nodes/discover", #"{"macs": ["52:54:00:00:00:07"], "inventory": {"disks": []}}"#)
+            #expect(again.status == 200)
+            let allocated = try await api.call(.post, "nodes/\(node)/allocate")
+            #expect(allocated.json["adminAddress"] as? String == "192.168.124.81")
+            #expect(allocated.json["state"] as? String == "allocated")
+            let illegal = try await api.call(.post, "nodes/\(node)/allocate")
+            #expect(illegal.status == 409)
+            #expect(illegal.json["error"] as? String == "illegal_transition")
+            let badState = try await api.call(.post, "nodes/\(node)/transition", #"{"state": "flying"}"#)
+            #expect(badState.status == 400)
+            #expect(try await api.call(.post, "nodes/\(node)/transition", #"{"state": "installing"}"#).status == 200)
+            let networks = try await api.call(.get, "networks")
+            let admin = networks.list.first { ($0["network"] as? [String: Any])?["name"] as? String == "admin" }
+            #expect((admin?["allocations"] as? [[String: Any]])?.first?["node"] as? String == node)
+            #expect(try await api.call(.delete, "nodes/\(node)").status == 204)
+            let events = try await api.call(.get, "events?subject=\(node)")
+            #expect(events.list.compactMap { $0["kind"] as? String }.last == "node.transition")
+            #expect(events.list.last?["toState"] as? String == "deleted")
+        }
+    }
+}

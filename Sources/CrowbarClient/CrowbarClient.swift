@@ -11,7 +11,15 @@ public struct CrowbarClient: Sendable {
     private let http: HTTPClient
     private let timeout: TimeAmount
 
-    public init(baseURL: String, token: String?, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+    /// A process-wide HTTP client that gives up connecting after 5 s, so an unreachable
+    /// crowbard is reported quickly rather than after the whole request deadline.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(baseURL: String, token: String?, http: HTTPClient = sharedHTTPClient, timeout: TimeAmount = .seconds(60)) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.http = http

@@ -1,0 +1,98 @@
+import CrowbarClient
+import CrowbarCore
+import Foundation
+import Testing
+
+/// The real crowbard on a loopback port, driven by the real crowbar binary.
+@Suite(.serialized) final class DaemonAndCLITests {
+    let binaries: Binaries
+    let dataDir: URL
+
+    init() throws {
+        binaries = try Binaries()
+        dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-it-\(UUID().uuidString)")
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dataDir) }
+
+    func register(_ mac: String, daemon: Daemon) async throws {
+        let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = CrowbarClient(baseURL: daemon.url, token: token)
+        _ = try await client.request(
+            .POST, "nodes/discover", body: DiscoveryReport(macs: [mac], inventory: Inventory(cpuCount: 1, memoryMB: 512)))
+    }
+
+    @Test func proposalWalkThroughTheCLISurvivesARestart() async throws {
+        var daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        let tokenFile = dataDir.appendingPathComponent("api-token")
+        let mode = try FileManager.default.attributesOfItem(atPath: tokenFile.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        try await register("52:54:00:aa:00:01", daemon: daemon)
+        let node = "d52-54-00-aa-00-01"
+        let list = try binaries.crowbar(["node", "list"], daemon: daemon)
+        #expect(list.status == 0)
+        #expect(list.output.contains(node))
+        #expect(list.output.contains("discovered"))
+
+        #expect(try binaries.crowbar(["proposal", "create", "provisioner", "default"], daemon: daemon).status == 0)
+        #expect(try binaries.crowbar(["proposal", "assign", "provisioner", "default", "provisioner-server", node], daemon: daemon).status == 0)
+        let plan = try binaries.crowbar(["proposal", "plan", "provisioner", "default"], daemon: daemon)
+        #expect(plan.output.contains("provisioner-server"))
+        #expect(plan.output.contains(node))
+        let commit = try binaries.crowbar(["proposal", "commit", "provisioner", "default"], daemon: daemon)
+        #expect(commit.status == 0, "\(commit.errors)")
+        #expect(commit.output == "committed provisioner/default as revision 1\n")
+
+        let set = try binaries.crowbar(["proposal", "set", "provisioner", "default", "dhcp_lease_time=120"], daemon: daemon)
+        #expect(set.status == 0, "\(set.errors)")
+        let diff = try binaries.crowbar(["proposal", "diff", "provisioner", "default"], daemon: daemon)
+        #expect(diff.output.contains("~ attributes.dhcp_lease_time: 60 → 120"))
+        #expect(try binaries.crowbar(["proposal", "commit", "provisioner", "default"], daemon: daemon).output.contains("revision 2"))
+
+        let jsonPlan = try binaries.crowbar(["plan", "--json"], daemon: daemon)
+        let decoded = try JSONDecoder().decode(Plan.self, from: Data(jsonPlan.output.utf8))
+        #expect(decoded.steps.map(\.role) == ["provisioner-server"])
+
+        #expect(daemon.stop() == 0, "crowbard did not shut down gracefully")
+        daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        let revisions = try binaries.crowbar(["proposal", "revisions", "provisioner", "default", "--json"], daemon: daemon)
+        let kept = try JSONDecoder.iso8601.decode([ProposalRevision].self, from: Data(revisions.output.utf8))
+        #expect(kept.map(\.revision) == [1, 2])
+        #expect(try binaries.crowbar(["node", "show", node], daemon: daemon).output.contains("512 MB"))
+        daemon.stop()
+    }
+
+    @Test func exitCodesMeanSomething() async throws {
+        let daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        let unauthorized = try binaries.crowbar(["node", "list"], daemon: daemon, token: "wrong")
+        #expect(unauthorized.status == 4)
+        #expect(unauthorized.errors.contains("Authorization"))
+        let missing = try binaries.crowbar(["node", "show", "ghost"], daemon: daemon)
+        #expect(missing.status == 5)
+        #expect(missing.errors.contains("no node named ghost"))
+        #expect(try binaries.crowbar(["proposal", "create", "keystone", "default"], daemon: daemon).status == 0)
+        #expect(try binaries.crowbar(["proposal", "create", "keystone", "default"], daemon: daemon).status == 6)
+        let invalid = try binaries.crowbar(["proposal", "commit", "keystone", "default"], daemon: daemon)
+        #expect(invalid.status == 7)
+        #expect(invalid.errors.contains("requires an active database proposal"))
+        let badValue = try binaries.crowbar(["proposal", "set", "keystone", "default", "token_expiration=soon"], daemon: daemon)
+        #expect(badValue.status == 7)
+        #expect(badValue.errors.contains("token_expiration"))
+        let shown = try binaries.crowbar(["proposal", "show", "keystone", "default", "--json"], daemon: daemon)
+        #expect(shown.output.contains("\"admin_password\":\"********\""))
+        #expect(try binaries.crowbar(["node", "frobnicate"], daemon: daemon).status == 64)
+        daemon.stop()
+        let unreachable = try binaries.crowbar(["node", "list"], daemon: daemon)
+        #expect(unreachable.status == 3)
+    }
+}
+
+extension JSONDecoder {
+    static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

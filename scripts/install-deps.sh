@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages crowbar builds and tests with, skipping those already present.
+set -euo pipefail
+packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev pkg-config curl python3)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "swift 6.x is required on PATH (see README)" >&2; exit 1; }

@@ -9,6 +9,10 @@ let package = Package(
     products: [
         .executable(name: "crowbard", targets: ["crowbard"]),
         .executable(name: "crowbar", targets: ["crowbar"]),
+        .library(name: "CrowbarCore", targets: ["CrowbarCore"]),
+        .library(name: "CrowbarStore", targets: ["CrowbarStore"]),
+        .library(name: "CrowbarAPI", targets: ["CrowbarAPI"]),
+        .library(name: "CrowbarClient", targets: ["CrowbarClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

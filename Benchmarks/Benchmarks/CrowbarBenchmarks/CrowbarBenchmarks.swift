@@ -1,0 +1,75 @@
+import Benchmark
+import CrowbarAPI
+import CrowbarCore
+import CrowbarStore
+import Foundation
+
+/// The shipped barclamps, read from the repository.
+private func shippedCatalog() throws -> BarclampCatalog {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    return try BarclampDirectory.load(root.appendingPathComponent("barclamps").path)
+}
+
+/// A 10,000-node cloud: one controller for every single-node role, every node on the
+/// per-node roles, and all but the controller as QEMU computes.
+private func tenThousandNodeCloud(_ catalog: BarclampCatalog) -> [PlannedProposal] {
+    let nodes = (0..<10_000).map { String(format: "n%05d", $0) }
+    let everyNode: Set = ["provisioner-base", "network", "ntp-client", "dns-client"]
+    return catalog.runOrder.map { barclamp in
+        var deployment: [String: [String]] = [:]
+        for role in barclamp.roles {
+            if everyNode.contains(role.name) {
+                deployment[role.name] = nodes
+            } else if role.name == "nova-compute-qemu" {
+                deployment[role.name] = Array(nodes.dropFirst())
+            } else if role.name != "nova-compute-kvm" {
+                deployment[role.name] = [nodes[0]]
+            }
+        }
+        return PlannedProposal(barclamp: barclamp.name, name: "default", deployment: deployment)
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 200)
+
+    Benchmark("Plan: 10,000 nodes × 14 barclamps") { benchmark in
+        let catalog = try shippedCatalog()
+        let proposals = tenThousandNodeCloud(catalog)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try Planner.plan(proposals, catalog: catalog))
+        }
+    }
+
+    Benchmark("API work of GET /nodes: 10,000 nodes read from SQLite and encoded as JSON") { benchmark in
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
+        for index in 0..<10_000 {
+            let mac = String(format: "52:54:00:%02x:%02x:%02x", index >> 16 & 0xff, index >> 8 & 0xff, index & 0xff)
+            _ = try await database.register(DiscoveryReport(
+                macs: [mac],
+                inventory: Inventory(cpuModel: "QEMU", cpuCount: 4, memoryMB: 8192, disks: [.init(name: "vda", sizeBytes: 1 << 34)])))
+        }
+        let encoder = JSONEncoder.crowbar
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try encoder.encode(try await database.nodes()))
+        }
+    }
+
+    Benchmark("Proposal commits (validate + new revision), 100 per iteration", configuration: .init(scalingFactor: .one)) { benchmark in
+        let catalog = try shippedCatalog()
+        let admin = Admin(catalog: catalog, database: try CrowbarDatabase.inMemory())
+        let node = try await admin.database.register(DiscoveryReport(macs: ["52:54:00:00:00:01"], inventory: Inventory())).node.name
+        _ = try await admin.createProposal(barclamp: "provisioner", proposal: "default")
+        _ = try await admin.assign(barclamp: "provisioner", proposal: "default", role: "provisioner-server", nodes: [node])
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            for _ in 0..<100 { blackHole(try await admin.commit(barclamp: "provisioner", proposal: "default")) }
+        }
+    }
+}

@@ -151,3 +151,20 @@ import Testing
         }
     }
 }
+
+@Suite struct NetworkCommitTests {
+    @Test func networkProposalWithARangeOutsideItsSubnetIsRefused() async throws {
+        try await APIHarness().run { api in
+            let node = try await api.discover("52:54:00:00:00:09")
+            try await api.call(.post, "proposals/provisioner", #"{"name": "default"}"#)
+            try await api.call(.put, "proposals/provisioner/default/deployment/provisioner-server", #"{"nodes": ["\#(node)"]}"#)
+            #expect(try await api.call(.post, "proposals/provisioner/default/commit").status == 200)
+            try await api.call(.post, "proposals/network", #"{"name": "default"}"#)
+            let edit = #"{"edits": [{"path": "networks.admin.ranges.host", "value": {"start": "10.9.9.1", "end": "10.9.9.9"}}]}"#
+            #expect(try await api.call(.patch, "proposals/network/default", edit).status == 200)
+            let refused = try await api.call(.post, "proposals/network/default/commit")
+            #expect(refused.status == 422)
+            #expect(refused.json["field"] as? String == "networks.admin.ranges.host")
+        }
+    }
+}

@@ -132,3 +132,13 @@ import Testing
         ])
     }
 }
+
+@Suite struct ListAttributeTests {
+    @Test func listItemsCannotBeSetOneByOne() throws {
+        let dns = try Fixtures.shippedCatalog()["dns"]!
+        let content = ProposalEditor.initialContent(for: dns) { "s" }
+        #expect(throws: ProposalEditError.self) { try ProposalEditor.set("forwarders.0", text: "1.1.1.1", in: content, barclamp: dns) }
+        let whole = try ProposalEditor.set("forwarders", text: #"["1.1.1.1", "9.9.9.9"]"#, in: content, barclamp: dns)
+        #expect(whole.attributes.value(at: ["forwarders"]) == .list([.string("1.1.1.1"), .string("9.9.9.9")]))
+    }
+}

@@ -27,6 +27,8 @@ extension APIError {
             return APIError(
                 .unprocessableContent, "validation_failed", error.description, field: error.issues.first?.field,
                 issues: error.issues.map { ["field": $0.field, "message": $0.message] })
+        case let error as UnknownBarclampError:
+            return APIError(.conflict, "unknown_barclamp", "a stored proposal names \(error.description); restore its barclamp file")
         case let error as NetworkModelError:
             return APIError(.unprocessableContent, "invalid_network", error.description, field: error.field)
         case let error as DecodingError:

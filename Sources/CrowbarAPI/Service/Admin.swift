@@ -57,6 +57,9 @@ public struct Admin: Sendable {
         return try await database.commitProposal(barclamp: name, name: proposal) { snapshot in
             let context = ValidationContext(catalog: catalog, knownNodes: snapshot.knownNodes, activeProposals: snapshot.activeProposals)
             try ProposalValidator.validate(snapshot.proposal.content, of: barclamp, proposalName: proposal, context: context)
+            if barclamp.name == "network" {
+                _ = try NetworkModel.networks(from: snapshot.proposal.content.attributes)
+            }
         }
     }
 

@@ -66,14 +66,14 @@ public struct AttributeSchema: Sendable, Hashable {
         return .map(entries)
     }
 
-    /// The schema found by following `path` through objects, maps and lists.
+    /// The schema found by following `path` through objects and maps; a list is set as a whole,
+    /// so no path leads into one.
     public func schema(at path: [String]) -> AttributeSchema? {
         guard let head = path.first else { return self }
         let rest = Array(path.dropFirst())
         switch kind {
         case .object(let properties): return properties[head]?.schema(at: rest)
         case .map(let values): return values.schema(at: rest)
-        case .list(let items): return Int(head) == nil ? nil : items.schema(at: rest)
         default: return nil
         }
     }

@@ -57,9 +57,6 @@ public struct CrowbarClient: Sendable {
     public func request<T: Decodable>(
         _ type: T.Type, _ method: HTTPMethod, _ path: String, body: (any Encodable & Sendable)? = nil
     ) async throws -> T {
-        let data = try await request(method, path, body: body)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(T.self, from: data)
+        try JSONDecoder.crowbar.decode(T.self, from: try await request(method, path, body: body))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CrowbarClient
+import CrowbarCore
 import Foundation
 
 /// Where crowbard is, how to authenticate, and how to print.
@@ -50,9 +51,7 @@ extension ClientCommand {
         if connection.json {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            print(human(try decoder.decode(T.self, from: data)))
+            print(human(try JSONDecoder.crowbar.decode(T.self, from: data)))
         }
     }
 }

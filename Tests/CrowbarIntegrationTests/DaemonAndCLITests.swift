@@ -58,7 +58,7 @@ import Testing
         #expect(daemon.stop() == 0, "crowbard did not shut down gracefully")
         daemon = try Daemon(binaries: binaries, dataDir: dataDir)
         let revisions = try binaries.crowbar(["proposal", "revisions", "provisioner", "default", "--json"], daemon: daemon)
-        let kept = try JSONDecoder.iso8601.decode([ProposalRevision].self, from: Data(revisions.output.utf8))
+        let kept = try JSONDecoder.crowbar.decode([ProposalRevision].self, from: Data(revisions.output.utf8))
         #expect(kept.map(\.revision) == [1, 2])
         #expect(try binaries.crowbar(["node", "show", node], daemon: daemon).output.contains("512 MB"))
         daemon.stop()
@@ -86,13 +86,5 @@ import Testing
         daemon.stop()
         let unreachable = try binaries.crowbar(["node", "list"], daemon: daemon)
         #expect(unreachable.status == 3)
-    }
-}
-
-extension JSONDecoder {
-    static var iso8601: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 }

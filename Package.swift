@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CrowbarStore", targets: ["CrowbarStore"]),
         .library(name: "CrowbarAPI", targets: ["CrowbarAPI"]),
         .library(name: "CrowbarClient", targets: ["CrowbarClient"]),
+        .library(name: "CrowbarSSH", targets: ["CrowbarSSH"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -40,6 +43,17 @@ let package = Package(
                 "CrowbarCore", "CrowbarStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
+        .target(
+            name: "CrowbarSSH",
+            dependencies: [
+                "CLibSSH2",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strict
         ),
@@ -67,6 +81,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CrowbarCoreTests", dependencies: ["CrowbarCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CrowbarSSHTests",
+            dependencies: ["CrowbarSSH", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "CrowbarStoreTests", dependencies: ["CrowbarStore", "CrowbarCore"], swiftSettings: strict),
         .testTarget(
             name: "CrowbarAPITests",

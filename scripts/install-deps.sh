@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages crowbar builds and tests with, skipping those already present.
 set -euo pipefail
-packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev pkg-config curl python3)
+packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev pkg-config curl python3 openssh-server openssh-client)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

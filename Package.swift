@@ -25,11 +25,15 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(
             name: "CrowbarCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -80,7 +84,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "CrowbarCoreTests", dependencies: ["CrowbarCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CrowbarCoreTests",
+            dependencies: ["CrowbarCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CrowbarSSHTests",
             dependencies: ["CrowbarSSH", .product(name: "Subprocess", package: "swift-subprocess")],

@@ -1,0 +1,99 @@
+/// A recipe turned into one POSIX sh script for one node.
+public struct CompiledRecipe: Sendable, Hashable {
+    /// The script, to be fed to `sh -s` on the node (on stdin, so secrets never appear in a process list).
+    public var script: String
+    /// The resources' labels, numbered from 1 as the script's markers number them. Labels come from the
+    /// unrendered recipe, so they never hold a secret.
+    public var resources: [String]
+}
+
+/// Compiles a recipe for one node: renders every text field against the context, checks names and values,
+/// and writes a script in which each resource checks first and reports `ok`, `changed` or `failed`
+/// between `RecipeOutput` markers. In check mode the script changes nothing and reports what would change.
+public enum RecipeCompiler {
+    public static func compile(
+        _ recipe: Recipe, templates: [String: String], context: RecipeContext, checkMode: Bool
+    ) throws(DefinitionError) -> CompiledRecipe {
+        var script = ScriptPrelude.text(recipe: recipe.name, node: context.node.name, checkMode: checkMode)
+        var labels: [String] = []
+        for (offset, resource) in recipe.resources.enumerated() {
+            let index = offset + 1
+            let rendered = try render(resource, templates: templates, context: context)
+            script += "\n# \(index): \(resource.kind.label.replacingOccurrences(of: "\n", with: " "))\n"
+            script += "crowbar_r\(index)() {\n\(try ResourceScript.body(rendered, location: resource.location))\n}\n"
+            if case .service(_, _, _, let subscribes) = rendered {
+                script += "crowbar_restart=0\n"
+                for path in subscribes {
+                    script += "case \"$crowbar_changed\" in *\("|\(path)|".shellQuoted)*) crowbar_restart=1 ;; esac\n"
+                }
+            }
+            script += "crowbar_step \(index) crowbar_r\(index)\n"
+            if let path = rendered.changedPath {
+                script += "[ \"$crowbar_status\" != changed ] || crowbar_changed=\"$crowbar_changed\"\("\(path)|".shellQuoted)\n"
+            }
+            labels.append(resource.kind.label)
+        }
+        script += "crowbar_mark done\n"
+        return CompiledRecipe(script: script, resources: labels)
+    }
+
+    /// The resource with every text field rendered; a template becomes a file with its rendered content.
+    private static func render(
+        _ resource: Resource, templates: [String: String], context: RecipeContext
+    ) throws(DefinitionError) -> ResourceKind {
+        let at = resource.location
+        func text(_ value: String, _ key: String) throws(DefinitionError) -> String {
+            try context.render(value, location: at, key: key)
+        }
+        func optional(_ value: String?, _ key: String) throws(DefinitionError) -> String? {
+            guard let value else { return nil }
+            return try text(value, key)
+        }
+        func attributes(_ given: FileAttributes) throws(DefinitionError) -> FileAttributes {
+            FileAttributes(owner: try optional(given.owner, "owner"), group: try optional(given.group, "group"), mode: given.mode)
+        }
+        switch resource.kind {
+        case .package(let names):
+            var rendered: [String] = []
+            for name in names { rendered.append(try text(name, "package")) }
+            return .package(names: rendered)
+        case .file(let path, let content, let fileAttributes):
+            return .file(path: try text(path, "file"), content: try text(content, "content"), attributes: try attributes(fileAttributes))
+        case .template(let path, let source, let fileAttributes):
+            guard let template = templates[source] else {
+                throw DefinitionError(location: at, key: "source", message: "template '\(source)' not found in the recipe's templates/")
+            }
+            return .file(path: try text(path, "template"), content: try text(template, "source \(source)"), attributes: try attributes(fileAttributes))
+        case .ini(let path, let settings, let fileAttributes):
+            var rendered: [IniSetting] = []
+            for setting in settings {
+                rendered.append(IniSetting(
+                    section: setting.section, key: setting.key,
+                    value: try text(setting.value, "settings.\(setting.section).\(setting.key)")))
+            }
+            return .ini(path: try text(path, "ini"), settings: rendered, attributes: try attributes(fileAttributes))
+        case .service(let name, let running, let enabled, let subscribes):
+            var paths: [String] = []
+            for path in subscribes { paths.append(try text(path, "subscribes")) }
+            return .service(name: try text(name, "service"), running: running, enabled: enabled, subscribes: paths)
+        case .user(let name, let home, let shell, let system):
+            return .user(name: try text(name, "user"), home: try optional(home, "home"), shell: try optional(shell, "shell"), system: system)
+        case .command(let run, let creates, let unless):
+            return .command(run: try text(run, "command"), creates: try optional(creates, "creates"), unless: try optional(unless, "unless"))
+        case .waitFor(.port(let host, let port), let timeout):
+            return .waitFor(.port(host: try text(host, "wait_for"), port: try text(port, "wait_for")), timeoutSeconds: timeout)
+        case .waitFor(.url(let url), let timeout):
+            return .waitFor(.url(try text(url, "wait_for")), timeoutSeconds: timeout)
+        }
+    }
+}
+
+extension ResourceKind {
+    /// The file a resource writes, which services may subscribe to.
+    var changedPath: String? {
+        switch self {
+        case .file(let path, _, _), .template(let path, _, _), .ini(let path, _, _): path
+        default: nil
+        }
+    }
+}

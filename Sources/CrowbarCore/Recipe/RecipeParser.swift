@@ -1,0 +1,113 @@
+/// Reads a recipe file (`recipes/<barclamp>/<role>.yml`). Every problem names file, line and key.
+public enum RecipeParser {
+    /// Parses the text of one recipe; `name` is `barclamp/role` and `file` the name used in errors.
+    public static func parse(_ yaml: String, name: String, file: String) throws(DefinitionError) -> Recipe {
+        let root = try composeDocument(yaml, file: file)
+        var reader = try YAMLMappingReader(root, path: "", file: file)
+        let timeout = try reader.integer("timeout") ?? 1800
+        let list = try reader.requiredNode("resources")
+        guard let sequence = list.sequence else {
+            throw DefinitionError(location: list.location(in: file), key: "resources", message: "expected a list of resources")
+        }
+        try reader.rejectUnknownKeys()
+        var resources: [Resource] = []
+        for (index, node) in sequence.enumerated() {
+            resources.append(try parseResource(node, path: "resources.\(index)", file: file))
+        }
+        return Recipe(name: name, resources: resources, timeoutSeconds: timeout)
+    }
+
+    private static let keywords = ["package", "file", "template", "ini", "service", "user", "command", "wait_for"]
+
+    private static func parseResource(_ node: YAMLNode, path: String, file: String) throws(DefinitionError) -> Resource {
+        var reader = try YAMLMappingReader(node, path: path, file: file)
+        let present = keywords.filter { reader.mapping[$0] != nil }
+        guard present.count == 1, let keyword = present.first else {
+            throw DefinitionError(
+                location: reader.location, key: path,
+                message: "a resource has exactly one of \(keywords.joined(separator: ", "))"
+                    + (present.isEmpty ? "" : " (found \(present.joined(separator: ", ")))"))
+        }
+        let kind: ResourceKind
+        switch keyword {
+        case "package":
+            let names = try reader.node("package")!
+            if names.sequence != nil {
+                kind = .package(names: try reader.stringList("package").map(\.0))
+            } else {
+                kind = .package(names: [try names.plainString(file: file, key: reader.keyPath("package"))])
+            }
+        case "file":
+            kind = .file(
+                path: try reader.requiredString("file"), content: try reader.requiredString("content"),
+                attributes: try fileAttributes(&reader))
+        case "template":
+            kind = .template(
+                path: try reader.requiredString("template"), source: try reader.requiredString("source"),
+                attributes: try fileAttributes(&reader))
+        case "ini":
+            kind = .ini(
+                path: try reader.requiredString("ini"), settings: try iniSettings(reader.requiredNode("settings"), path: reader.keyPath("settings"), file: file),
+                attributes: try fileAttributes(&reader))
+        case "service":
+            kind = .service(
+                name: try reader.requiredString("service"), running: try reader.boolean("running"),
+                enabled: try reader.boolean("enabled"), subscribes: try reader.stringList("subscribes").map(\.0))
+        case "user":
+            kind = .user(
+                name: try reader.requiredString("user"), home: try reader.string("home"), shell: try reader.string("shell"),
+                system: try reader.boolean("system") ?? false)
+        case "command":
+            kind = .command(run: try reader.requiredString("command"), creates: try reader.string("creates"), unless: try reader.string("unless"))
+        default:
+            kind = .waitFor(try waitTarget(&reader), timeoutSeconds: try reader.integer("timeout") ?? 120)
+        }
+        try reader.rejectUnknownKeys()
+        return Resource(kind: kind, location: reader.location)
+    }
+
+    private static func fileAttributes(_ reader: inout YAMLMappingReader) throws(DefinitionError) -> FileAttributes {
+        let mode = try reader.string("mode")
+        if let mode, mode.wholeMatch(of: /0?[0-7]{3,4}/) == nil {
+            throw DefinitionError(
+                location: reader.node("mode")!.location(in: reader.file), key: reader.keyPath("mode"),
+                message: "'\(mode)' is not an octal mode such as \"0644\"")
+        }
+        return FileAttributes(owner: try reader.string("owner"), group: try reader.string("group"), mode: mode)
+    }
+
+    /// `settings: {section: {key: value}}`, in file order.
+    private static func iniSettings(_ node: YAMLNode, path: String, file: String) throws(DefinitionError) -> [IniSetting] {
+        guard let sections = node.mapping, !sections.isEmpty else {
+            throw DefinitionError(location: node.location(in: file), key: path, message: "expected sections of key: value")
+        }
+        var settings: [IniSetting] = []
+        for (sectionNode, keysNode) in sections {
+            let section = try sectionNode.plainString(file: file, key: path)
+            guard let keys = keysNode.mapping else {
+                throw DefinitionError(location: keysNode.location(in: file), key: "\(path).\(section)", message: "expected key: value")
+            }
+            for (keyNode, valueNode) in keys {
+                let key = try keyNode.plainString(file: file, key: "\(path).\(section)")
+                guard let value = valueNode.scalar?.string else {
+                    throw DefinitionError(
+                        location: valueNode.location(in: file), key: "\(path).\(section).\(key)", message: "expected a value")
+                }
+                settings.append(IniSetting(section: section, key: key, value: value))
+            }
+        }
+        return settings
+    }
+
+    /// `wait_for: host:port` or `wait_for: http(s)://…`.
+    private static func waitTarget(_ reader: inout YAMLMappingReader) throws(DefinitionError) -> WaitTarget {
+        let text = try reader.requiredString("wait_for")
+        if text.hasPrefix("http://") || text.hasPrefix("https://") { return .url(text) }
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex else {
+            throw DefinitionError(
+                location: reader.node("wait_for")!.location(in: reader.file), key: reader.keyPath("wait_for"),
+                message: "expected host:port or an http(s) URL")
+        }
+        return .port(host: String(text[..<colon]), port: String(text[text.index(after: colon)...]))
+    }
+}

@@ -1,0 +1,176 @@
+/// The shell body of one rendered resource: check, then (unless in check mode) change.
+/// A body returns 0 when nothing needed changing, 100 when it changed (or would), anything else on failure.
+enum ResourceScript {
+    static func body(_ kind: ResourceKind, location: SourceLocation) throws(DefinitionError) -> String {
+        func refuse(_ key: String, _ message: String) -> DefinitionError {
+            DefinitionError(location: location, key: key, message: message)
+        }
+        for text in kind.renderedTexts where text.contains("\u{0}") {
+            throw refuse(kind.keyword, "a value contains a NUL byte, which no shell can carry")
+        }
+        switch kind {
+        case .package(let names):
+            for name in names where name.wholeMatch(of: /[a-z0-9][a-z0-9+.\-]*(:[a-z0-9]+)?/) == nil {
+                throw refuse("package", "'\(name)' is not a Debian package name")
+            }
+            return package(names)
+        case .file(let path, let content, let attributes), .template(let path, let content, let attributes):
+            return try file(path, content: content, attributes: attributes, refuse: refuse)
+        case .ini(let path, let settings, let attributes):
+            return try ini(path, settings: settings, attributes: attributes, refuse: refuse)
+        case .service(let name, let running, let enabled, _):
+            return service(name, running: running, enabled: enabled)
+        case .user(let name, let home, let shell, let system):
+            return user(name, home: home, shell: shell, system: system)
+        case .command(let run, let creates, let unless):
+            return command(run, creates: creates, unless: unless)
+        case .waitFor(let target, let timeout):
+            return waitFor(target, timeoutSeconds: timeout)
+        }
+    }
+
+    private static func package(_ names: [String]) -> String {
+        """
+            missing=
+            for p in \(names.map(\.shellQuoted).joined(separator: " ")); do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+            done
+            [ -n "$missing" ] || return 0
+            if [ "$crowbar_check" = 1 ]; then echo "would install$missing"; return 100; fi
+            echo "installing$missing"
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
+                -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing || return 1
+            return 100
+        """
+    }
+
+    private static func putArguments(
+        _ path: String, _ attributes: FileAttributes, refuse: (String, String) -> DefinitionError
+    ) throws(DefinitionError) -> String {
+        guard path.hasPrefix("/") else { throw refuse("path", "'\(path)' is not an absolute path") }
+        let mode = attributes.mode.flatMap { Int($0, radix: 8) }.map { String($0, radix: 8) } ?? ""
+        let owner = attributes.owner ?? "", group = attributes.group ?? ""
+        return "\(path.shellQuoted) \"$t\" \(owner.shellQuoted) \(group.shellQuoted) \(mode.shellQuoted)"
+    }
+
+    private static func file(
+        _ path: String, content: String, attributes: FileAttributes, refuse: (String, String) -> DefinitionError
+    ) throws(DefinitionError) -> String {
+        """
+            t=$(mktemp) || return 1
+            printf '%s' \(content.shellQuoted) > "$t" || return 1
+            crowbar_put \(try putArguments(path, attributes, refuse: refuse))
+        """
+    }
+
+    private static func ini(
+        _ path: String, settings: [IniSetting], attributes: FileAttributes, refuse: (String, String) -> DefinitionError
+    ) throws(DefinitionError) -> String {
+        let sets = settings.map {
+            "    crowbar_ini \"$t\" \($0.section.shellQuoted) \($0.key.shellQuoted) \($0.value.shellQuoted) || return 1"
+        }
+        return """
+            t=$(mktemp) || return 1
+            [ ! -e \(path.shellQuoted) ] || cat \(path.shellQuoted) > "$t" || return 1
+        \(sets.joined(separator: "\n"))
+            crowbar_put \(try putArguments(path, attributes, refuse: refuse))
+        """
+    }
+
+    private static func service(_ name: String, running: Bool?, enabled: Bool?) -> String {
+        var lines = ["    s=\(name.shellQuoted) changed=0"]
+        func act(_ verb: String) -> String {
+            """
+                    if [ "$crowbar_check" = 1 ]; then echo "would \(verb) $s"
+                    else systemctl \(verb) "$s" || { journalctl -u "$s" -n 30 --no-pager 2>/dev/null; return 1; }; echo "\(verb) $s: done"; fi
+                    changed=1
+            """
+        }
+        if let enabled {
+            lines.append("    if \(enabled ? "!" : "") systemctl is-enabled --quiet \"$s\" 2>/dev/null; then\n\(act(enabled ? "enable" : "disable"))\n    fi")
+        }
+        if running == true {
+            lines.append("""
+                if systemctl is-active --quiet "$s"; then
+                    if [ "$crowbar_restart" = 1 ]; then
+                \(act("restart"))
+                    fi
+                else
+                \(act("start"))
+                fi
+            """)
+        } else if running == false {
+            lines.append("    if systemctl is-active --quiet \"$s\"; then\n\(act("stop"))\n    fi")
+        }
+        lines.append("    [ $changed = 0 ] || return 100")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func user(_ name: String, home: String?, shell: String?, system: Bool) -> String {
+        var options: [String] = system ? ["--system"] : []
+        if let home { options += ["--home-dir", home.shellQuoted, "--create-home"] }
+        if let shell { options += ["--shell", shell.shellQuoted] }
+        return """
+            ! id -u \(name.shellQuoted) >/dev/null 2>&1 || return 0
+            if [ "$crowbar_check" = 1 ]; then echo "would create user "\(name.shellQuoted); return 100; fi
+            useradd \((options + [name.shellQuoted]).joined(separator: " ")) || return 1
+            return 100
+        """
+    }
+
+    private static func command(_ run: String, creates: String?, unless: String?) -> String {
+        var lines: [String] = []
+        if let creates { lines.append("    [ ! -e \(creates.shellQuoted) ] || return 0") }
+        if let unless { lines.append("    ! sh -c \(unless.shellQuoted) >/dev/null 2>&1 || return 0") }
+        lines.append("""
+            if [ "$crowbar_check" = 1 ]; then echo "would run the command"; return 100; fi
+            sh -ec \(run.shellQuoted) || return 1
+            return 100
+        """)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func waitFor(_ target: WaitTarget, timeoutSeconds: Int) -> String {
+        let probe: String
+        let what: String
+        switch target {
+        case .port(let host, let port):
+            probe = "timeout 3 bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' \(host.shellQuoted) \(port.shellQuoted) 2>/dev/null"
+            what = "\(host):\(port)"
+        case .url(let url):
+            probe = """
+                python3 -c 'import sys, urllib.request, urllib.error
+                try: urllib.request.urlopen(sys.argv[1], timeout=3)
+                except urllib.error.HTTPError as e: sys.exit(0 if e.code < 500 else 1)
+                except Exception: sys.exit(1)' \(url.shellQuoted)
+                """
+            what = url
+        }
+        return """
+            end=$(( $(date +%s) + \(timeoutSeconds) ))
+            until \(probe); do
+                if [ "$crowbar_check" = 1 ]; then echo "not answering yet: "\(what.shellQuoted); return 0; fi
+                [ "$(date +%s)" -lt "$end" ] || { echo \(what.shellQuoted)" did not answer within \(timeoutSeconds) s"; return 1; }
+                sleep 1
+            done
+        """
+    }
+}
+
+extension ResourceKind {
+    /// Every text a rendered resource carries into the script.
+    var renderedTexts: [String] {
+        switch self {
+        case .package(let names): names
+        case .file(let path, let content, let attributes), .template(let path, let content, let attributes):
+            [path, content, attributes.owner ?? "", attributes.group ?? ""]
+        case .ini(let path, let settings, let attributes):
+            [path, attributes.owner ?? "", attributes.group ?? ""] + settings.flatMap { [$0.section, $0.key, $0.value] }
+        case .service(let name, _, _, let subscribes): [name] + subscribes
+        case .user(let name, let home, let shell, _): [name, home ?? "", shell ?? ""]
+        case .command(let run, let creates, let unless): [run, creates ?? "", unless ?? ""]
+        case .waitFor(.port(let host, let port), _): [host, port]
+        case .waitFor(.url(let url), _): [url]
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/// The helpers every compiled recipe starts with.
+enum ScriptPrelude {
+    static func text(recipe: String, node: String, checkMode: Bool) -> String {
+        """
+        # crowbar recipe \(recipe.replacingOccurrences(of: "\n", with: " ")) for node \(node.replacingOccurrences(of: "\n", with: " "))
+        set -u
+        umask 022
+        export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+        crowbar_check=\(checkMode ? 1 : 0)
+        crowbar_changed='|'
+        crowbar_restart=0
+        crowbar_status=ok
+
+        # Markers the orchestrator reads; \\036 keeps them apart from any resource output.
+        crowbar_mark() { printf '\\036crowbar %s\\n' "$*"; }
+
+        # crowbar_step INDEX FUNCTION: runs one resource in a subshell; 0 = ok, 100 = changed, else failed.
+        crowbar_step() {
+            crowbar_mark begin "$1"
+            ( "$2" ) </dev/null 2>&1
+            case $? in
+                0) crowbar_status=ok ;;
+                100) crowbar_status=changed ;;
+                *) crowbar_status=failed ;;
+            esac
+            crowbar_mark end "$1" "$crowbar_status"
+            [ "$crowbar_status" != failed ] || exit 1
+        }
+
+        # crowbar_put PATH TEMP OWNER GROUP MODE: installs TEMP at PATH unless content, owner, group and
+        # mode already match; keeps an existing file's owner and mode when none is given.
+        crowbar_put() {
+            p=$1 t=$2 o=$3 g=$4 m=$5 same=1
+            cmp -s "$t" "$p" || same=0
+            if [ -e "$p" ]; then
+                [ -z "$o" ] || [ "$(stat -c %U "$p")" = "$o" ] || same=0
+                [ -z "$g" ] || [ "$(stat -c %G "$p")" = "$g" ] || same=0
+                [ -z "$m" ] || [ "$(stat -c %a "$p")" = "$m" ] || same=0
+            fi
+            if [ $same = 1 ]; then rm -f "$t"; return 0; fi
+            if [ "$crowbar_check" = 1 ]; then rm -f "$t"; echo "would update $p"; return 100; fi
+            mkdir -p "$(dirname "$p")" || return 1
+            n="$p.crowbar-new"
+            cp "$t" "$n" && rm -f "$t" || return 1
+            if [ -e "$p" ]; then chown --reference="$p" "$n" && chmod --reference="$p" "$n" || return 1; fi
+            [ -e "$p" ] || [ -n "$m" ] || chmod 644 "$n" || return 1
+            [ -z "$o" ] || chown "$o" "$n" || return 1
+            [ -z "$g" ] || chgrp "$g" "$n" || return 1
+            [ -z "$m" ] || chmod "$m" "$n" || return 1
+            mv -f "$n" "$p" || return 1
+            echo "updated $p"
+            return 100
+        }
+
+        # crowbar_ini FILE SECTION KEY VALUE: sets KEY = VALUE in [SECTION] of FILE, in place; other lines kept.
+        crowbar_ini() {
+            CROWBAR_SECTION=$2 CROWBAR_KEY=$3 CROWBAR_VALUE=$4 awk '
+            BEGIN { s = ENVIRON["CROWBAR_SECTION"]; k = ENVIRON["CROWBAR_KEY"]; v = ENVIRON["CROWBAR_VALUE"]; cur = ""; done = 0 }
+            function emit() { print k " = " v; done = 1 }
+            /^[ \\t]*\\[[^]]*\\][ \\t]*$/ {
+                if (cur == s && !done) emit()
+                name = $0; sub(/^[ \\t]*\\[/, "", name); sub(/\\][ \\t]*$/, "", name); cur = name
+                print; next
+            }
+            {
+                if (cur == s && !done) {
+                    line = $0; sub(/^[ \\t]*/, "", line)
+                    if (index(line, k) == 1 && substr(line, length(k) + 1) ~ /^[ \\t]*=/) { emit(); next }
+                }
+                print
+            }
+            END { if (!done) { if (cur != s) { if (NR > 0) print ""; print "[" s "]" } emit() } }
+            ' "$1" > "$1.ini" && mv -f "$1.ini" "$1"
+        }
+
+        """
+    }
+}

@@ -1,0 +1,186 @@
+@testable import CrowbarCore
+import Foundation
+import Subprocess
+import Testing
+
+/// Compiles recipes and runs the scripts with the real /bin/sh (dash) against files in a temporary folder:
+/// the compiled shell is tested where it runs, not by comparing text.
+@Suite("Compiled recipes run by /bin/sh")
+struct RecipeScriptTests {
+    let folder: String
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-recipe-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    func context(_ attributes: [String: AttributeValue] = [:]) -> RecipeContext {
+        RecipeContext(
+            barclamp: "demo", proposal: "default", attributes: .map(attributes),
+            node: RecipeNode(name: "n1", address: "10.77.0.11"))
+    }
+
+    func recipe(_ yaml: String) throws -> Recipe {
+        try RecipeParser.parse(yaml.replacingOccurrences(of: "$DIR", with: folder), name: "demo/server", file: "demo/server.yml")
+    }
+
+    /// Runs a compiled recipe with `sh -s` and returns its exit status and parsed output.
+    func run(_ compiled: CompiledRecipe) async throws -> (Int32?, RecipeOutput) {
+        let result = try await Subprocess.run(
+            .path("/bin/sh"), arguments: ["-s"], input: .string(compiled.script), output: .string(limit: 1 << 20),
+            error: .string(limit: 1 << 20))
+        var output = RecipeOutput(labels: compiled.resources)
+        _ = output.consume(Array(result.standardOutput.utf8))
+        _ = output.finish()
+        if case .exited(let code) = result.terminationStatus { return (code, output) }
+        return (nil, output)
+    }
+
+    func contents(_ name: String) -> String? {
+        FileManager.default.contents(atPath: folder + "/" + name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func hostileValuesArriveVerbatimAndNothingRunsFromThem() async throws {
+        let hostile = "it's \"quoted\" $(touch \(folder)/pwned) `touch \(folder)/pwned2` $HOME \\n\nsecond line\n"
+        let recipe = try recipe("""
+            resources:
+              - file: $DIR/out.conf
+                content: "{{attributes.value}}"
+                mode: "0600"
+              - ini: $DIR/app.ini
+                settings:
+                  DEFAULT: {password: "{{attributes.password}}"}
+            """)
+        let password = "p'a\"s$(id)`w`d\\"
+        let compiled = try RecipeCompiler.compile(
+            recipe, templates: [:], context: context(["value": .string(hostile), "password": .string(password)]), checkMode: false)
+        let (status, output) = try await run(compiled)
+        #expect(status == 0)
+        #expect(output.completed)
+        #expect(contents("out.conf") == hostile)
+        #expect(contents("app.ini") == "[DEFAULT]\npassword = \(password)\n")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/pwned"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/pwned2"))
+        let mode = try FileManager.default.attributesOfItem(atPath: folder + "/out.conf")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(!compiled.resources.joined().contains(password), "labels come from the unrendered recipe")
+    }
+
+    @Test func firstRunChangesSecondRunChangesNothingAndCheckModeTouchesNothing() async throws {
+        let recipe = try recipe("""
+            resources:
+              - file: $DIR/a.txt
+                content: "{{node.name}} at {{node.address}}\\n"
+              - command: "echo ran >> $DIR/log"
+                creates: $DIR/a.txt.marker
+              - command: "touch $DIR/a.txt.marker"
+                unless: "test -e $DIR/a.txt.marker"
+            """)
+        let check = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: true)
+        let (checkStatus, checkOutput) = try await run(check)
+        #expect(checkStatus == 0)
+        #expect(checkOutput.results.map(\.status) == [.changed, .changed, .changed])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+
+        let apply = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
+        let (_, first) = try await run(apply)
+        #expect(first.results.map(\.status) == [.changed, .changed, .changed])
+        #expect(contents("a.txt") == "n1 at 10.77.0.11\n")
+        let (_, second) = try await run(apply)
+        #expect(second.results.map(\.status) == [.ok, .ok, .ok])
+        #expect(contents("log") == "ran\n")
+    }
+
+    @Test func iniSettingsKeepOtherLinesAndAddMissingSections() async throws {
+        try """
+        # managed elsewhere
+        [DEFAULT]
+        debug = true
+        log_dir=/var/log/nova
+
+        [database]
+        # a comment
+        connection = sqlite://
+
+        [api]
+        auth_strategy = noauth
+        """.write(toFile: folder + "/nova.conf", atomically: true, encoding: .utf8)
+        let recipe = try recipe("""
+            resources:
+              - ini: $DIR/nova.conf
+                settings:
+                  DEFAULT: {debug: false, transport_url: "rabbit://u:p@h:5672/"}
+                  database: {connection: "mysql+pymysql://nova:{{attributes.db}}@10.0.0.1/nova"}
+                  keystone_authtoken: {www_authenticate_uri: "http://10.0.0.1:5000/"}
+            """)
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context(["db": .string("s3cret")]), checkMode: false)
+        let (_, first) = try await run(compiled)
+        #expect(first.results.map(\.status) == [.changed])
+        #expect(contents("nova.conf") == """
+            # managed elsewhere
+            [DEFAULT]
+            debug = false
+            log_dir=/var/log/nova
+
+            transport_url = rabbit://u:p@h:5672/
+            [database]
+            # a comment
+            connection = mysql+pymysql://nova:s3cret@10.0.0.1/nova
+
+            [api]
+            auth_strategy = noauth
+
+            [keystone_authtoken]
+            www_authenticate_uri = http://10.0.0.1:5000/
+
+            """)
+        let (_, second) = try await run(compiled)
+        #expect(second.results.map(\.status) == [.ok])
+    }
+
+    @Test func aFailingResourceStopsTheScriptWithItsOutput() async throws {
+        let recipe = try recipe("""
+            resources:
+              - command: "echo about to fail; echo to stderr >&2; exit 7"
+              - file: $DIR/never
+                content: x
+            """)
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
+        let (status, output) = try await run(compiled)
+        #expect(status == 1)
+        #expect(!output.completed)
+        #expect(output.results.count == 1)
+        #expect(output.results.first?.status == .failed)
+        #expect(output.results.first?.output == "about to fail\nto stderr\n")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/never"))
+    }
+
+    @Test func templatesRenderAndUnknownNamesAreCompileErrors() throws {
+        let recipe = try recipe("""
+            resources:
+              - template: /etc/chrony/chrony.conf
+                source: chrony.conf.mustache
+            """)
+        let compiled = try RecipeCompiler.compile(
+            recipe, templates: ["chrony.conf.mustache": "{{#attributes.servers}}server {{.}} iburst\n{{/attributes.servers}}"],
+            context: context(["servers": .list([.string("a&b"), .string("<c>")])]), checkMode: false)
+        #expect(compiled.script.contains("server a&b iburst\nserver <c> iburst\n"))
+        #expect {
+            try RecipeCompiler.compile(
+                recipe, templates: ["chrony.conf.mustache": "server {{attributes.servr}}"], context: context(), checkMode: false)
+        } throws: { "\($0)" == "demo/server.yml:2:5: source chrony.conf.mustache: template refers to 'attributes.servr', which is not defined" }
+        #expect {
+            try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
+        } throws: { "\($0)".contains("template 'chrony.conf.mustache' not found") }
+    }
+
+    @Test func outputMarkersSurviveArbitraryChunking() {
+        let stream = Array("\u{1E}crowbar begin 1\nhello\nwor\u{1E}crowbar end 1 changed\n".utf8) + Array("\u{1E}crowbar done\n".utf8)
+        var output = RecipeOutput(labels: ["file /x"])
+        var events: [RecipeOutputEvent] = []
+        for byte in stream { events += output.consume([byte]) }
+        #expect(output.completed)
+        #expect(output.results == [ResourceResult(index: 1, resource: "file /x", status: .changed, output: "hello\nwor\n")])
+        #expect(events.contains(.line(resource: 1, text: "hello")))
+    }
+}

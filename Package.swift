@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CrowbarAPI", targets: ["CrowbarAPI"]),
         .library(name: "CrowbarClient", targets: ["CrowbarClient"]),
         .library(name: "CrowbarSSH", targets: ["CrowbarSSH"]),
+        .library(name: "CrowbarOrchestrator", targets: ["CrowbarOrchestrator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,6 +63,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CrowbarOrchestrator",
+            dependencies: [
+                "CrowbarCore", "CrowbarStore", "CrowbarSSH",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CrowbarLab",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CrowbarClient",
             dependencies: ["CrowbarCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict
@@ -69,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "crowbard",
             dependencies: [
-                "CrowbarAPI", "CrowbarStore", "CrowbarCore",
+                "CrowbarAPI", "CrowbarStore", "CrowbarCore", "CrowbarOrchestrator", "CrowbarSSH",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "crowbar",
             dependencies: [
-                "CrowbarClient", "CrowbarCore",
+                "CrowbarClient", "CrowbarCore", "CrowbarLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -59,4 +59,33 @@ public struct CrowbarClient: Sendable {
     ) async throws -> T {
         try JSONDecoder.crowbar.decode(T.self, from: try await request(method, path, body: body))
     }
+
+    /// Reads a streamed answer of `/api/v1/<path>` line by line until the server ends it (at most `limit`).
+    public func streamLines(_ path: String, limit: TimeAmount = .hours(12), onLine: (Data) async throws -> Void) async throws {
+        var request = HTTPClientRequest(url: "\(baseURL)/api/v1/\(path)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: limit)
+        } catch {
+            throw ClientError(status: nil, body: APIErrorBody(error: "unreachable", detail: "cannot reach crowbard at \(baseURL): \(error)"))
+        }
+        guard (200..<300).contains(response.status.code) else {
+            var bytes = try await response.body.collect(upTo: 1024 * 1024)
+            let data = Data(bytes.readBytes(length: bytes.readableBytes) ?? [])
+            let body = (try? JSONDecoder().decode(APIErrorBody.self, from: data))
+                ?? APIErrorBody(error: "http_\(response.status.code)", detail: "crowbard answered \(response.status)")
+            throw ClientError(status: Int(response.status.code), body: body)
+        }
+        var pending = Data()
+        for try await chunk in response.body {
+            pending.append(contentsOf: chunk.readableBytesView)
+            while let newline = pending.firstIndex(of: 0x0A) {
+                let line = pending[pending.startIndex..<newline]
+                pending = Data(pending[pending.index(after: newline)...])
+                try await onLine(Data(line))
+            }
+        }
+        if !pending.isEmpty { try await onLine(pending) }
+    }
 }

@@ -38,6 +38,8 @@ extension CrowbarDatabase {
             if let existing = ownerNames.first {
                 var record = try NodeRecord.fetchOne(db, key: existing)!
                 record.inventory = report.inventory
+                record.bootAddress = report.address ?? record.bootAddress
+                record.sshHostKey = report.sshHostKey ?? record.sshHostKey
                 record.updatedAt = now
                 try record.update(db)
                 let known = try NodeMACRecord.filter(Column("nodeName") == existing).fetchCount(db)
@@ -52,12 +54,29 @@ extension CrowbarDatabase {
             if try NodeRecord.exists(db, key: name) {
                 throw StoreError(.conflict, "a node named \(name) already exists with other MACs")
             }
-            try NodeRecord(name: name, state: .discovered, inventory: report.inventory, createdAt: now, updatedAt: now).insert(db)
+            try NodeRecord(
+                name: name, state: .discovered, inventory: report.inventory, bootAddress: report.address,
+                sshHostKey: report.sshHostKey, createdAt: now, updatedAt: now
+            ).insert(db)
             for (position, mac) in macTexts.enumerated() {
                 try NodeMACRecord(mac: mac, nodeName: name, position: position).insert(db)
             }
             try Self.appendEvent(.nodeRegistered, subject: name, to: NodeState.discovered.rawValue, message: "discovered with MAC \(macTexts[0])", at: now, in: db)
             return (try Self.fetchNode(name, in: db), true)
+        }
+    }
+
+    /// Pins the host key first seen on a node (trust on first use) and returns the pin now in force, which is
+    /// the earlier one if the node already had a pin.
+    public func pinHostKey(node name: String, key: HostKeyPin, now: Date = Date()) async throws -> HostKeyPin {
+        try await writer.write { db in
+            var record = try NodeRecord.fetchOne(db, key: name) ?? { throw StoreError(.notFound, "no node named \(name)") }()
+            if let pinned = record.sshHostKey { return pinned }
+            record.sshHostKey = key
+            record.updatedAt = now
+            try record.update(db)
+            try Self.appendEvent(.nodeHostKeyPinned, subject: name, message: "SSH host key pinned: \(key)", at: now, in: db)
+            return key
         }
     }
 

@@ -110,17 +110,11 @@ extension CrowbarDatabase {
         barclamp: String, name: String, to status: ProposalStatus, reason: String, now: Date = Date()
     ) async throws -> Proposal {
         try await writer.write { db in
-            var record = try Self.fetchProposal(barclamp, name, in: db)
-            if record.status == .draft {
+            if try Self.fetchProposal(barclamp, name, in: db).status == .draft {
                 throw StoreError(.conflict, "proposal \(barclamp)/\(name) has never been committed")
             }
-            let from = record.status
-            record.status = status
-            record.updatedAt = now
-            try record.update(db)
-            try Self.appendEvent(
-                .proposalStatus, subject: "\(barclamp)/\(name)", from: from.rawValue, to: status.rawValue, message: reason, at: now, in: db)
-            return record.proposal
+            try Self.setStatus(barclamp, name, to: status, reason: reason, now: now, in: db)
+            return try Self.fetchProposal(barclamp, name, in: db).proposal
         }
     }
 

@@ -82,6 +82,49 @@ public struct CrowbarDatabase: Sendable {
                 table.uniqueKey(["network", "nodeName"])
             }
         }
+        migrator.registerMigration("v2-apply") { db in
+            try db.alter(table: "nodes") { table in
+                table.add(column: "bootAddress", .text)
+                table.add(column: "sshHostKey", .jsonText)
+            }
+            try db.create(table: "runs") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("barclamp", .text)
+                table.column("proposal", .text)
+                table.column("revision", .integer)
+                table.column("checkMode", .boolean).notNull()
+                table.column("status", .text).notNull().indexed()
+                table.column("createdAt", .datetime).notNull()
+                table.column("startedAt", .datetime)
+                table.column("finishedAt", .datetime)
+                table.column("failure", .jsonText)
+            }
+            try db.create(table: "runSteps") { table in
+                table.column("runId", .integer).notNull().references("runs", onDelete: .cascade)
+                table.column("position", .integer).notNull()
+                table.column("plan", .jsonText).notNull()
+                table.column("status", .text).notNull()
+                table.column("startedAt", .datetime)
+                table.column("finishedAt", .datetime)
+                table.primaryKey(["runId", "position"])
+            }
+            try db.create(table: "runNodeResults") { table in
+                table.column("runId", .integer).notNull()
+                table.column("position", .integer).notNull()
+                table.column("node", .text).notNull()
+                table.column("result", .jsonText).notNull()
+                table.primaryKey(["runId", "position", "node"])
+                table.foreignKey(["runId", "position"], references: "runSteps", onDelete: .cascade)
+            }
+            try db.create(table: "runLog") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("runId", .integer).notNull().indexed().references("runs", onDelete: .cascade)
+                table.column("at", .datetime).notNull()
+                table.column("step", .integer)
+                table.column("node", .text)
+                table.column("text", .text).notNull()
+            }
+        }
         return migrator
     }
 }

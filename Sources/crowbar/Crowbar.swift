@@ -21,7 +21,10 @@ struct Crowbar: AsyncParsableCommand {
               crowbar plan --json
 
             Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 crowbard unreachable,
-            4 unauthorized, 5 not found, 6 conflict, 7 invalid input or failed validation.
+            4 unauthorized, 5 not found, 6 conflict, 7 invalid input or failed validation,
+            8 a followed run failed, 9 a followed run was cancelled.
             """,
-        subcommands: [NodeCommand.self, BarclampCommand.self, ProposalCommand.self, PlanCommand.self, EventsCommand.self])
+        subcommands: [
+            NodeCommand.self, BarclampCommand.self, ProposalCommand.self, PlanCommand.self, RunCommand.self, EventsCommand.self, LabCommand.self,
+        ])
 }

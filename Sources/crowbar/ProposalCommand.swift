@@ -7,7 +7,7 @@ struct ProposalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proposal", abstract: "Create, edit, plan, diff, commit and delete proposals.",
         subcommands: [
-            List.self, Create.self, Show.self, Set.self, Assign.self, Plan.self, Diff.self, Commit.self, Revisions.self,
+            List.self, Create.self, Show.self, Set.self, Assign.self, Plan.self, Diff.self, Commit.self, Check.self, Revisions.self,
             Deactivate.self, Delete.self,
         ])
 
@@ -160,10 +160,36 @@ struct ProposalCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var target: Target
 
+        @Flag(help: "Record the revision without applying it to the nodes.") var noApply = false
+        @Flag(help: "Print the apply's log as it runs and exit with its outcome.") var follow = false
+
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.POST, target.path + "/commit"), as: ProposalRevision.self) {
-                "committed \($0.barclamp)/\($0.proposal) as revision \($0.revision)"
+            let data = try await client.request(.POST, target.path + "/commit" + (noApply ? "?apply=false" : ""))
+            let result = try JSONDecoder.crowbar.decode(CommitResult.self, from: data)
+            if connection.json && !follow {
+                print(String(decoding: data, as: UTF8.self))
+            } else if !connection.json {
+                let revision = result.revision
+                let line = "committed \(revision.barclamp)/\(revision.proposal) as revision \(revision.revision)"
+                    + (result.run.map { "; run \($0.id) applies it" } ?? "")
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
+            if follow, let run = result.run {
+                try await RunReport.follow(run.id, client: client, json: connection.json)
+            }
+        }
+    }
+
+    struct Check: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report what re-applying the committed revision would change on the nodes, changing nothing.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var target: Target
+
+        func run(client: CrowbarClient) async throws {
+            let run = try await client.request(Run.self, .POST, target.path + "/check")
+            if !connection.json { print("check run \(run.id) queued") }
+            try await RunReport.follow(run.id, client: client, json: connection.json)
         }
     }
 

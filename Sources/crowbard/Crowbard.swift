@@ -1,19 +1,24 @@
 import ArgumentParser
 import CrowbarAPI
 import CrowbarCore
+import CrowbarOrchestrator
+import CrowbarSSH
 import CrowbarStore
 import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The admin daemon: the REST API over the store, under one service group with graceful shutdown.
+/// The admin daemon: the REST API and the orchestrator over the store, under one service group with
+/// graceful shutdown.
 @main
 struct Crowbard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The Crowbar admin daemon.",
         discussion: """
-            Serves the REST API (/api/v1) from a SQLite database in the data folder. On first start
-            it writes an API token to <data-dir>/api-token (mode 0600); the crowbar CLI reads it from there.
+            Serves the REST API (/api/v1) from a SQLite database in the data folder and applies committed
+            proposals over SSH. On first start it writes an API token to <data-dir>/api-token (mode 0600),
+            which the crowbar CLI reads, and an ed25519 key pair to <data-dir>/ssh/id_ed25519, whose public
+            half nodes must accept for root.
 
             Example:
               crowbard --data-dir /var/lib/crowbar --listen 127.0.0.1:3000 --barclamps /usr/share/crowbar/barclamps
@@ -27,6 +32,12 @@ struct Crowbard: AsyncParsableCommand {
 
     @Option(help: "Folder of barclamp definitions (*.yml).")
     var barclamps: String = "barclamps"
+
+    @Option(help: "Folder of recipes (<barclamp>/<role>.yml and <barclamp>/templates/).")
+    var recipes: String = "recipes"
+
+    @Option(help: "Threads that drive SSH sessions (the number of nodes worked on at once).")
+    var sshThreads: Int = 32
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -47,14 +58,21 @@ struct Crowbard: AsyncParsableCommand {
         let tokenPath = dataDir + "/api-token"
         let token = try APIToken.loadOrCreate(at: tokenPath)
         logger.info("API token file: \(tokenPath)")
+        let identity = try await SSHIdentity.loadOrCreate(in: dataDir + "/ssh")
+        let pool = SSHWorkerPool(threadCount: sshThreads)
+        let orchestrator = Orchestrator(
+            database: database, catalog: catalog, recipes: RecipeBook(root: recipes), identity: identity, pool: pool,
+            maxParallelNodes: sshThreads, logger: logger)
         let app = buildApplication(
-            admin: Admin(catalog: catalog, database: database), token: token, host: host, port: port, logger: logger
+            admin: Admin(catalog: catalog, database: database, runs: orchestrator), token: token, host: host, port: port,
+            logger: logger
         ) { bound in
             FileHandle.standardOutput.write(Data("crowbard listening on http://\(host):\(bound)\n".utf8))
         }
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [orchestrator, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await pool.shutdown()
     }
 
     private func parseListen() throws -> (String, Int) {
@@ -66,3 +84,5 @@ struct Crowbard: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension Orchestrator: RunScheduler {}

@@ -48,6 +48,7 @@ final class Daemon {
         process.arguments = [
             "--data-dir", dataDir.path, "--listen", "127.0.0.1:0",
             "--barclamps", Fixtures.repositoryRoot.appendingPathComponent("barclamps").path,
+            "--recipes", Fixtures.repositoryRoot.appendingPathComponent("recipes").path,
         ]
         process.standardOutput = log
         process.standardError = log

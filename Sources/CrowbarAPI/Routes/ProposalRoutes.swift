@@ -42,7 +42,14 @@ struct ProposalRoutes {
         }
         api.post(RouterPath(base + "/commit")) { request, context in
             let (barclamp, name) = try names(context)
-            return admin.presented(try await admin.commit(barclamp: barclamp, proposal: name), showSecrets: request.wantsSecrets)
+            let apply = request.uri.queryParameters["apply"].map { !["false", "0"].contains(String($0)) } ?? true
+            var result = try await admin.commit(barclamp: barclamp, proposal: name, apply: apply)
+            result.revision = admin.presented(result.revision, showSecrets: request.wantsSecrets)
+            return result
+        }
+        api.post(RouterPath(base + "/check")) { _, context -> EditedResponse<Run> in
+            let (barclamp, name) = try names(context)
+            return EditedResponse(status: .accepted, response: try await admin.check(barclamp: barclamp, proposal: name))
         }
         api.post(RouterPath(base + "/deactivate")) { request, context in
             let (barclamp, name) = try names(context)

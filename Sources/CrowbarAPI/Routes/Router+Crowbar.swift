@@ -14,6 +14,7 @@ public func buildRouter(admin: Admin, token: String) -> Router<CrowbarRequestCon
     ProposalRoutes(admin: admin).register(on: api)
     NetworkRoutes(admin: admin).register(on: api)
     EventRoutes(admin: admin).register(on: api)
+    RunRoutes(admin: admin).register(on: api)
     return router
 }
 

@@ -7,11 +7,17 @@ import Foundation
 public struct Admin: Sendable {
     public let catalog: BarclampCatalog
     public let database: CrowbarDatabase
+    /// Executes runs; without one, commits are recorded but not applied.
+    public let runs: (any RunScheduler)?
     private let generateSecret: @Sendable () -> String
 
-    public init(catalog: BarclampCatalog, database: CrowbarDatabase, generateSecret: @escaping @Sendable () -> String = Admin.randomSecret) {
+    public init(
+        catalog: BarclampCatalog, database: CrowbarDatabase, runs: (any RunScheduler)? = nil,
+        generateSecret: @escaping @Sendable () -> String = Admin.randomSecret
+    ) {
         self.catalog = catalog
         self.database = database
+        self.runs = runs
         self.generateSecret = generateSecret
     }
 
@@ -61,6 +67,33 @@ public struct Admin: Sendable {
                 _ = try NetworkModel.networks(from: snapshot.proposal.content.attributes)
             }
         }
+    }
+
+    /// Commits the working copy and, when `apply` and a scheduler is present, queues the run that applies it.
+    public func commit(barclamp name: String, proposal: String, apply: Bool) async throws -> CommitResult {
+        let revision = try await commit(barclamp: name, proposal: proposal)
+        guard apply, let runs else { return CommitResult(revision: revision, run: nil) }
+        let run = try await queueRun(of: revision, checkMode: false, scheduler: runs)
+        return CommitResult(revision: revision, run: run)
+    }
+
+    /// Queues a check-mode run of the last committed revision: what re-applying it would change on the nodes.
+    public func check(barclamp name: String, proposal: String) async throws -> Run {
+        guard let runs else { throw StoreError(.conflict, "this crowbard has no orchestrator") }
+        let current = try await database.proposal(barclamp: name, name: proposal)
+        guard current.revision > 0 else { throw StoreError(.conflict, "proposal \(name)/\(proposal) has never been committed") }
+        let revision = try await database.revision(barclamp: name, name: proposal, number: current.revision)
+        return try await queueRun(of: revision, checkMode: true, scheduler: runs)
+    }
+
+    private func queueRun(of revision: ProposalRevision, checkMode: Bool, scheduler: any RunScheduler) async throws -> Run {
+        let plan = try Planner.plan(
+            [PlannedProposal(barclamp: revision.barclamp, name: revision.proposal, deployment: revision.content.deployment)],
+            catalog: catalog)
+        let run = try await database.createRun(
+            plan: plan, barclamp: revision.barclamp, proposal: revision.proposal, revision: revision.revision, checkMode: checkMode)
+        scheduler.schedule(runID: run.id)
+        return run
     }
 
     /// The plan of every active proposal's last committed revision.

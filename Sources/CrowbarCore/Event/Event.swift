@@ -16,6 +16,9 @@ public struct Event: Sendable, Hashable, Codable {
         public static let proposalCommitted = Kind(rawValue: "proposal.committed")
         public static let proposalStatus = Kind(rawValue: "proposal.status")
         public static let proposalDeleted = Kind(rawValue: "proposal.deleted")
+        public static let nodeHostKeyPinned = Kind(rawValue: "node.host-key-pinned")
+        public static let runQueued = Kind(rawValue: "run.queued")
+        public static let runFinished = Kind(rawValue: "run.finished")
     }
 
     public var id: Int64

@@ -10,21 +10,30 @@ public struct Node: Sendable, Hashable, Codable {
     public var inventory: Inventory
     /// The address on the admin network, once allocated.
     public var adminAddress: String?
+    /// The address the node had when it last reported (from the DHCP pool), until it has an admin address.
+    public var bootAddress: String?
+    /// The SSH host key crowbard trusts for this node: reported at discovery or learned at first contact.
+    public var sshHostKey: HostKeyPin?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
         name: String, state: NodeState, macs: [String], inventory: Inventory, adminAddress: String? = nil,
-        createdAt: Date, updatedAt: Date
+        bootAddress: String? = nil, sshHostKey: HostKeyPin? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.name = name
         self.state = state
         self.macs = macs
         self.inventory = inventory
         self.adminAddress = adminAddress
+        self.bootAddress = bootAddress
+        self.sshHostKey = sshHostKey
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+
+    /// Where crowbard reaches the node over SSH.
+    public var sshAddress: String? { adminAddress ?? bootAddress }
 
     /// The name a node gets from its boot MAC: `d52-54-00-12-34-56`.
     public static func defaultName(bootMAC: MACAddress) -> String {
@@ -76,10 +85,29 @@ public struct DiscoveryReport: Sendable, Hashable, Codable {
     /// A name to use instead of the one derived from the boot MAC.
     public var name: String?
     public var inventory: Inventory
+    /// The IPv4 address the agent has on the admin network.
+    public var address: String?
+    /// The node's SSH host key, when the agent runs on the installed system and can read it.
+    public var sshHostKey: HostKeyPin?
 
-    public init(macs: [String], name: String? = nil, inventory: Inventory) {
+    public init(macs: [String], name: String? = nil, inventory: Inventory, address: String? = nil, sshHostKey: HostKeyPin? = nil) {
         self.macs = macs
         self.name = name
         self.inventory = inventory
+        self.address = address
+        self.sshHostKey = sshHostKey
     }
+}
+
+/// An SSH host key by type and SHA-256 fingerprint (`SHA256:…`, as `ssh-keygen -l` prints it).
+public struct HostKeyPin: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var type: String
+    public var fingerprint: String
+
+    public init(type: String, fingerprint: String) {
+        self.type = type
+        self.fingerprint = fingerprint
+    }
+
+    public var description: String { "\(type) \(fingerprint)" }
 }

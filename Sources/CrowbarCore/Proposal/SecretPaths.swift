@@ -24,4 +24,12 @@ public enum SecretPaths {
         }
         return redacted
     }
+
+    /// The secret values set in `attributes`, for scrubbing them out of logs.
+    public static func values(in attributes: AttributeValue, for barclamp: Barclamp) -> [String] {
+        of(barclamp).compactMap {
+            if case .string(let text) = attributes.value(at: $0), !text.isEmpty { return text }
+            return nil
+        }
+    }
 }

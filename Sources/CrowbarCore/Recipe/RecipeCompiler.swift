@@ -1,10 +1,15 @@
 /// A recipe turned into one POSIX sh script for one node.
 public struct CompiledRecipe: Sendable, Hashable {
-    /// The script, to be fed to `sh -s` on the node (on stdin, so secrets never appear in a process list).
+    /// The script, to be fed to ``CompiledRecipe/command`` on the node (on stdin, so secrets never appear in a
+    /// process list).
     public var script: String
     /// The resources' labels, numbered from 1 as the script's markers number them. Labels come from the
     /// unrendered recipe, so they never hold a secret.
     public var resources: [String]
+
+    /// The remote command that runs a script from stdin. `exec` makes sshd the script's parent, which the
+    /// script's dead man's switch watches.
+    public static let command = "exec sh -s"
 }
 
 /// Compiles a recipe for one node: renders every text field against the context, checks names and values,

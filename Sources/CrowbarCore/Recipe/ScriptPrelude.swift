@@ -11,6 +11,13 @@ enum ScriptPrelude {
         crowbar_restart=0
         crowbar_status=ok
 
+        # A dead man's switch: the parent is sshd's session, which exits when crowbard's connection drops;
+        # then every process of this apply is stopped, so a resumed run never races an orphaned one.
+        crowbar_session=$PPID
+        ( while kill -0 "$crowbar_session" 2>/dev/null; do sleep 1; done; kill -TERM 0 ) </dev/null >/dev/null 2>&1 &
+        crowbar_watcher=$!
+        trap 'kill "$crowbar_watcher" 2>/dev/null' EXIT
+
         # Markers the orchestrator reads; \\036 keeps them apart from any resource output.
         crowbar_mark() { printf '\\036crowbar %s\\n' "$*"; }
 

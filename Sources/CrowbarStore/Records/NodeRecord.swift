@@ -9,13 +9,15 @@ struct NodeRecord: Codable, FetchableRecord, PersistableRecord {
     var state: NodeState
     var inventory: Inventory
     var adminAddress: String?
+    var bootAddress: String?
+    var sshHostKey: HostKeyPin?
     var createdAt: Date
     var updatedAt: Date
 
     func node(macs: [String]) -> Node {
         Node(
             name: name, state: state, macs: macs, inventory: inventory, adminAddress: adminAddress,
-            createdAt: createdAt, updatedAt: updatedAt)
+            bootAddress: bootAddress, sshHostKey: sshHostKey, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 

@@ -1,0 +1,7 @@
+/// What the API needs from the orchestrator: start queued runs and stop them.
+public protocol RunScheduler: Sendable {
+    /// Queues a run already created in the store.
+    func schedule(runID: Int64)
+    /// Asks a run to stop; false when it had already finished.
+    func cancel(runID: Int64) async throws -> Bool
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Subprocess
+
+/// A command that failed, with what it printed.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var command: String
+    public var status: String
+    public var output: String
+    public var description: String { "`\(command)` \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))" }
+}
+
+/// Runs system commands for the lab and reports failures with their output.
+enum Command {
+    /// Runs `executable arguments…` to completion; throws with its output unless it exits 0.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+        let result = try await Subprocess.run(
+            .name(executable), arguments: Arguments(arguments), output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+        guard result.terminationStatus.isSuccess else {
+            throw CommandFailure(
+                command: ([executable] + arguments).joined(separator: " "), status: "\(result.terminationStatus)",
+                output: (result.standardOutput ?? "") + (result.standardError ?? ""))
+        }
+        return result.standardOutput ?? ""
+    }
+
+    /// Whether a command exits 0 (its output is discarded).
+    static func succeeds(_ executable: String, _ arguments: [String]) async -> Bool {
+        (try? await run(executable, arguments)) != nil
+    }
+
+    /// Starts a long-running process in its own session (it outlives the CLI), output to `logFile`.
+    static func detach(_ executable: String, _ arguments: [String], environment: [String: String], logFile: String) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, 0x80)  // POSIX_SPAWN_SETSID, hidden from Swift behind _GNU_SOURCE
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let path = ["/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"].map { $0 + executable }
+            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(environment) { $1 }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard status == 0 else {
+            throw CommandFailure(command: path, status: "could not start", output: String(cString: strerror(status)))
+        }
+        return pid
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// A lab node as the lab made it: what crowbard must be told to register it.
+public struct LabNode: Sendable, Hashable, Codable {
+    public var name: String
+    public var mac: String
+    public var address: String
+    /// `ssh-ed25519` and its SHA-256 fingerprint, for pinning at registration.
+    public var hostKeyType: String
+    public var hostKeyFingerprint: String
+    public var pid: Int32?
+    public var running: Bool
+    public var sshAnswering: Bool
+}
+
+/// The virtual lab: the admin network and systemd-nspawn nodes (Debian 12 with systemd and sshd) on it.
+/// `up` is idempotent (running nodes are kept), `down` leaves nothing but the cached base root.
+public struct Lab: Sendable {
+    public let layout: LabLayout
+
+    public init(layout: LabLayout) { self.layout = layout }
+
+    /// Brings up the network and nodes n1…n`count`, authorising `authorizedKey` for root on each, and waits
+    /// (at most `sshTimeout` per node) until every node's sshd answers.
+    public func up(nodes count: Int, authorizedKey: String, sshTimeout: Duration = .seconds(90), progress: @escaping (String) -> Void) async throws -> [LabNode] {
+        let root = NodeRoot(layout: layout)
+        try await root.ensureBase(progress: progress)
+        try await LabNetwork(layout: layout).create()
+        for number in 1...count where !(await status(number).running) {
+            progress("starting \(layout.nodeName(number)) at \(layout.nodeAddress(number))")
+            try await start(number, root: root, authorizedKey: authorizedKey)
+        }
+        var nodes: [LabNode] = []
+        for number in 1...count {
+            let deadline = ContinuousClock.now + sshTimeout
+            var node = await status(number)
+            while !node.sshAnswering {
+                guard node.running else { throw LabError("\(node.name) stopped while booting; see \(layout.nodeDirectory(number))/console.log") }
+                guard ContinuousClock.now < deadline else {
+                    throw LabError("\(node.name)'s sshd did not answer within \(sshTimeout); see \(layout.nodeDirectory(number))/console.log")
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                node = await status(number)
+            }
+            nodes.append(node)
+        }
+        return nodes
+    }
+
+    /// The nodes that have a folder in the lab, in order.
+    public func status() async -> [LabNode] {
+        var nodes: [LabNode] = []
+        for number in nodeNumbers() { nodes.append(await status(number)) }
+        return nodes
+    }
+
+    /// Stops every node (SIGTERM, then SIGKILL after 20 s), removes their roots and the network.
+    public func down(progress: (String) -> Void) async {
+        for number in nodeNumbers() {
+            progress("stopping \(layout.nodeName(number))")
+            if let pid = pid(number) { await stop(pid) }
+            await LabNetwork(layout: layout).detach(number)
+            try? FileManager.default.removeItem(atPath: layout.nodeDirectory(number))
+        }
+        await LabNetwork(layout: layout).remove()
+    }
+
+    private func start(_ number: Int, root: NodeRoot, authorizedKey: String) async throws {
+        let directory = layout.nodeDirectory(number)
+        if let stale = pid(number) { await stop(stale) }
+        _ = try await root.prepare(number, authorizedKey: authorizedKey)
+        try await LabNetwork(layout: layout).attach(number)
+        try FileManager.default.createDirectory(atPath: "/run/systemd/nspawn", withIntermediateDirectories: true)
+        let pid = try Command.detach(
+            "systemd-nspawn",
+            [
+                "-D", directory + "/root", "--machine", layout.nodeName(number), "--register=no", "--keep-unit", "--boot",
+                "--network-namespace-path=/run/netns/\(layout.nodeNamespace(number))", "--console=pipe",
+                "--capability=CAP_NET_ADMIN",
+            ],
+            environment: ["SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "0"], logFile: directory + "/console.log")
+        try String(pid).write(toFile: directory + "/pid", atomically: true, encoding: .utf8)
+    }
+
+    private func status(_ number: Int) async -> LabNode {
+        let root = layout.nodeDirectory(number) + "/root"
+        let pid = pid(number)
+        let running = pid.map { kill($0, 0) == 0 } ?? false
+        let fingerprint = (try? await Command.run("ssh-keygen", ["-l", "-E", "sha256", "-f", root + "/etc/ssh/ssh_host_ed25519_key.pub"]))?
+            .split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        let answering = running
+            ? await Command.succeeds("timeout", ["2", "bash", "-c", "exec 3<>/dev/tcp/\(layout.nodeAddress(number))/22"]) : false
+        return LabNode(
+            name: layout.nodeName(number), mac: layout.nodeMAC(number), address: layout.nodeAddress(number),
+            hostKeyType: "ssh-ed25519", hostKeyFingerprint: fingerprint, pid: pid, running: running, sshAnswering: answering)
+    }
+
+    private func pid(_ number: Int) -> pid_t? {
+        (try? String(contentsOfFile: layout.nodeDirectory(number) + "/pid", encoding: .utf8))
+            .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    private func stop(_ pid: pid_t) async {
+        guard kill(pid, SIGTERM) == 0 else { return }
+        for _ in 0..<100 {
+            if kill(pid, 0) != 0 { return }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        kill(pid, SIGKILL)
+    }
+
+    private func nodeNumbers() -> [Int] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: layout.stateDirectory + "/nodes")) ?? [])
+            .compactMap { $0.hasPrefix("n") ? Int($0.dropFirst()) : nil }.sorted()
+    }
+}
+
+/// A lab step that could not be done.
+public struct LabError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

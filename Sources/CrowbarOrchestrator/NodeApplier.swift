@@ -1,0 +1,75 @@
+import CrowbarCore
+import CrowbarSSH
+import Foundation
+import Synchronization
+
+/// Applies one compiled recipe to one node: runs it with `sh -s` over SSH, streams its lines to the log
+/// (secrets scrubbed) and turns the markers into a result.
+struct NodeApplier: Sendable {
+    let connections: ConnectionCache
+    let log: RunLogSink
+
+    func apply(
+        _ compiled: CompiledRecipe, timeoutSeconds: Int, to node: Node, step: Int, scrubber: SecretScrubber
+    ) async -> NodeApplyResult {
+        let started = Date()
+        let parser = SharedRecipeOutput(RecipeOutput(labels: compiled.resources))
+        let log = self.log
+        let nodeName = node.name
+        @Sendable func lines(_ events: [RecipeOutputEvent]) -> [PendingLogLine] {
+            events.compactMap { event in
+                switch event {
+                case .line(_, let text): PendingLogLine(step: step, node: nodeName, text: scrubber.scrub(text))
+                case .finished(let result) where result.status != .ok:
+                    PendingLogLine(step: step, node: nodeName, text: "\(result.status.rawValue): \(result.resource)")
+                case .finished: nil
+                }
+            }
+        }
+        do {
+            let connection = try await connections.connection(to: node)
+            let exit = try await connection.execute(
+                CompiledRecipe.command, stdin: Array(compiled.script.utf8), timeout: .seconds(timeoutSeconds)
+            ) { output in
+                switch output.stream {
+                case .stdout: log.write(lines(parser.state.withLock { $0.consume(output.bytes) }))
+                case .stderr:
+                    let text = String(decoding: output.bytes, as: UTF8.self)
+                    log.write(text.split(separator: "\n").map { PendingLogLine(step: step, node: nodeName, text: scrubber.scrub(String($0))) })
+                }
+            }
+            log.write(lines(parser.state.withLock { $0.finish() }))
+            let output = parser.state.withLock { $0 }
+            let resources = output.results.map { scrubbed($0, scrubber) }
+            if output.completed && exit.succeeded {
+                return NodeApplyResult(node: node.name, succeeded: true, resources: resources, startedAt: started, finishedAt: Date())
+            }
+            let reason = resources.contains { $0.status == .failed } ? nil
+                : "the recipe stopped early (exit \(exit.signal.map { "signal \($0)" } ?? String(exit.status)))"
+            return NodeApplyResult(node: node.name, succeeded: false, resources: resources, error: reason, startedAt: started, finishedAt: Date())
+        } catch {
+            await connections.drop(node.name)
+            var resources = parser.state.withLock { $0.results }.map { scrubbed($0, scrubber) }
+            if let unfinished = parser.state.withLock({ $0.unfinished }) {
+                resources.append(ResourceResult(
+                    index: unfinished.index, resource: compiled.resources[unfinished.index - 1], status: .failed,
+                    output: scrubber.scrub(unfinished.output)))
+            }
+            log.write(step: step, node: node.name, "error: \(error)")
+            return NodeApplyResult(
+                node: node.name, succeeded: false, resources: resources, error: "\(error)", startedAt: started, finishedAt: Date())
+        }
+    }
+
+    private func scrubbed(_ result: ResourceResult, _ scrubber: SecretScrubber) -> ResourceResult {
+        var copy = result
+        copy.output = scrubber.scrub(result.output)
+        return copy
+    }
+}
+
+/// The output parser, shared between the SSH output callback and the code that reads the results.
+private final class SharedRecipeOutput: Sendable {
+    let state: Mutex<RecipeOutput>
+    init(_ output: RecipeOutput) { state = Mutex(output) }
+}

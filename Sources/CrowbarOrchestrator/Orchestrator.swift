@@ -1,0 +1,92 @@
+import CrowbarCore
+import CrowbarSSH
+import CrowbarStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs queued runs one after another, as a service of crowbard. At start it first resumes the runs a
+/// previous crowbard left queued or running. On graceful shutdown the current run is interrupted, stays
+/// `running` in the store and resumes at the next start; an operator's cancel ends it as `cancelled`.
+public final class Orchestrator: Service, Sendable {
+    private let executor: RunExecutor
+    private let database: CrowbarDatabase
+    private let logger: Logger
+    private let queue: AsyncStream<Int64>
+    private let continuation: AsyncStream<Int64>.Continuation
+    /// Runs an operator asked to cancel.
+    private let cancelled = Mutex<Set<Int64>>([])
+    /// The run executing now, so shutdown can interrupt it.
+    private let current = Mutex<Task<Void, Never>?>(nil)
+
+    public init(
+        database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, identity: SSHIdentity,
+        pool: SSHWorkerPool, sshOptions: SSHOptions = SSHOptions(), maxParallelNodes: Int = 32, logger: Logger
+    ) {
+        self.database = database
+        self.logger = logger
+        let connections = ConnectionCache(database: database, identity: identity, pool: pool, options: sshOptions)
+        executor = RunExecutor(
+            database: database, catalog: catalog, recipes: recipes, connections: connections,
+            maxParallelNodes: maxParallelNodes, logger: logger)
+        (queue, continuation) = AsyncStream.makeStream(of: Int64.self)
+    }
+
+    /// Queues a run created in the store.
+    public func schedule(runID: Int64) {
+        continuation.yield(runID)
+    }
+
+    /// Asks a queued or running run to stop: a queued run ends at once, a running one after its nodes
+    /// stop (their commands are cancelled). Returns false when the run had already finished.
+    public func cancel(runID: Int64) async throws -> Bool {
+        let run = try await database.run(id: runID)
+        guard !run.status.isFinished else { return false }
+        cancelled.withLock { _ = $0.insert(runID) }
+        if run.status == .queued { _ = try await database.finishRun(runID, status: .cancelled, failure: nil) }
+        return true
+    }
+
+    public func run() async throws {
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            for run in try await database.unfinishedRuns() {
+                logger.info("resuming run", metadata: ["run": "\(run.id)", "status": "\(run.status.rawValue)"])
+                await execute(run.id)
+            }
+            for await id in queue {
+                await execute(id)
+                if Task.isCancelled { break }
+            }
+        } onCancelOrGracefulShutdown: {
+            self.continuation.finish()
+            self.current.withLock { $0?.cancel() }
+        }
+    }
+
+    /// Executes one run in a child task that shutdown or an operator's cancel can stop.
+    private func execute(_ id: Int64) async {
+        guard !Task.isCancelled else { return }
+        let task = Task { [executor, database, logger] in
+            do {
+                let run = try await database.run(id: id)
+                guard !run.status.isFinished else { return }
+                let outcome = try await executor.execute(run) { self.cancelled.withLock { $0.contains(id) } }
+                if case .finished(let finished) = outcome {
+                    logger.info("run finished", metadata: ["run": "\(id)", "status": "\(finished.status.rawValue)"])
+                } else {
+                    logger.info("run interrupted; it resumes at the next start", metadata: ["run": "\(id)"])
+                }
+            } catch {
+                logger.error("run could not continue", metadata: ["run": "\(id)", "error": "\(error)"])
+                _ = try? await database.finishRun(id, status: .failed, failure: RunFailure(step: 0, node: nil, resource: nil, message: "\(error)"))
+            }
+        }
+        current.withLock { $0 = task }
+        await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
+        current.withLock { $0 = nil }
+    }
+}

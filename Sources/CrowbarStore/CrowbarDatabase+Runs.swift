@@ -1,0 +1,134 @@
+import CrowbarCore
+import Foundation
+import GRDB
+
+extension CrowbarDatabase {
+    /// Queues a run of `plan`. For a proposal's apply (not check mode) the proposal becomes `applying`
+    /// in the same transaction.
+    public func createRun(
+        plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, now: Date = Date()
+    ) async throws -> Run {
+        try await writer.write { db in
+            var record = RunRecord(
+                id: nil, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode, status: .queued,
+                createdAt: now)
+            try record.insert(db)
+            let id = record.id!
+            for step in plan.steps {
+                try RunStepRecord(runId: id, position: step.index, plan: step, status: .pending).insert(db)
+            }
+            let subject = [barclamp, proposal].compactMap { $0 }.joined(separator: "/")
+            try Self.appendEvent(
+                .runQueued, subject: subject.isEmpty ? "run \(id)" : subject,
+                message: "run \(id) queued: \(plan.steps.count) steps\(checkMode ? " (check mode)" : "")", at: now, in: db)
+            if let barclamp, let proposal, !checkMode {
+                try Self.setStatus(barclamp, proposal, to: .applying, reason: "applying in run \(id)", now: now, in: db)
+            }
+            return try Self.fetchRun(id, in: db)
+        }
+    }
+
+    public func run(id: Int64) async throws -> Run {
+        try await writer.read { db in try Self.fetchRun(id, in: db) }
+    }
+
+    /// The newest runs first, without their steps' node results trimmed.
+    public func runs(limit: Int = 50) async throws -> [Run] {
+        try await writer.read { db in
+            try RunRecord.order(Column("id").desc).limit(limit).fetchAll(db).map { try Self.fetchRun($0.id!, in: db) }
+        }
+    }
+
+    /// Runs that were queued or running when crowbard stopped, oldest first: the ones to resume.
+    public func unfinishedRuns() async throws -> [Run] {
+        try await writer.read { db in
+            try RunRecord.filter([RunStatus.queued.rawValue, RunStatus.running.rawValue].contains(Column("status")))
+                .order(Column("id")).fetchAll(db).map { try Self.fetchRun($0.id!, in: db) }
+        }
+    }
+
+    public func markRunStarted(_ id: Int64, now: Date = Date()) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE runs SET status = ?, startedAt = COALESCE(startedAt, ?) WHERE id = ?",
+                arguments: [RunStatus.running.rawValue, now, id])
+        }
+    }
+
+    public func markStep(_ id: Int64, step: Int, status: StepStatus, now: Date = Date()) async throws {
+        try await writer.write { db in
+            let column = status == .running ? "startedAt = COALESCE(startedAt, ?)" : "finishedAt = ?"
+            try db.execute(
+                sql: "UPDATE runSteps SET status = ?, \(column) WHERE runId = ? AND position = ?",
+                arguments: [status.rawValue, now, id, step])
+        }
+    }
+
+    /// Records one node's finished apply of a step; a result already recorded is replaced.
+    public func recordNodeResult(_ id: Int64, step: Int, result: NodeApplyResult) async throws {
+        try await writer.write { db in
+            try RunNodeResultRecord(runId: id, position: step, node: result.node, result: result).upsert(db)
+        }
+    }
+
+    /// Ends a run. A proposal's apply leaves the proposal `applied` or `failed` in the same transaction.
+    public func finishRun(_ id: Int64, status: RunStatus, failure: RunFailure?, now: Date = Date()) async throws -> Run {
+        try await writer.write { db in
+            guard var record = try RunRecord.fetchOne(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
+            record.status = status
+            record.failure = failure
+            record.finishedAt = now
+            try record.update(db)
+            let subject = [record.barclamp, record.proposal].compactMap { $0 }.joined(separator: "/")
+            try Self.appendEvent(
+                .runFinished, subject: subject.isEmpty ? "run \(id)" : subject,
+                message: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), at: now, in: db)
+            if let barclamp = record.barclamp, let proposal = record.proposal, !record.checkMode {
+                let proposalStatus: ProposalStatus = status == .succeeded ? .applied : .failed
+                try Self.setStatus(barclamp, proposal, to: proposalStatus, reason: "run \(id) \(status.rawValue)", now: now, in: db)
+            }
+            return try Self.fetchRun(id, in: db)
+        }
+    }
+
+    /// Appends log lines in one transaction.
+    public func appendRunLog(_ id: Int64, lines: [(step: Int?, node: String?, text: String)], now: Date = Date()) async throws {
+        guard !lines.isEmpty else { return }
+        try await writer.write { db in
+            for line in lines {
+                var record = RunLogRecord(sequence: nil, runId: id, at: now, step: line.step, node: line.node, text: line.text)
+                try record.insert(db)
+            }
+        }
+    }
+
+    /// Log lines of a run after `sequence`, oldest first.
+    public func runLog(_ id: Int64, after sequence: Int64 = 0, limit: Int = 1000) async throws -> [RunLogLine] {
+        try await writer.read { db in
+            guard try RunRecord.exists(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
+            return try RunLogRecord.filter(Column("runId") == id && Column("sequence") > sequence)
+                .order(Column("sequence")).limit(limit).fetchAll(db).map(\.line)
+        }
+    }
+
+    static func fetchRun(_ id: Int64, in db: Database) throws -> Run {
+        guard let record = try RunRecord.fetchOne(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
+        let results = Dictionary(grouping: try RunNodeResultRecord.filter(Column("runId") == id).fetchAll(db), by: \.position)
+        let steps = try RunStepRecord.filter(Column("runId") == id).order(Column("position")).fetchAll(db).map { step in
+            RunStep(
+                plan: step.plan, status: step.status, startedAt: step.startedAt, finishedAt: step.finishedAt,
+                results: (results[step.position] ?? []).map(\.result).sorted { $0.node < $1.node })
+        }
+        return record.run(steps: steps)
+    }
+
+    /// Sets a proposal's status inside the caller's transaction, with an event.
+    static func setStatus(_ barclamp: String, _ name: String, to status: ProposalStatus, reason: String, now: Date, in db: Database) throws {
+        var record = try fetchProposal(barclamp, name, in: db)
+        let from = record.status
+        record.status = status
+        record.updatedAt = now
+        try record.update(db)
+        try appendEvent(.proposalStatus, subject: "\(barclamp)/\(name)", from: from.rawValue, to: status.rawValue, message: reason, at: now, in: db)
+    }
+}

@@ -32,38 +32,37 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// A `crowbard` process on a free loopback port with its own data folder.
 final class Daemon {
-    let process = Process()
+    private let child: ChildProcess
     let dataDir: URL
     let url: String
     private let logURL: URL
 
     /// Starts crowbard and waits (at most 20 s) until it prints the URL it listens on.
-    init(binaries: Binaries, dataDir: URL) throws {
+    init(binaries: Binaries, dataDir: URL, definitions: URL = Fixtures.repositoryRoot) throws {
         self.dataDir = dataDir
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         logURL = dataDir.appendingPathComponent("crowbard.out")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        process.executableURL = binaries.crowbard
-        process.arguments = [
-            "--data-dir", dataDir.path, "--listen", "127.0.0.1:0",
-            "--barclamps", Fixtures.repositoryRoot.appendingPathComponent("barclamps").path,
-            "--recipes", Fixtures.repositoryRoot.appendingPathComponent("recipes").path,
-        ]
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let startOffset = (try? FileManager.default.attributesOfItem(atPath: logURL.path)[.size] as? Int) ?? 0
+        child = try ChildProcess(
+            binaries.crowbard.path,
+            [
+                "--data-dir", dataDir.path, "--listen", "127.0.0.1:0",
+                "--barclamps", definitions.appendingPathComponent("barclamps").path,
+                "--recipes", definitions.appendingPathComponent("recipes").path,
+            ],
+            environment: ProcessInfo.processInfo.environment, stdout: logURL.path, stderr: logURL.path)
         let deadline = Date().addingTimeInterval(20)
         var found: String?
-        while found == nil, Date() < deadline, process.isRunning {
+        while found == nil, Date() < deadline, child.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
-            let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+            let data = (try? Data(contentsOf: logURL)) ?? Data()
+            let text = String(decoding: data.dropFirst(startOffset), as: UTF8.self)
             if let range = text.range(of: #"listening on (http://[0-9.:]+)"#, options: .regularExpression) {
                 found = String(text[range].dropFirst("listening on ".count))
             }
         }
         guard let found else {
-            process.terminate()
+            child.signal(SIGKILL)
             throw TestFailure("crowbard did not start: \((try? String(contentsOf: logURL, encoding: .utf8)) ?? "")")
         }
         url = found
@@ -72,49 +71,32 @@ final class Daemon {
     /// Sends SIGTERM and waits (at most 10 s) for a graceful exit; returns the exit status.
     @discardableResult
     func stop() -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        return process.terminationStatus
+        child.signal(SIGTERM)
+        if let status = child.wait(timeout: 10) { return status }
+        child.signal(SIGKILL)
+        return child.wait(timeout: 5) ?? -1
     }
+
+    /// Kills crowbard with SIGKILL, as a crash would, and waits for it to be gone.
+    func crash() {
+        child.signal(SIGKILL)
+        _ = child.wait(timeout: 5)
+    }
+
+    /// What crowbard printed so far.
+    var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
     deinit { stop() }
 }
 
-/// The result of one `crowbar` run.
-struct CommandResult {
-    var status: Int32
-    var output: String
-    var errors: String
-}
-
 extension Binaries {
-    /// Runs `crowbar` with `arguments` against `daemon`, with a 30 s limit.
-    func crowbar(_ arguments: [String], daemon: Daemon, token: String? = nil) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = crowbar
-        process.arguments = arguments
+    /// Runs `crowbar` with `arguments` against `daemon`, with a time limit (30 s unless given).
+    func crowbar(_ arguments: [String], daemon: Daemon, token: String? = nil, limit: TimeInterval = 30) throws -> CommandResult {
         var environment = ProcessInfo.processInfo.environment
         environment["CROWBAR_URL"] = daemon.url
         environment["CROWBAR_DATA_DIR"] = daemon.dataDir.path
         environment["CROWBAR_TOKEN"] = token
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: timer)
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        timer.cancel()
-        return CommandResult(
-            status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self),
-            errors: String(decoding: errData, as: UTF8.self))
+        return try CommandResult.run(crowbar.path, arguments, environment: environment, limit: limit)
     }
 }
 

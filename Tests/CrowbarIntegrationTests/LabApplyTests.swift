@@ -1,0 +1,133 @@
+import CrowbarCore
+import Foundation
+import Testing
+
+/// Whether this machine can run the lab: root, systemd-nspawn, debootstrap and iproute2.
+private let labAvailable = getuid() == 0
+    && ["/usr/bin/systemd-nspawn", "/usr/sbin/debootstrap", "/usr/bin/ssh", "/usr/sbin/ip", "/bin/ip"]
+        .filter { FileManager.default.isExecutableFile(atPath: $0) }.count >= 4
+
+/// Applies small barclamps (Tests/Fixtures/lab) to three real systemd-nspawn nodes with sshd, through the real
+/// crowbard and crowbar binaries: changes, no-op re-apply, check mode, a failing resource, and a crash mid-run.
+/// It takes over the machine's lab (crowbar-lab namespaces, 192.168.124.0/24) and tears it down at the end.
+@Suite("Apply to lab nodes over SSH", .serialized, .enabled(if: labAvailable, "needs root, systemd-nspawn, debootstrap"))
+final class LabApplyTests {
+    let binaries: Binaries
+    let dataDir: URL
+    var daemon: Daemon
+    let definitions = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/lab")
+
+    init() throws {
+        binaries = try Binaries()
+        dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-lab-apply-\(UUID().uuidString)")
+        daemon = try Daemon(binaries: binaries, dataDir: dataDir, definitions: definitions)
+    }
+
+    deinit {
+        _ = try? binaries.crowbar(["lab", "down"], daemon: daemon, limit: 120)
+        daemon.stop()
+        try? FileManager.default.removeItem(at: dataDir)
+    }
+
+    func crowbar(_ arguments: String..., limit: TimeInterval = 120) throws -> CommandResult {
+        try binaries.crowbar(arguments, daemon: daemon, limit: limit)
+    }
+
+    func run(_ id: Int) throws -> Run {
+        try JSONDecoder.crowbar.decode(Run.self, from: Data(try crowbar("run", "show", String(id), "--json").output.utf8))
+    }
+
+    /// Runs a command on a lab node with OpenSSH and crowbard's key.
+    func onNode(_ address: String, _ command: String) throws -> String {
+        try CommandResult.run(
+            "/usr/bin/ssh",
+            [
+                "-i", dataDir.appendingPathComponent("ssh/id_ed25519").path, "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "root@\(address)", command,
+            ],
+            environment: ProcessInfo.processInfo.environment, limit: 30
+        ).output
+    }
+
+    @Test(.timeLimit(.minutes(10)))
+    func applyIsOrderedIdempotentCheckableAndResumable() throws {
+        let up = try crowbar("lab", "up", "--nodes", "3", "--authorized-key", dataDir.appendingPathComponent("ssh/id_ed25519.pub").path, limit: 600)
+        #expect(up.status == 0, "\(up.output)\(up.errors)")
+        #expect(up.output.contains("3 nodes up and registered"))
+        let nodes = try JSONDecoder.crowbar.decode([Node].self, from: Data(try crowbar("node", "list", "--json").output.utf8))
+        #expect(nodes.map(\.name) == ["n1", "n2", "n3"])
+        #expect(nodes.allSatisfy { $0.sshHostKey?.fingerprint.hasPrefix("SHA256:") == true }, "host keys pinned at registration")
+
+        // First apply changes things, in role order: the server before its clients.
+        #expect(try crowbar("proposal", "create", "labcheck", "default").status == 0)
+        #expect(try crowbar("proposal", "assign", "labcheck", "default", "labcheck-server", "n1").status == 0)
+        #expect(try crowbar("proposal", "assign", "labcheck", "default", "labcheck-client", "n2", "n3").status == 0)
+        let first = try crowbar("proposal", "commit", "--follow", "labcheck", "default")
+        #expect(first.status == 0, "\(first.output)\(first.errors)")
+        let firstRun = try run(1)
+        #expect(firstRun.status == .succeeded)
+        #expect(firstRun.steps.map(\.plan.role) == ["labcheck-server", "labcheck-client"])
+        #expect(firstRun.steps[0].changedCount >= 6)
+        #expect(firstRun.steps[1].results.map(\.node) == ["n2", "n3"])
+        #expect(try onNode("192.168.124.22", "cat /etc/labcheck-fetched") == "hello from crowbar on n1\n")
+
+        // The generated secret reached the node but never the log.
+        let secrets = try crowbar("proposal", "show", "labcheck", "default", "--secrets", "--json").output
+        let password = try #require(secrets.firstMatch(of: /"api_password":"([^"]+)"/)?.output.1)
+        #expect(try onNode("192.168.124.21", "cat /etc/crowbar-labcheck/app.conf").contains("password = \(password)"))
+        let log = try crowbar("run", "log", "1").output
+        #expect(log.contains("the password is ********"))
+        #expect(!log.contains(password))
+
+        // A second apply changes nothing.
+        #expect(try crowbar("proposal", "commit", "--follow", "labcheck", "default").status == 0)
+        #expect(try run(2).changedCount == 0)
+
+        // Check mode reports the change of a committed greeting and makes none.
+        #expect(try crowbar("proposal", "set", "labcheck", "default", "greeting=changed").status == 0)
+        #expect(try crowbar("proposal", "commit", "--no-apply", "labcheck", "default").status == 0)
+        #expect(try crowbar("proposal", "check", "labcheck", "default").status == 0)
+        let check = try run(3)
+        #expect(check.checkMode)
+        #expect(check.steps[0].results.first?.resources.filter { $0.status == .changed }.map(\.resource).contains("file /etc/crowbar-labcheck/greeting") == true)
+        #expect(try onNode("192.168.124.21", "cat /etc/crowbar-labcheck/greeting") == "hello from crowbar on n1\n")
+
+        // A failing resource fails its step and the run, naming node, resource and output.
+        #expect(try crowbar("proposal", "set", "labcheck", "default", "fail_on=n3").status == 0)
+        let failing = try crowbar("proposal", "commit", "--follow", "labcheck", "default")
+        #expect(failing.status == 8)
+        let failed = try run(4)
+        #expect(failed.status == .failed)
+        #expect(failed.failure?.node == "n3")
+        #expect(failed.failure?.resource?.hasPrefix("command echo 'failing on purpose") == true)
+        #expect(failed.failure?.output == "failing on purpose on n3\n")
+        #expect(try onNode("192.168.124.21", "cat /etc/crowbar-labcheck/greeting") == "changed on n1\n")
+        #expect(try crowbar("proposal", "show", "labcheck", "default", "--json").output.contains(#""status":"failed""#))
+
+        // crowbard killed in the middle of step 2 of 3: after a restart the run resumes, and each step ran
+        // exactly once on every node (the node-side dead man's switch stopped the orphaned step).
+        #expect(try crowbar("proposal", "create", "labsteps", "default").status == 0)
+        for role in ["labsteps-one", "labsteps-two", "labsteps-three"] {
+            #expect(try crowbar("proposal", "assign", "labsteps", "default", role, "n1", "n2", "n3").status == 0)
+        }
+        #expect(try crowbar("proposal", "set", "labsteps", "default", "pause=6").status == 0)
+        #expect(try crowbar("proposal", "commit", "labsteps", "default").output.contains("run 5 applies it"))
+        var inStepTwo = false
+        for _ in 0..<100 where !inStepTwo {
+            Thread.sleep(forTimeInterval: 0.2)
+            inStepTwo = try crowbar("run", "log", "5").output.contains("step 2/3")
+        }
+        #expect(inStepTwo)
+        Thread.sleep(forTimeInterval: 1)
+        daemon.crash()
+        #expect(try crowbar("run", "show", "5", limit: 10).status == 3, "crowbard is down")
+        daemon = try Daemon(binaries: binaries, dataDir: dataDir, definitions: definitions)
+        let resumed = try crowbar("run", "log", "5", "--follow")
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(try run(5).status == .succeeded)
+        #expect(daemon.output.contains("resuming run"))
+        for address in ["192.168.124.21", "192.168.124.22", "192.168.124.23"] {
+            #expect(try onNode(address, "cat /var/log/labsteps") == "one\ntwo\nthree\n", "on \(address)")
+        }
+    }
+}

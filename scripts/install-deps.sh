@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages crowbar builds and tests with, skipping those already present.
 set -euo pipefail
-packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev pkg-config curl python3 openssh-server openssh-client)
+packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev pkg-config curl python3 openssh-server openssh-client
+          debootstrap systemd-container iproute2)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -188,7 +188,7 @@ struct ProposalCommand: AsyncParsableCommand {
 
         func run(client: CrowbarClient) async throws {
             let run = try await client.request(Run.self, .POST, target.path + "/check")
-            if !connection.json { print("check run \(run.id) queued") }
+            if !connection.json { FileHandle.standardOutput.write(Data("check run \(run.id) queued\n".utf8)) }
             try await RunReport.follow(run.id, client: client, json: connection.json)
         }
     }

@@ -57,7 +57,7 @@ enum ResourceScript {
         _ path: String, content: String, attributes: FileAttributes, refuse: (String, String) -> DefinitionError
     ) throws(DefinitionError) -> String {
         """
-            t=$(mktemp) || return 1
+            t="$crowbar_tmp/file"
             printf '%s' \(content.shellQuoted) > "$t" || return 1
             crowbar_put \(try putArguments(path, attributes, refuse: refuse))
         """
@@ -66,13 +66,17 @@ enum ResourceScript {
     private static func ini(
         _ path: String, settings: [IniSetting], attributes: FileAttributes, refuse: (String, String) -> DefinitionError
     ) throws(DefinitionError) -> String {
-        let sets = settings.map {
-            "    crowbar_ini \"$t\" \($0.section.shellQuoted) \($0.key.shellQuoted) \($0.value.shellQuoted) || return 1"
+        // Each setting filters the previous version into the next scratch file; the last one is installed.
+        let sets = settings.enumerated().map { index, setting in
+            let input = index == 0 ? "\"$source\"" : "\"$crowbar_tmp/ini\(index)\""
+            return "    crowbar_ini \(input) \"$crowbar_tmp/ini\(index + 1)\" \(setting.section.shellQuoted) "
+                + "\(setting.key.shellQuoted) \(setting.value.shellQuoted) || return 1"
         }
         return """
-            t=$(mktemp) || return 1
-            [ ! -e \(path.shellQuoted) ] || cat \(path.shellQuoted) > "$t" || return 1
+            source=\(path.shellQuoted)
+            [ -e "$source" ] || source=/dev/null
         \(sets.joined(separator: "\n"))
+            t="$crowbar_tmp/ini\(settings.count)"
             crowbar_put \(try putArguments(path, attributes, refuse: refuse))
         """
     }

@@ -16,7 +16,9 @@ enum ScriptPrelude {
         crowbar_session=$PPID
         ( while kill -0 "$crowbar_session" 2>/dev/null; do sleep 1; done; kill -TERM 0 ) </dev/null >/dev/null 2>&1 &
         crowbar_watcher=$!
-        trap 'kill "$crowbar_watcher" 2>/dev/null' EXIT
+        # One scratch folder for the whole script: fewer processes than a mktemp per resource.
+        crowbar_tmp=$(mktemp -d) || exit 1
+        trap 'kill "$crowbar_watcher" 2>/dev/null; rm -rf "$crowbar_tmp"' EXIT
 
         # Markers the orchestrator reads; \\036 keeps them apart from any resource output.
         crowbar_mark() { printf '\\036crowbar %s\\n' "$*"; }
@@ -37,18 +39,16 @@ enum ScriptPrelude {
         # crowbar_put PATH TEMP OWNER GROUP MODE: installs TEMP at PATH unless content, owner, group and
         # mode already match; keeps an existing file's owner and mode when none is given.
         crowbar_put() {
-            p=$1 t=$2 o=$3 g=$4 m=$5 same=1
-            cmp -s "$t" "$p" || same=0
-            if [ -e "$p" ]; then
-                [ -z "$o" ] || [ "$(stat -c %U "$p")" = "$o" ] || same=0
-                [ -z "$g" ] || [ "$(stat -c %G "$p")" = "$g" ] || same=0
-                [ -z "$m" ] || [ "$(stat -c %a "$p")" = "$m" ] || same=0
+            p=$1 t=$2 o=$3 g=$4 m=$5
+            if cmp -s "$t" "$p"; then
+                [ -n "$o$g$m" ] || return 0
+                set -- $(stat -c '%U %G %a' "$p")
+                { [ -z "$o" ] || [ "$1" = "$o" ]; } && { [ -z "$g" ] || [ "$2" = "$g" ]; } && { [ -z "$m" ] || [ "$3" = "$m" ]; } && return 0
             fi
-            if [ $same = 1 ]; then rm -f "$t"; return 0; fi
-            if [ "$crowbar_check" = 1 ]; then rm -f "$t"; echo "would update $p"; return 100; fi
+            if [ "$crowbar_check" = 1 ]; then echo "would update $p"; return 100; fi
             mkdir -p "$(dirname "$p")" || return 1
             n="$p.crowbar-new"
-            cp "$t" "$n" && rm -f "$t" || return 1
+            cp "$t" "$n" || return 1
             if [ -e "$p" ]; then chown --reference="$p" "$n" && chmod --reference="$p" "$n" || return 1; fi
             [ -e "$p" ] || [ -n "$m" ] || chmod 644 "$n" || return 1
             [ -z "$o" ] || chown "$o" "$n" || return 1
@@ -59,9 +59,9 @@ enum ScriptPrelude {
             return 100
         }
 
-        # crowbar_ini FILE SECTION KEY VALUE: sets KEY = VALUE in [SECTION] of FILE, in place; other lines kept.
+        # crowbar_ini IN OUT SECTION KEY VALUE: writes IN to OUT with KEY = VALUE in [SECTION]; other lines kept.
         crowbar_ini() {
-            CROWBAR_SECTION=$2 CROWBAR_KEY=$3 CROWBAR_VALUE=$4 awk '
+            CROWBAR_SECTION=$3 CROWBAR_KEY=$4 CROWBAR_VALUE=$5 awk '
             BEGIN { s = ENVIRON["CROWBAR_SECTION"]; k = ENVIRON["CROWBAR_KEY"]; v = ENVIRON["CROWBAR_VALUE"]; cur = ""; done = 0 }
             function emit() { print k " = " v; done = 1 }
             /^[ \\t]*\\[[^]]*\\][ \\t]*$/ {
@@ -77,7 +77,7 @@ enum ScriptPrelude {
                 print
             }
             END { if (!done) { if (cur != s) { if (NR > 0) print ""; print "[" s "]" } emit() } }
-            ' "$1" > "$1.ini" && mv -f "$1.ini" "$1"
+            ' "$1" > "$2"
         }
 
         """

@@ -16,8 +16,8 @@ public final class Orchestrator: Service, Sendable {
     private let continuation: AsyncStream<Int64>.Continuation
     /// Runs an operator asked to cancel.
     private let cancelled = Mutex<Set<Int64>>([])
-    /// The run executing now, so shutdown can interrupt it.
-    private let current = Mutex<Task<Void, Never>?>(nil)
+    /// The run executing now, so shutdown or a cancel can interrupt it.
+    private let current = Mutex<(run: Int64, task: Task<Void, Never>)?>(nil)
 
     public init(
         database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, identity: SSHIdentity,
@@ -44,6 +44,7 @@ public final class Orchestrator: Service, Sendable {
         guard !run.status.isFinished else { return false }
         cancelled.withLock { _ = $0.insert(runID) }
         if run.status == .queued { _ = try await database.finishRun(runID, status: .cancelled, failure: nil) }
+        current.withLock { if $0?.run == runID { $0?.task.cancel() } }
         return true
     }
 
@@ -59,7 +60,7 @@ public final class Orchestrator: Service, Sendable {
             }
         } onCancelOrGracefulShutdown: {
             self.continuation.finish()
-            self.current.withLock { $0?.cancel() }
+            self.current.withLock { $0?.task.cancel() }
         }
     }
 
@@ -67,21 +68,29 @@ public final class Orchestrator: Service, Sendable {
     private func execute(_ id: Int64) async {
         guard !Task.isCancelled else { return }
         let task = Task { [executor, database, logger] in
+            let cancelRequested: @Sendable () -> Bool = { self.cancelled.withLock { $0.contains(id) } }
             do {
                 let run = try await database.run(id: id)
                 guard !run.status.isFinished else { return }
-                let outcome = try await executor.execute(run) { self.cancelled.withLock { $0.contains(id) } }
+                let outcome = try await executor.execute(run, cancelRequested: cancelRequested)
                 if case .finished(let finished) = outcome {
                     logger.info("run finished", metadata: ["run": "\(id)", "status": "\(finished.status.rawValue)"])
-                } else {
+                } else if !cancelRequested() {
                     logger.info("run interrupted; it resumes at the next start", metadata: ["run": "\(id)"])
                 }
-            } catch {
+            } catch where !Task.isCancelled {
                 logger.error("run could not continue", metadata: ["run": "\(id)", "error": "\(error)"])
                 _ = try? await database.finishRun(id, status: .failed, failure: RunFailure(step: 0, node: nil, resource: nil, message: "\(error)"))
+            } catch {
+                // Interrupted while writing; an operator's cancel is recorded below, shutdown resumes later.
+            }
+            if cancelRequested() {
+                // This task is cancelled and the store refuses cancelled callers: record from a fresh task.
+                await Task { _ = try? await database.cancelRun(id) }.value
+                logger.info("run cancelled", metadata: ["run": "\(id)"])
             }
         }
-        current.withLock { $0 = task }
+        current.withLock { $0 = (id, task) }
         await withTaskCancellationHandler {
             await task.value
         } onCancel: {

@@ -26,7 +26,13 @@ struct RunExecutor: Sendable {
         let log = RunLogSink()
         async let drained: Void = log.drain(into: database, run: run.id)
         defer { log.finish() }
-        let outcome = try await executeSteps(run, log: log, cancelRequested: cancelRequested)
+        let outcome: StepsOutcome
+        do {
+            outcome = try await executeSteps(run, log: log, cancelRequested: cancelRequested)
+        } catch {
+            await connections.closeAll()
+            throw error
+        }
         log.finish()
         await drained
         await connections.closeAll()

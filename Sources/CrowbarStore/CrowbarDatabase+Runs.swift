@@ -73,22 +73,37 @@ extension CrowbarDatabase {
 
     /// Ends a run. A proposal's apply leaves the proposal `applied` or `failed` in the same transaction.
     public func finishRun(_ id: Int64, status: RunStatus, failure: RunFailure?, now: Date = Date()) async throws -> Run {
+        try await writer.write { db in try Self.finish(id, status: status, failure: failure, now: now, in: db) }
+    }
+
+    /// Ends an unfinished run as `cancelled`, with its running step; a finished run is left as it is.
+    @discardableResult
+    public func cancelRun(_ id: Int64, now: Date = Date()) async throws -> Run {
         try await writer.write { db in
-            guard var record = try RunRecord.fetchOne(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
-            record.status = status
-            record.failure = failure
-            record.finishedAt = now
-            try record.update(db)
-            let subject = [record.barclamp, record.proposal].compactMap { $0 }.joined(separator: "/")
-            try Self.appendEvent(
-                .runFinished, subject: subject.isEmpty ? "run \(id)" : subject,
-                message: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), at: now, in: db)
-            if let barclamp = record.barclamp, let proposal = record.proposal, !record.checkMode {
-                let proposalStatus: ProposalStatus = status == .succeeded ? .applied : .failed
-                try Self.setStatus(barclamp, proposal, to: proposalStatus, reason: "run \(id) \(status.rawValue)", now: now, in: db)
-            }
-            return try Self.fetchRun(id, in: db)
+            let run = try Self.fetchRun(id, in: db)
+            guard !run.status.isFinished else { return run }
+            try db.execute(
+                sql: "UPDATE runSteps SET status = ?, finishedAt = ? WHERE runId = ? AND status = ?",
+                arguments: [StepStatus.cancelled.rawValue, now, id, StepStatus.running.rawValue])
+            return try Self.finish(id, status: .cancelled, failure: nil, now: now, in: db)
         }
+    }
+
+    private static func finish(_ id: Int64, status: RunStatus, failure: RunFailure?, now: Date, in db: Database) throws -> Run {
+        guard var record = try RunRecord.fetchOne(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
+        record.status = status
+        record.failure = failure
+        record.finishedAt = now
+        try record.update(db)
+        let subject = [record.barclamp, record.proposal].compactMap { $0 }.joined(separator: "/")
+        try appendEvent(
+            .runFinished, subject: subject.isEmpty ? "run \(id)" : subject,
+            message: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), at: now, in: db)
+        if let barclamp = record.barclamp, let proposal = record.proposal, !record.checkMode {
+            let proposalStatus: ProposalStatus = status == .succeeded ? .applied : .failed
+            try setStatus(barclamp, proposal, to: proposalStatus, reason: "run \(id) \(status.rawValue)", now: now, in: db)
+        }
+        return try fetchRun(id, in: db)
     }
 
     /// Appends log lines in one transaction.

@@ -129,5 +129,21 @@ final class LabApplyTests {
         for address in ["192.168.124.21", "192.168.124.22", "192.168.124.23"] {
             #expect(try onNode(address, "cat /var/log/labsteps") == "one\ntwo\nthree\n", "on \(address)")
         }
+
+        // An operator's cancel stops a running apply within seconds; later steps never start.
+        #expect(try crowbar("proposal", "set", "labsteps", "default", "pause=120").status == 0)
+        #expect(try crowbar("proposal", "commit", "labsteps", "default").output.contains("run 6 applies it"))
+        var running = false
+        for _ in 0..<100 where !running {
+            Thread.sleep(forTimeInterval: 0.2)
+            running = try crowbar("run", "log", "6").output.contains("step 2/3")
+        }
+        let cancelledAt = Date()
+        #expect(try crowbar("run", "cancel", "6").status == 0)
+        #expect(try crowbar("run", "log", "6", "--follow", limit: 60).status == 9)
+        #expect(Date().timeIntervalSince(cancelledAt) < 20)
+        let cancelled = try run(6)
+        #expect(cancelled.status == .cancelled)
+        #expect(cancelled.steps.map(\.status) == [.succeeded, .cancelled, .pending])
     }
 }

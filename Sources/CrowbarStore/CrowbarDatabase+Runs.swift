@@ -6,18 +6,19 @@ extension CrowbarDatabase {
     /// Queues a run of `plan`. For a proposal's apply (not check mode) the proposal becomes `applying`
     /// in the same transaction.
     public func createRun(
-        plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, now: Date = Date()
+        plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
+        now: Date = Date()
     ) async throws -> Run {
         try await writer.write { db in
             var record = RunRecord(
-                id: nil, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode, status: .queued,
-                createdAt: now)
+                id: nil, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode,
+                transitionNode: transitionNode, status: .queued, createdAt: now)
             try record.insert(db)
             let id = record.id!
             for step in plan.steps {
                 try RunStepRecord(runId: id, position: step.index, plan: step, status: .pending).insert(db)
             }
-            let subject = [barclamp, proposal].compactMap { $0 }.joined(separator: "/")
+            let subject = [barclamp, proposal].compactMap { $0 }.joined(separator: "/") + (transitionNode ?? "")
             try Self.appendEvent(
                 .runQueued, subject: subject.isEmpty ? "run \(id)" : subject,
                 message: "run \(id) queued: \(plan.steps.count) steps\(checkMode ? " (check mode)" : "")", at: now, in: db)
@@ -95,13 +96,20 @@ extension CrowbarDatabase {
         record.failure = failure
         record.finishedAt = now
         try record.update(db)
-        let subject = [record.barclamp, record.proposal].compactMap { $0 }.joined(separator: "/")
+        let subject = [record.barclamp, record.proposal].compactMap { $0 }.joined(separator: "/") + (record.transitionNode ?? "")
         try appendEvent(
             .runFinished, subject: subject.isEmpty ? "run \(id)" : subject,
             message: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), at: now, in: db)
         if let barclamp = record.barclamp, let proposal = record.proposal, !record.checkMode {
             let proposalStatus: ProposalStatus = status == .succeeded ? .applied : .failed
             try setStatus(barclamp, proposal, to: proposalStatus, reason: "run \(id) \(status.rawValue)", now: now, in: db)
+        }
+        if let node = record.transitionNode, let current = try NodeRecord.fetchOne(db, key: node)?.state {
+            if status == .succeeded, current == .readying {
+                try transition(node, to: .ready, reason: "run \(id) applied its readying barclamps", now: now, in: db)
+            } else if status != .succeeded, NodeLifecycle.allowedTargets(from: current).contains(.problem) {
+                try transition(node, to: .problem, reason: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), now: now, in: db)
+            }
         }
         return try fetchRun(id, in: db)
     }

@@ -93,6 +93,7 @@ public struct CrowbarDatabase: Sendable {
                 table.column("proposal", .text)
                 table.column("revision", .integer)
                 table.column("checkMode", .boolean).notNull()
+                table.column("transitionNode", .text)
                 table.column("status", .text).notNull().indexed()
                 table.column("createdAt", .datetime).notNull()
                 table.column("startedAt", .datetime)

@@ -5,7 +5,7 @@ import CrowbarCore
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node", abstract: "List, show, allocate and delete nodes.",
-        subcommands: [List.self, Show.self, Allocate.self, Delete.self])
+        subcommands: [List.self, Show.self, Allocate.self, Transition.self, Delete.self])
 
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List every node with its state and inventory summary.")
@@ -57,6 +57,27 @@ struct NodeCommand: AsyncParsableCommand {
         func run(client: CrowbarClient) async throws {
             try show(try await client.request(.POST, "nodes/\(name)/allocate"), as: Node.self) {
                 "allocated \($0.name) at \($0.adminAddress ?? "-")"
+            }
+        }
+    }
+
+    struct Transition: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a node to another state (entering readying applies the barclamps that list it).")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Node name.") var name: String
+        @Argument(help: "Target state, e.g. readying.") var state: String
+        @Option(help: "Why, for the event history.") var reason: String?
+
+        struct Body: Encodable, Sendable {
+            var state: String
+            var reason: String?
+        }
+
+        func run(client: CrowbarClient) async throws {
+            let body = Body(state: state, reason: reason)
+            try show(try await client.request(.POST, "nodes/\(name)/transition", body: body), as: Node.self) {
+                "\($0.name) is \($0.state.rawValue)"
             }
         }
     }

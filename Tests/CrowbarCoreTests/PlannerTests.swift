@@ -57,3 +57,15 @@ import Testing
         #expect(plan.table(maxNodesShown: 2).contains("n1, n2, … (100 nodes)"))
     }
 }
+
+@Suite("Transition roles")
+struct TransitionRoleTests {
+    @Test func aTransitionJoinsTheLastUnboundedRoleByPriority() throws {
+        let catalog = try Fixtures.shippedCatalog()
+        #expect(catalog["ntp"]?.transitionRole?.name == "ntp-client")
+        #expect(catalog["dns"]?.transitionRole?.name == "dns-client")
+        #expect(catalog["provisioner"]?.transitionRole?.name == "provisioner-base")
+        let bounded = Fixtures.barclamp("solo", roles: [Role(name: "solo-server", priority: 10, min: 1, max: 1, recipe: "solo/server")])
+        #expect(bounded.transitionRole == nil)
+    }
+}

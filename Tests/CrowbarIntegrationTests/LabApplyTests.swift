@@ -51,11 +51,11 @@ final class LabApplyTests {
 
     @Test(.timeLimit(.minutes(10)))
     func applyIsOrderedIdempotentCheckableAndResumable() throws {
-        let up = try crowbar("lab", "up", "--nodes", "3", "--authorized-key", dataDir.appendingPathComponent("ssh/id_ed25519.pub").path, limit: 600)
+        let up = try crowbar("lab", "up", "--nodes", "4", "--authorized-key", dataDir.appendingPathComponent("ssh/id_ed25519.pub").path, limit: 600)
         #expect(up.status == 0, "\(up.output)\(up.errors)")
-        #expect(up.output.contains("3 nodes up and registered"))
+        #expect(up.output.contains("4 nodes up and registered"))
         let nodes = try JSONDecoder.crowbar.decode([Node].self, from: Data(try crowbar("node", "list", "--json").output.utf8))
-        #expect(nodes.map(\.name) == ["n1", "n2", "n3"])
+        #expect(nodes.map(\.name) == ["n1", "n2", "n3", "n4"])
         #expect(nodes.allSatisfy { $0.sshHostKey?.fingerprint.hasPrefix("SHA256:") == true }, "host keys pinned at registration")
 
         // First apply changes things, in role order: the server before its clients.
@@ -145,5 +145,22 @@ final class LabApplyTests {
         let cancelled = try run(6)
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.steps.map(\.status) == [.succeeded, .cancelled, .pending])
+
+        // A node entering readying gets the barclamps that list that transition (labcheck: its client role),
+        // and becomes ready when they applied, problem when they failed.
+        for state in ["allocated", "installing", "installed", "readying"] {
+            #expect(try crowbar("node", "transition", "n4", state).status == 0)
+        }
+        #expect(try crowbar("run", "log", "7", "--follow").status == 0)
+        #expect(try run(7).transitionNode == "n4")
+        #expect(try onNode("192.168.124.24", "cat /etc/labcheck-fetched") == "changed on n1\n")
+        #expect(try crowbar("node", "show", "n4", "--json").output.contains(#""state":"ready""#))
+        let assigned = try crowbar("proposal", "show", "labcheck", "default", "--json").output
+        #expect(assigned.contains(#""labcheck-client":["n2","n3","n4"]"#))
+        #expect(try crowbar("proposal", "set", "labcheck", "default", "fail_on=n4").status == 0)
+        #expect(try crowbar("proposal", "commit", "--no-apply", "labcheck", "default").status == 0)
+        #expect(try crowbar("node", "transition", "n4", "readying").status == 0)
+        #expect(try crowbar("run", "log", "8", "--follow").status == 8)
+        #expect(try crowbar("node", "show", "n4", "--json").output.contains(#""state":"problem""#))
     }
 }

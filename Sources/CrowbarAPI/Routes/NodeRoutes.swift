@@ -26,7 +26,7 @@ struct NodeRoutes {
         api.post("nodes/:node/allocate") { _, context in try await admin.allocate(node: context.parameters.path("node")) }
         api.post("nodes/:node/transition") { request, context in
             let body = try await request.decodeBody(TransitionRequest.self, context: context)
-            return try await admin.database.transition(
+            return try await admin.transition(
                 node: context.parameters.path("node"), to: body.state, reason: body.reason ?? "requested through the API")
         }
     }

@@ -22,6 +22,9 @@ public struct Run: Sendable, Hashable, Codable, Identifiable {
     public var revision: Int?
     /// Report what would change, change nothing.
     public var checkMode: Bool
+    /// The node whose state transition this run applies: it becomes `ready` (from `readying`) when the run
+    /// succeeds and `problem` when it fails.
+    public var transitionNode: String?
     public var status: RunStatus
     public var createdAt: Date
     public var startedAt: Date?
@@ -30,14 +33,16 @@ public struct Run: Sendable, Hashable, Codable, Identifiable {
     public var steps: [RunStep]
 
     public init(
-        id: Int64, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, status: RunStatus,
-        createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, failure: RunFailure? = nil, steps: [RunStep]
+        id: Int64, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
+        status: RunStatus, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, failure: RunFailure? = nil,
+        steps: [RunStep]
     ) {
         self.id = id
         self.barclamp = barclamp
         self.proposal = proposal
         self.revision = revision
         self.checkMode = checkMode
+        self.transitionNode = transitionNode
         self.status = status
         self.createdAt = createdAt
         self.startedAt = startedAt

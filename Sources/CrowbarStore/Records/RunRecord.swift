@@ -10,6 +10,7 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var proposal: String?
     var revision: Int?
     var checkMode: Bool
+    var transitionNode: String?
     var status: RunStatus
     var createdAt: Date
     var startedAt: Date?
@@ -20,7 +21,7 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord {
 
     func run(steps: [RunStep]) -> Run {
         Run(
-            id: id ?? 0, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode, status: status,
+            id: id ?? 0, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode, transitionNode: transitionNode, status: status,
             createdAt: createdAt, startedAt: startedAt, finishedAt: finishedAt, failure: failure, steps: steps)
     }
 }

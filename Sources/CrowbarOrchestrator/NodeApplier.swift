@@ -13,7 +13,7 @@ struct NodeApplier: Sendable {
         _ compiled: CompiledRecipe, timeoutSeconds: Int, to node: Node, step: Int, scrubber: SecretScrubber
     ) async -> NodeApplyResult {
         let started = Date()
-        let parser = SharedRecipeOutput(RecipeOutput(labels: compiled.resources))
+        let parser = SharedRecipeOutput(RecipeOutput(labels: compiled.resources, scrub: scrubber.scrub))
         let log = self.log
         let nodeName = node.name
         @Sendable func lines(_ events: [RecipeOutputEvent]) -> [PendingLogLine] {
@@ -50,7 +50,7 @@ struct NodeApplier: Sendable {
         } catch {
             await connections.drop(node.name)
             var resources = parser.state.withLock { $0.results }.map { scrubbed($0, scrubber) }
-            if let unfinished = parser.state.withLock({ $0.unfinished }) {
+            if let unfinished = parser.state.withLock({ $0.unfinished }), compiled.resources.indices.contains(unfinished.index - 1) {
                 resources.append(ResourceResult(
                     index: unfinished.index, resource: compiled.resources[unfinished.index - 1], status: .failed,
                     output: scrubber.scrub(unfinished.output)))

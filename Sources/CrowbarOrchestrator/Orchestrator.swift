@@ -18,6 +18,8 @@ public final class Orchestrator: Service, Sendable {
     private let cancelled = Mutex<Set<Int64>>([])
     /// The run executing now, so shutdown or a cancel can interrupt it.
     private let current = Mutex<(run: Int64, task: Task<Void, Never>)?>(nil)
+    /// Set once at shutdown: no further run starts, the current one is interrupted.
+    private let stopping = Mutex(false)
 
     public init(
         database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, identity: SSHIdentity,
@@ -50,15 +52,15 @@ public final class Orchestrator: Service, Sendable {
 
     public func run() async throws {
         try await withTaskCancellationOrGracefulShutdownHandler {
-            for run in try await database.unfinishedRuns() {
+            for run in try await database.unfinishedRuns() where !stopping.withLock({ $0 }) {
                 logger.info("resuming run", metadata: ["run": "\(run.id)", "status": "\(run.status.rawValue)"])
                 await execute(run.id)
             }
-            for await id in queue {
+            for await id in queue where !stopping.withLock({ $0 }) {
                 await execute(id)
-                if Task.isCancelled { break }
             }
         } onCancelOrGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
             self.continuation.finish()
             self.current.withLock { $0?.task.cancel() }
         }
@@ -66,7 +68,7 @@ public final class Orchestrator: Service, Sendable {
 
     /// Executes one run in a child task that shutdown or an operator's cancel can stop.
     private func execute(_ id: Int64) async {
-        guard !Task.isCancelled else { return }
+        guard !Task.isCancelled, !stopping.withLock({ $0 }) else { return }
         let task = Task { [executor, database, logger] in
             let cancelRequested: @Sendable () -> Bool = { self.cancelled.withLock { $0.contains(id) } }
             do {
@@ -91,6 +93,7 @@ public final class Orchestrator: Service, Sendable {
             }
         }
         current.withLock { $0 = (id, task) }
+        if stopping.withLock({ $0 }) { task.cancel() }
         await withTaskCancellationHandler {
             await task.value
         } onCancel: {

@@ -91,7 +91,7 @@ public final class SSHConnection: @unchecked Sendable {
 
     /// Runs `command` through the user's shell, sending `stdin` first, streaming output to `output` as it
     /// arrives (on a pool thread). Throws `.commandTimeout` after `timeout` and `.cancelled` when the calling
-    /// task is cancelled; the connection is unusable after either.
+    /// task is cancelled; the connection is then disconnected, so sshd ends the session.
     public func execute(
         _ command: String, stdin: [UInt8] = [], timeout: Duration,
         output: @escaping @Sendable (SSHOutput) -> Void = { _ in }
@@ -142,7 +142,9 @@ public final class SSHConnection: @unchecked Sendable {
                             return try work(cancellation)
                         } catch let error as SSHError {
                             if error.code == .commandTimeout || error.code == .cancelled || error.code == .channel {
+                                // Say goodbye now: sshd then ends the session, and with it the remote command.
                                 self.usable = false
+                                Self.disconnect(self.session)
                             }
                             throw error
                         }

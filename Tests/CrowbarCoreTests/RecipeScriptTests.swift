@@ -63,7 +63,11 @@ struct RecipeScriptTests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/pwned2"))
         let mode = try FileManager.default.attributesOfItem(atPath: folder + "/out.conf")[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        #expect(!compiled.resources.joined().contains(password), "labels come from the unrendered recipe")
+        let labelled = try RecipeCompiler.compile(
+            try self.recipe("resources:\n  - command: \"true {{attributes.password}}\"\n"), templates: [:],
+            context: context(["password": .string(password)]), checkMode: false)
+        #expect(labelled.resources == ["command true {{attributes.password}}"], "labels come from the unrendered recipe")
+        #expect(!labelled.script.contains("sh -c"), "commands are not passed as arguments")
     }
 
     @Test func firstRunChangesSecondRunChangesNothingAndCheckModeTouchesNothing() async throws {

@@ -4,8 +4,8 @@ import Testing
 
 /// Whether this machine can run the lab: root, systemd-nspawn, debootstrap and iproute2.
 private let labAvailable = getuid() == 0
-    && ["/usr/bin/systemd-nspawn", "/usr/sbin/debootstrap", "/usr/bin/ssh", "/usr/sbin/ip", "/bin/ip"]
-        .filter { FileManager.default.isExecutableFile(atPath: $0) }.count >= 4
+    && ["/usr/bin/systemd-nspawn", "/usr/sbin/debootstrap", "/usr/bin/ssh"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+    && ["/usr/sbin/ip", "/bin/ip"].contains { FileManager.default.isExecutableFile(atPath: $0) }
 
 /// Applies small barclamps (Tests/Fixtures/lab) to three real systemd-nspawn nodes with sshd, through the real
 /// crowbard and crowbar binaries: changes, no-op re-apply, check mode, a failing resource, and a crash mid-run.
@@ -78,6 +78,7 @@ final class LabApplyTests {
         let log = try crowbar("run", "log", "1").output
         #expect(log.contains("the password is ********"))
         #expect(!log.contains(password))
+        #expect(!(try crowbar("run", "show", "1", "--json").output.contains(password)))
 
         // A second apply changes nothing.
         #expect(try crowbar("proposal", "commit", "--follow", "labcheck", "default").status == 0)
@@ -102,6 +103,7 @@ final class LabApplyTests {
         #expect(failed.failure?.resource?.hasPrefix("command echo 'failing on purpose") == true)
         #expect(failed.failure?.output == "failing on purpose on n3\n")
         #expect(try onNode("192.168.124.21", "cat /etc/crowbar-labcheck/greeting") == "changed on n1\n")
+        #expect(try crowbar("run", "log", "4").output.contains("restart labcheck: done"), "app.conf changed: subscribed service restarted")
         #expect(try crowbar("proposal", "show", "labcheck", "default", "--json").output.contains(#""status":"failed""#))
 
         // crowbard killed in the middle of step 2 of 3: after a restart the run resumes, and each step ran
@@ -138,6 +140,7 @@ final class LabApplyTests {
             Thread.sleep(forTimeInterval: 0.2)
             running = try crowbar("run", "log", "6").output.contains("step 2/3")
         }
+        #expect(running)
         let cancelledAt = Date()
         #expect(try crowbar("run", "cancel", "6").status == 0)
         #expect(try crowbar("run", "log", "6", "--follow", limit: 60).status == 9)
@@ -145,6 +148,8 @@ final class LabApplyTests {
         let cancelled = try run(6)
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.steps.map(\.status) == [.succeeded, .cancelled, .pending])
+        Thread.sleep(forTimeInterval: 2)
+        #expect(try onNode("192.168.124.21", "pgrep -c -x sleep || true") == "0\n", "the node-side apply was stopped")
 
         // A node entering readying gets the barclamps that list that transition (labcheck: its client role),
         // and becomes ready when they applied, problem when they failed.

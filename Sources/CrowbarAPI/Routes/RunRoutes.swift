@@ -1,6 +1,7 @@
 import CrowbarCore
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 
 /// Runs: list, show, log (optionally followed as NDJSON until the run ends) and cancel.
 struct RunRoutes {
@@ -43,6 +44,8 @@ struct RunRoutes {
                             last = line.sequence
                         }
                         if lines.isEmpty {
+                            // A follower must not hold crowbard's shutdown until the run ends.
+                            if Task.isShuttingDownGracefully || Task.isCancelled { break }
                             if try await database.run(id: id).status.isFinished {
                                 lines = try await database.runLog(id, after: last)
                                 if lines.isEmpty { break }

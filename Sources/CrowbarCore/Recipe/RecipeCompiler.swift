@@ -21,26 +21,46 @@ public enum RecipeCompiler {
     ) throws(DefinitionError) -> CompiledRecipe {
         var script = ScriptPrelude.text(recipe: recipe.name, node: context.node.name, checkMode: checkMode)
         var labels: [String] = []
+        var rendered: [ResourceKind] = []
+        for resource in recipe.resources { rendered.append(try render(resource, templates: templates, context: context)) }
+        // The services that subscribe to each path: a change leaves a pending-restart marker on the node, so a
+        // restart owed by a run that stopped before reaching its service is still made by the next run.
+        var subscribers: [String: [String]] = [:]
+        for case .service(let name, _, _, let paths) in rendered {
+            for path in paths { subscribers[path, default: []].append(name) }
+        }
         for (offset, resource) in recipe.resources.enumerated() {
             let index = offset + 1
-            let rendered = try render(resource, templates: templates, context: context)
+            let kind = rendered[offset]
             script += "\n# \(index): \(resource.kind.label.replacingOccurrences(of: "\n", with: " "))\n"
-            script += "crowbar_r\(index)() {\n\(try ResourceScript.body(rendered, location: resource.location))\n}\n"
-            if case .service(_, _, _, let subscribes) = rendered {
-                script += "crowbar_restart=0\n"
+            script += "crowbar_r\(index)() {\n\(try ResourceScript.body(kind, location: resource.location))\n}\n"
+            if case .service(let name, _, _, let subscribes) = kind {
+                script += "crowbar_restart=0\n[ ! -e \(restartMarker(name)) ] || crowbar_restart=1\n"
                 for path in subscribes {
                     script += "case \"$crowbar_changed\" in *\("|\(path)|".shellQuoted)*) crowbar_restart=1 ;; esac\n"
                 }
             }
             script += "crowbar_step \(index) crowbar_r\(index)\n"
-            if let path = rendered.changedPath {
+            if case .service(let name, _, _, _) = kind {
+                script += "[ \"$crowbar_check\" = 1 ] || rm -f \(restartMarker(name))\n"
+            }
+            if let path = kind.changedPath {
                 script += "[ \"$crowbar_status\" != changed ] || crowbar_changed=\"$crowbar_changed\"\("\(path)|".shellQuoted)\n"
+                for service in subscribers[path] ?? [] {
+                    script += "[ \"$crowbar_status\" != changed ] || [ \"$crowbar_check\" = 1 ] || "
+                        + "{ mkdir -p \(restartFolder.shellQuoted) && : > \(restartMarker(service)); }\n"
+                }
             }
             labels.append(resource.kind.label)
         }
         script += "crowbar_mark done\n"
         return CompiledRecipe(script: script, resources: labels)
     }
+
+    /// Where pending restarts are kept on a node, one empty file per service.
+    static let restartFolder = "/var/lib/crowbar/pending-restart"
+
+    static func restartMarker(_ service: String) -> String { "\(restartFolder)/\(service)".shellQuoted }
 
     /// The resource with every text field rendered; a template becomes a file with its rendered content.
     private static func render(

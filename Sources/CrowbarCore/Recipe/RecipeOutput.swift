@@ -31,6 +31,7 @@ public enum RecipeOutputEvent: Sendable, Hashable {
 public struct RecipeOutput: Sendable {
     public static let outputLimit = 16 * 1024
     private let labels: [String]
+    private let scrub: @Sendable (String) -> String
     private var pending: [UInt8] = []
     private var current: Int?
     private var currentOutput = ""
@@ -38,7 +39,11 @@ public struct RecipeOutput: Sendable {
     /// True once the script reached its end marker: every resource ran.
     public private(set) var completed = false
 
-    public init(labels: [String]) { self.labels = labels }
+    /// `scrub` rewrites every output line before it is kept or reported (crowbard masks secrets with it).
+    public init(labels: [String], scrub: @escaping @Sendable (String) -> String = { $0 }) {
+        self.labels = labels
+        self.scrub = scrub
+    }
 
     /// Feeds bytes; returns the events of every complete line.
     public mutating func consume(_ bytes: [UInt8]) -> [RecipeOutputEvent] {
@@ -69,6 +74,7 @@ public struct RecipeOutput: Sendable {
             return handle(String(line[..<marker.lowerBound])) + handle(String(line[marker.lowerBound...]))
         }
         guard line.hasPrefix("\u{1E}crowbar ") else {
+            let line = scrub(line)
             if current != nil {
                 currentOutput += line + "\n"
                 if currentOutput.utf8.count > Self.outputLimit {

@@ -37,6 +37,8 @@ enum ResourceScript {
             done
             [ -n "$missing" ] || return 0
             if [ "$crowbar_check" = 1 ]; then echo "would install$missing"; return 100; fi
+            # An install interrupted earlier (crash, cancel) leaves dpkg half-configured: finish that first.
+            [ -z "$(dpkg --audit 2>/dev/null)" ] || DEBIAN_FRONTEND=noninteractive dpkg --configure -a || return 1
             echo "installing$missing"
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
                 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing || return 1
@@ -123,12 +125,18 @@ enum ResourceScript {
     }
 
     private static func command(_ run: String, creates: String?, unless: String?) -> String {
+        // Command texts go through files in the private scratch folder, not `sh -c` arguments: rendered
+        // values (passwords) never show in the node's process list.
         var lines: [String] = []
         if let creates { lines.append("    [ ! -e \(creates.shellQuoted) ] || return 0") }
-        if let unless { lines.append("    ! sh -c \(unless.shellQuoted) >/dev/null 2>&1 || return 0") }
+        if let unless {
+            lines.append("    printf '%s' \(unless.shellQuoted) > \"$crowbar_tmp/unless\" || return 1")
+            lines.append("    ! sh \"$crowbar_tmp/unless\" >/dev/null 2>&1 || return 0")
+        }
         lines.append("""
             if [ "$crowbar_check" = 1 ]; then echo "would run the command"; return 100; fi
-            sh -ec \(run.shellQuoted) || return 1
+            printf '%s' \(run.shellQuoted) > "$crowbar_tmp/command" || return 1
+            sh -e "$crowbar_tmp/command" || return 1
             return 100
         """)
         return lines.joined(separator: "\n")

@@ -47,16 +47,19 @@ enum ScriptPrelude {
             fi
             if [ "$crowbar_check" = 1 ]; then echo "would update $p"; return 100; fi
             mkdir -p "$(dirname "$p")" || return 1
+            # The new file is private until its owner and mode are set: it may hold passwords.
             n="$p.crowbar-new"
-            cp "$t" "$n" || return 1
-            if [ -e "$p" ]; then chown --reference="$p" "$n" && chmod --reference="$p" "$n" || return 1; fi
-            [ -e "$p" ] || [ -n "$m" ] || chmod 644 "$n" || return 1
-            [ -z "$o" ] || chown "$o" "$n" || return 1
-            [ -z "$g" ] || chgrp "$g" "$n" || return 1
-            [ -z "$m" ] || chmod "$m" "$n" || return 1
-            mv -f "$n" "$p" || return 1
-            echo "updated $p"
-            return 100
+            rm -f "$n"
+            if (umask 077 && cp "$t" "$n") &&
+                { [ ! -e "$p" ] || { chown --reference="$p" "$n" && chmod --reference="$p" "$n"; }; } &&
+                { [ -e "$p" ] || [ -n "$m" ] || chmod 644 "$n"; } &&
+                { [ -z "$o" ] || chown "$o" "$n"; } && { [ -z "$g" ] || chgrp "$g" "$n"; } &&
+                { [ -z "$m" ] || chmod "$m" "$n"; } && mv -f "$n" "$p"; then
+                echo "updated $p"
+                return 100
+            fi
+            rm -f "$n"
+            return 1
         }
 
         # crowbar_ini IN OUT SECTION KEY VALUE: writes IN to OUT with KEY = VALUE in [SECTION]; other lines kept.

@@ -13,7 +13,7 @@ struct NodeApplier: Sendable {
         _ compiled: CompiledRecipe, timeoutSeconds: Int, to node: Node, step: Int, scrubber: SecretScrubber
     ) async -> NodeApplyResult {
         let started = Date()
-        let parser = SharedRecipeOutput(RecipeOutput(labels: compiled.resources, scrub: scrubber.scrub))
+        let parser = SharedRecipeOutput(RecipeOutput(labels: compiled.resources, marker: compiled.marker, scrub: scrubber.scrub))
         let log = self.log
         let nodeName = node.name
         @Sendable func lines(_ events: [RecipeOutputEvent]) -> [PendingLogLine] {

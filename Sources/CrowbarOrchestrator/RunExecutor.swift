@@ -99,8 +99,10 @@ struct RunExecutor: Sendable {
         var compiled: [(Node, CompiledRecipe)] = []
         for name in nodes {
             guard let node = inputs.nodes[name] else { throw StoreError(.notFound, "node \(name) no longer exists") }
+            let marker = "crowbar-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
             compiled.append((node, try RecipeCompiler.compile(
-                recipe, templates: templates, context: inputs.context(step: plan, node: node), checkMode: run.checkMode)))
+                recipe, templates: templates, context: inputs.context(step: plan, node: node), checkMode: run.checkMode,
+                marker: marker)))
         }
         let applier = NodeApplier(connections: connections, log: log)
         let database = self.database

@@ -29,7 +29,7 @@ struct RecipeScriptTests {
         let result = try await Subprocess.run(
             .path("/bin/sh"), arguments: ["-s"], input: .string(compiled.script), output: .string(limit: 1 << 20),
             error: .string(limit: 1 << 20))
-        var output = RecipeOutput(labels: compiled.resources)
+        var output = RecipeOutput(labels: compiled.resources, marker: compiled.marker)
         _ = output.consume(Array(result.standardOutput.utf8))
         _ = output.finish()
         if case .exited(let code) = result.terminationStatus { return (code, output) }
@@ -93,6 +93,20 @@ struct RecipeScriptTests {
         let (_, second) = try await run(apply)
         #expect(second.results.map(\.status) == [.ok, .ok, .ok])
         #expect(contents("log") == "ran\n")
+    }
+
+    @Test(.enabled(if: getuid() == 0, "chown needs root")) func numericOwnersAreIdempotent() async throws {
+        let recipe = try recipe("""
+            resources:
+              - file: $DIR/owned
+                content: x
+                owner: "0"
+                group: "0"
+                mode: "0640"
+            """)
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
+        #expect(try await run(compiled).1.results.map(\.status) == [.changed])
+        #expect(try await run(compiled).1.results.map(\.status) == [.ok])
     }
 
     @Test func iniSettingsKeepOtherLinesAndAddMissingSections() async throws {
@@ -176,6 +190,18 @@ struct RecipeScriptTests {
         #expect {
             try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
         } throws: { "\($0)".contains("template 'chrony.conf.mustache' not found") }
+    }
+
+    @Test func resourceOutputCannotFakeAResult() async throws {
+        let recipe = try recipe("""
+            resources:
+              - command: "printf '\\\\036crowbar end 1 ok\\\\n\\\\036crowbar done\\\\n'; exit 4"
+            """)
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false, marker: "crowbar-x7q2")
+        let (status, output) = try await run(compiled)
+        #expect(status == 1)
+        #expect(!output.completed)
+        #expect(output.results.map(\.status) == [.failed])
     }
 
     @Test func outputMarkersSurviveArbitraryChunking() {

@@ -9,6 +9,19 @@ extension Admin {
     public func transition(node: String, to state: NodeState, reason: String) async throws -> Node {
         let moved = try await database.transition(node: node, to: state, reason: reason)
         guard let runs else { return moved }
+        do {
+            return try await applyTransition(of: moved, to: state, runs: runs)
+        } catch {
+            // The node must not sit in its new state with nothing coming: say why it could not be applied.
+            if NodeLifecycle.allowedTargets(from: state).contains(.problem) {
+                _ = try? await database.transition(node: node, to: .problem, reason: "\(state.rawValue) could not be applied: \(error)")
+            }
+            throw error
+        }
+    }
+
+    private func applyTransition(of moved: Node, to state: NodeState, runs: any RunScheduler) async throws -> Node {
+        let node = moved.name
         var planned: [PlannedProposal] = []
         for barclamp in catalog.runOrder where barclamp.transitions.contains(state) {
             let active = try await database.proposals(barclamp: barclamp.name).filter(\.status.isActive)

@@ -6,6 +6,8 @@ public struct CompiledRecipe: Sendable, Hashable {
     /// The resources' labels, numbered from 1 as the script's markers number them. Labels come from the
     /// unrendered recipe, so they never hold a secret.
     public var resources: [String]
+    /// The word the script's markers carry; a random one per apply keeps resource output from faking a result.
+    public var marker: String
 
     /// The remote command that runs a script from stdin. `exec` makes sshd the script's parent, which the
     /// script's dead man's switch watches.
@@ -17,9 +19,10 @@ public struct CompiledRecipe: Sendable, Hashable {
 /// between `RecipeOutput` markers. In check mode the script changes nothing and reports what would change.
 public enum RecipeCompiler {
     public static func compile(
-        _ recipe: Recipe, templates: [String: String], context: RecipeContext, checkMode: Bool
+        _ recipe: Recipe, templates: [String: String], context: RecipeContext, checkMode: Bool, marker: String = "crowbar"
     ) throws(DefinitionError) -> CompiledRecipe {
-        var script = ScriptPrelude.text(recipe: recipe.name, node: context.node.name, checkMode: checkMode)
+        precondition(marker.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }, "marker is a plain word")
+        var script = ScriptPrelude.text(recipe: recipe.name, node: context.node.name, checkMode: checkMode, marker: marker)
         var labels: [String] = []
         var rendered: [ResourceKind] = []
         for resource in recipe.resources { rendered.append(try render(resource, templates: templates, context: context)) }
@@ -54,7 +57,7 @@ public enum RecipeCompiler {
             labels.append(resource.kind.label)
         }
         script += "crowbar_mark done\n"
-        return CompiledRecipe(script: script, resources: labels)
+        return CompiledRecipe(script: script, resources: labels, marker: marker)
     }
 
     /// Where pending restarts are kept on a node, one empty file per service.

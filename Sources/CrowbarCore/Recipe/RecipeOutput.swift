@@ -31,6 +31,8 @@ public enum RecipeOutputEvent: Sendable, Hashable {
 public struct RecipeOutput: Sendable {
     public static let outputLimit = 16 * 1024
     private let labels: [String]
+    /// `\u{1E}` and the compiled recipe's marker word, then a space.
+    private let prefix: String
     private let scrub: @Sendable (String) -> String
     private var pending: [UInt8] = []
     private var current: Int?
@@ -40,8 +42,9 @@ public struct RecipeOutput: Sendable {
     public private(set) var completed = false
 
     /// `scrub` rewrites every output line before it is kept or reported (crowbard masks secrets with it).
-    public init(labels: [String], scrub: @escaping @Sendable (String) -> String = { $0 }) {
+    public init(labels: [String], marker: String = "crowbar", scrub: @escaping @Sendable (String) -> String = { $0 }) {
         self.labels = labels
+        prefix = "\u{1E}\(marker) "
         self.scrub = scrub
     }
 
@@ -70,10 +73,10 @@ public struct RecipeOutput: Sendable {
 
     private mutating func handle(_ line: String) -> [RecipeOutputEvent] {
         // Output without a final newline shares its line with the marker that follows it.
-        if let marker = line.range(of: "\u{1E}crowbar "), marker.lowerBound != line.startIndex {
+        if let marker = line.range(of: prefix), marker.lowerBound != line.startIndex {
             return handle(String(line[..<marker.lowerBound])) + handle(String(line[marker.lowerBound...]))
         }
-        guard line.hasPrefix("\u{1E}crowbar ") else {
+        guard line.hasPrefix(prefix) else {
             let line = scrub(line)
             if current != nil {
                 currentOutput += line + "\n"
@@ -83,7 +86,7 @@ public struct RecipeOutput: Sendable {
             }
             return [.line(resource: current, text: line)]
         }
-        let words = line.dropFirst("\u{1E}crowbar ".count).split(separator: " ").map(String.init)
+        let words = line.dropFirst(prefix.count).split(separator: " ").map(String.init)
         switch (words.first, words.count) {
         case ("begin", 2):
             current = Int(words[1])

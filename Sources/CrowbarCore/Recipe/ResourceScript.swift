@@ -93,7 +93,9 @@ enum ResourceScript {
             """
         }
         if let enabled {
-            lines.append("    if \(enabled ? "!" : "") systemctl is-enabled --quiet \"$s\" 2>/dev/null; then\n\(act(enabled ? "enable" : "disable"))\n    fi")
+            // Only "enabled" counts: static and generated units answer is-enabled with success but cannot be disabled.
+            let test = enabled ? "!=" : "="
+            lines.append("    if [ \"$(systemctl is-enabled \"$s\" 2>/dev/null)\" \(test) enabled ]; then\n\(act(enabled ? "enable" : "disable"))\n    fi")
         }
         if running == true {
             lines.append("""

@@ -1,6 +1,6 @@
 /// The helpers every compiled recipe starts with.
 enum ScriptPrelude {
-    static func text(recipe: String, node: String, checkMode: Bool) -> String {
+    static func text(recipe: String, node: String, checkMode: Bool, marker: String) -> String {
         """
         # crowbar recipe \(recipe.replacingOccurrences(of: "\n", with: " ")) for node \(node.replacingOccurrences(of: "\n", with: " "))
         set -u
@@ -21,7 +21,7 @@ enum ScriptPrelude {
         trap 'kill "$crowbar_watcher" 2>/dev/null; rm -rf "$crowbar_tmp"' EXIT
 
         # Markers the orchestrator reads; \\036 keeps them apart from any resource output.
-        crowbar_mark() { printf '\\036crowbar %s\\n' "$*"; }
+        crowbar_mark() { printf '\\036\(marker) %s\\n' "$*"; }
 
         # crowbar_step INDEX FUNCTION: runs one resource in a subshell; 0 = ok, 100 = changed, else failed.
         crowbar_step() {
@@ -42,8 +42,10 @@ enum ScriptPrelude {
             p=$1 t=$2 o=$3 g=$4 m=$5
             if cmp -s "$t" "$p"; then
                 [ -n "$o$g$m" ] || return 0
-                set -- $(stat -c '%U %G %a' "$p")
-                { [ -z "$o" ] || [ "$1" = "$o" ]; } && { [ -z "$g" ] || [ "$2" = "$g" ]; } && { [ -z "$m" ] || [ "$3" = "$m" ]; } && return 0
+                # Owner and group match by name or by number (`owner: "0"`).
+                set -- $(stat -c '%U %G %a %u %g' "$p")
+                { [ -z "$o" ] || [ "$1" = "$o" ] || [ "$4" = "$o" ]; } && { [ -z "$g" ] || [ "$2" = "$g" ] || [ "$5" = "$g" ]; } &&
+                    { [ -z "$m" ] || [ "$3" = "$m" ]; } && return 0
             fi
             if [ "$crowbar_check" = 1 ]; then echo "would update $p"; return 100; fi
             mkdir -p "$(dirname "$p")" || return 1

@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "CrowbarSSH",
             dependencies: [
-                "CLibSSH2",
+                "CLibSSH2", "CrowbarCore",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrowbarSSHTests",
-            dependencies: ["CrowbarSSH", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["CrowbarSSH", "CrowbarCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
         ),
         .testTarget(name: "CrowbarStoreTests", dependencies: ["CrowbarStore", "CrowbarCore"], swiftSettings: strict),

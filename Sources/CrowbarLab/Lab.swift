@@ -33,16 +33,15 @@ public struct Lab: Sendable {
         var nodes: [LabNode] = []
         for number in 1...count {
             let deadline = ContinuousClock.now + sshTimeout
-            var node = await status(number)
-            while !node.sshAnswering {
-                guard node.running else { throw LabError("\(node.name) stopped while booting; see \(layout.nodeDirectory(number))/console.log") }
+            let name = layout.nodeName(number)
+            while !(await sshAnswering(number)) {
+                guard isRunning(number) else { throw LabError("\(name) stopped while booting; see \(layout.nodeDirectory(number))/console.log") }
                 guard ContinuousClock.now < deadline else {
-                    throw LabError("\(node.name)'s sshd did not answer within \(sshTimeout); see \(layout.nodeDirectory(number))/console.log")
+                    throw LabError("\(name)'s sshd did not answer within \(sshTimeout); see \(layout.nodeDirectory(number))/console.log")
                 }
                 try await Task.sleep(for: .milliseconds(500))
-                node = await status(number)
             }
-            nodes.append(node)
+            nodes.append(await status(number))
         }
         return nodes
     }
@@ -84,15 +83,22 @@ public struct Lab: Sendable {
 
     private func status(_ number: Int) async -> LabNode {
         let root = layout.nodeDirectory(number) + "/root"
-        let pid = pid(number)
-        let running = pid.map { kill($0, 0) == 0 } ?? false
+        let running = isRunning(number)
         let fingerprint = (try? await Command.run("ssh-keygen", ["-l", "-E", "sha256", "-f", root + "/etc/ssh/ssh_host_ed25519_key.pub"]))?
             .split(separator: " ").dropFirst().first.map(String.init) ?? ""
-        let answering = running
-            ? await Command.succeeds("timeout", ["2", "bash", "-c", "exec 3<>/dev/tcp/\(layout.nodeAddress(number))/22"]) : false
+        let answering = running ? await sshAnswering(number) : false
         return LabNode(
             name: layout.nodeName(number), mac: layout.nodeMAC(number), address: layout.nodeAddress(number),
-            hostKeyType: "ssh-ed25519", hostKeyFingerprint: fingerprint, pid: pid, running: running, sshAnswering: answering)
+            hostKeyType: "ssh-ed25519", hostKeyFingerprint: fingerprint, pid: pid(number), running: running, sshAnswering: answering)
+    }
+
+    private func isRunning(_ number: Int) -> Bool {
+        pid(number).map { kill($0, 0) == 0 } ?? false
+    }
+
+    /// Whether node `number` accepts a TCP connection on port 22 (within 2 s).
+    private func sshAnswering(_ number: Int) async -> Bool {
+        await Command.succeeds("timeout", ["2", "bash", "-c", "exec 3<>/dev/tcp/\(layout.nodeAddress(number))/22"])
     }
 
     private func pid(_ number: Int) -> pid_t? {

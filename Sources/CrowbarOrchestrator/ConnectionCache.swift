@@ -23,12 +23,11 @@ actor ConnectionCache {
         guard let address = node.sshAddress else {
             throw SSHError(.unreachable, "node \(node.name) has no address yet (neither allocated nor reported)")
         }
-        let policy: HostKeyPolicy = node.sshHostKey.map { .pinned(HostKey(type: $0.type, fingerprint: $0.fingerprint)) }
-            ?? .trustOnFirstUse
+        let policy: HostKeyPolicy = node.sshHostKey.map { .pinned($0) } ?? .trustOnFirstUse
         let connection = try await SSHConnection.connect(
             to: SSHTarget(host: address), identity: identity, hostKeyPolicy: policy, options: options, pool: pool)
         if node.sshHostKey == nil {
-            let seen = HostKeyPin(type: connection.hostKey.type, fingerprint: connection.hostKey.fingerprint)
+            let seen = connection.hostKey
             let pinned = try await database.pinHostKey(node: node.name, key: seen)
             guard pinned == seen else {
                 await connection.close()

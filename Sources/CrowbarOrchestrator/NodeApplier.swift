@@ -3,8 +3,8 @@ import CrowbarSSH
 import Foundation
 import Synchronization
 
-/// Applies one compiled recipe to one node: runs it with `sh -s` over SSH, streams its lines to the log
-/// (secrets scrubbed) and turns the markers into a result.
+/// Applies one compiled recipe to one node: runs it with ``CompiledRecipe/command`` over SSH, streams its lines
+/// to the log (the parser masks secrets in each line) and turns the markers into a result.
 struct NodeApplier: Sendable {
     let connections: ConnectionCache
     let log: RunLogSink
@@ -19,7 +19,7 @@ struct NodeApplier: Sendable {
         @Sendable func lines(_ events: [RecipeOutputEvent]) -> [PendingLogLine] {
             events.compactMap { event in
                 switch event {
-                case .line(_, let text): PendingLogLine(step: step, node: nodeName, text: scrubber.scrub(text))
+                case .line(_, let text): PendingLogLine(step: step, node: nodeName, text: text)
                 case .finished(let result) where result.status != .ok:
                     PendingLogLine(step: step, node: nodeName, text: "\(result.status.rawValue): \(result.resource)")
                 case .finished: nil
@@ -61,6 +61,7 @@ struct NodeApplier: Sendable {
         }
     }
 
+    /// Masks a whole result once more: lines are masked as they arrive, this catches a secret spanning lines.
     private func scrubbed(_ result: ResourceResult, _ scrubber: SecretScrubber) -> ResourceResult {
         var copy = result
         copy.output = scrubber.scrub(result.output)

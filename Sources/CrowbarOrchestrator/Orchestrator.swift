@@ -30,7 +30,7 @@ public final class Orchestrator: Service, Sendable {
         let connections = ConnectionCache(database: database, identity: identity, pool: pool, options: sshOptions)
         executor = RunExecutor(
             database: database, catalog: catalog, recipes: recipes, connections: connections,
-            maxParallelNodes: maxParallelNodes, logger: logger)
+            maxParallelNodes: maxParallelNodes)
         (queue, continuation) = AsyncStream.makeStream(of: Int64.self)
     }
 

@@ -2,7 +2,6 @@ import CrowbarCore
 import CrowbarSSH
 import CrowbarStore
 import Foundation
-import Logging
 
 /// Runs one run's steps in order, recording each node's result before the step ends and each step
 /// before the next begins. Steps already succeeded, and nodes already succeeded in an unfinished step,
@@ -13,7 +12,6 @@ struct RunExecutor: Sendable {
     let recipes: RecipeBook
     let connections: ConnectionCache
     let maxParallelNodes: Int
-    let logger: Logger
 
     enum Outcome: Sendable {
         case finished(Run)

@@ -1,4 +1,5 @@
 import CLibSSH2
+import CrowbarCore
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -9,7 +10,7 @@ private let libraryInitialised: Int32 = libssh2_init(0)
 public final class SSHConnection: @unchecked Sendable {
     public let target: SSHTarget
     /// The key the host presented (and that matched the pin, if one was given).
-    public let hostKey: HostKey
+    public let hostKey: HostKeyPin
     private let pool: SSHWorkerPool
     private let socket: TCPSocket
     private let session: OpaquePointer
@@ -19,7 +20,7 @@ public final class SSHConnection: @unchecked Sendable {
     private var usable = true
 
     private init(
-        target: SSHTarget, hostKey: HostKey, pool: SSHWorkerPool, socket: consuming TCPSocket,
+        target: SSHTarget, hostKey: HostKeyPin, pool: SSHWorkerPool, socket: consuming TCPSocket,
         session: OpaquePointer, options: SSHOptions
     ) {
         self.target = target
@@ -35,14 +36,8 @@ public final class SSHConnection: @unchecked Sendable {
         to target: SSHTarget, identity: SSHIdentity, hostKeyPolicy policy: HostKeyPolicy,
         options: SSHOptions = SSHOptions(), pool: SSHWorkerPool
     ) async throws(SSHError) -> SSHConnection {
-        do {
-            return try await pool.run {
-                try establish(target: target, identity: identity, policy: policy, options: options, pool: pool)
-            }
-        } catch let error as SSHError {
-            throw error
-        } catch {
-            throw SSHError(.channel, "SSH worker pool is shut down")
+        try await pool.run {
+            try establish(target: target, identity: identity, policy: policy, options: options, pool: pool)
         }
     }
 
@@ -131,32 +126,33 @@ public final class SSHConnection: @unchecked Sendable {
         _ work: @escaping @Sendable (CancellationFlag) throws -> Result
     ) async throws(SSHError) -> Result {
         let cancellation = CancellationFlag()
-        do {
-            return try await withTaskCancellationHandler {
-                try await pool.run {
-                    try self.lock.withLock {
-                        guard self.usable else {
-                            throw SSHError(.channel, "connection to \(self.target) is closed")
-                        }
-                        do {
-                            return try work(cancellation)
-                        } catch let error as SSHError {
-                            if error.code == .commandTimeout || error.code == .cancelled || error.code == .channel {
-                                // Say goodbye now: sshd then ends the session, and with it the remote command.
-                                self.usable = false
-                                Self.disconnect(self.session)
-                            }
-                            throw error
-                        }
-                    }
-                }
-            } onCancel: {
-                cancellation.raise()
+        // withTaskCancellationHandler rethrows untyped errors: carry the typed one out as a value.
+        let outcome: Swift.Result<Result, SSHError> = await withTaskCancellationHandler {
+            do throws(SSHError) {
+                return .success(try await pool.run { try self.locked(work, cancellation) })
+            } catch {
+                return .failure(error)
             }
-        } catch let error as SSHError {
-            throw error
-        } catch {
-            throw SSHError(.channel, "SSH worker pool is shut down")
+        } onCancel: {
+            cancellation.raise()
+        }
+        return try outcome.get()
+    }
+
+    /// Runs `work` holding the session lock; a timeout, cancellation or broken channel ends the session.
+    private func locked<Result>(_ work: (CancellationFlag) throws -> Result, _ cancellation: CancellationFlag) throws -> Result {
+        try lock.withLock {
+            guard usable else { throw SSHError(.channel, "connection to \(target) is closed") }
+            do {
+                return try work(cancellation)
+            } catch let error as SSHError {
+                if error.code == .commandTimeout || error.code == .cancelled || error.code == .channel {
+                    // Say goodbye now: sshd then ends the session, and with it the remote command.
+                    usable = false
+                    Self.disconnect(session)
+                }
+                throw error
+            }
         }
     }
 
@@ -295,14 +291,14 @@ private let preferredHostKeyTypes =
     "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256,ssh-rsa"
 
 /// The key the server presented in the handshake, with OpenSSH's fingerprint format.
-private func presentedHostKey(_ session: OpaquePointer) throws(SSHError) -> HostKey {
+private func presentedHostKey(_ session: OpaquePointer) throws(SSHError) -> HostKeyPin {
     var length = 0
     var type: Int32 = 0
     guard libssh2_session_hostkey(session, &length, &type) != nil,
           let digest = libssh2_hostkey_hash(session, LIBSSH2_HOSTKEY_HASH_SHA256)
     else { throw SSHError(.handshake, "server presented no host key") }
     let bytes = Data(bytes: digest, count: 32).base64EncodedString()
-    return HostKey(type: hostKeyTypeName(type), fingerprint: "SHA256:" + bytes.trimmingCharacters(in: ["="]))
+    return HostKeyPin(type: hostKeyTypeName(type), fingerprint: "SHA256:" + bytes.trimmingCharacters(in: ["="]))
 }
 
 private func hostKeyTypeName(_ type: Int32) -> String {

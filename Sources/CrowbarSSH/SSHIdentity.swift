@@ -38,7 +38,7 @@ public struct SSHIdentity: Sendable, Hashable {
                 arguments: ["-q", "-t", "ed25519", "-N", "", "-C", "crowbard", "-f", identity.privateKeyPath],
                 output: .discarded, error: .string(limit: 4096))
             guard keygen.terminationStatus.isSuccess else {
-                throw SSHError(.identity, "ssh-keygen \(keygen.terminationStatus): \(keygen.standardError ?? "")")
+                throw SSHError(.identity, "ssh-keygen \(keygen.terminationStatus): \(keygen.standardError)")
             }
         } catch let error as SSHError {
             throw error

@@ -13,9 +13,16 @@ public final class SSHWorkerPool: Sendable {
         threads.start()
     }
 
-    /// Runs blocking work on one of the pool's threads.
-    func run<Result: Sendable>(_ work: @Sendable @escaping () throws -> Result) async throws -> Result {
-        try await threads.runIfActive(work)
+    /// Runs blocking work on one of the pool's threads. The work's own `SSHError` passes through; the pool
+    /// refusing the work (it is shut down) is a `.channel` error.
+    func run<Result: Sendable>(_ work: @Sendable @escaping () throws -> Result) async throws(SSHError) -> Result {
+        do {
+            return try await threads.runIfActive(work)
+        } catch let error as SSHError {
+            throw error
+        } catch {
+            throw SSHError(.channel, "SSH worker pool is shut down")
+        }
     }
 
     /// Stops the threads after the queued work.

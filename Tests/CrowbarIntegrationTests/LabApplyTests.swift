@@ -37,6 +37,15 @@ final class LabApplyTests {
         try JSONDecoder.crowbar.decode(Run.self, from: Data(try crowbar("run", "show", String(id), "--json").output.utf8))
     }
 
+    /// Polls a run's log (at most 20 s) until it contains `text`.
+    func waitForLog(of run: Int, containing text: String) throws -> Bool {
+        for _ in 0..<100 {
+            if try crowbar("run", "log", String(run)).output.contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return false
+    }
+
     /// Runs a command on a lab node with OpenSSH and crowbard's key.
     func onNode(_ address: String, _ command: String) throws -> String {
         try CommandResult.run(
@@ -114,12 +123,7 @@ final class LabApplyTests {
         }
         #expect(try crowbar("proposal", "set", "labsteps", "default", "pause=6").status == 0)
         #expect(try crowbar("proposal", "commit", "labsteps", "default").output.contains("run 5 applies it"))
-        var inStepTwo = false
-        for _ in 0..<100 where !inStepTwo {
-            Thread.sleep(forTimeInterval: 0.2)
-            inStepTwo = try crowbar("run", "log", "5").output.contains("step 2/3")
-        }
-        #expect(inStepTwo)
+        #expect(try waitForLog(of: 5, containing: "step 2/3"))
         Thread.sleep(forTimeInterval: 1)
         daemon.crash()
         #expect(try crowbar("run", "show", "5", limit: 10).status == 3, "crowbard is down")
@@ -135,12 +139,7 @@ final class LabApplyTests {
         // An operator's cancel stops a running apply within seconds; later steps never start.
         #expect(try crowbar("proposal", "set", "labsteps", "default", "pause=120").status == 0)
         #expect(try crowbar("proposal", "commit", "labsteps", "default").output.contains("run 6 applies it"))
-        var running = false
-        for _ in 0..<100 where !running {
-            Thread.sleep(forTimeInterval: 0.2)
-            running = try crowbar("run", "log", "6").output.contains("step 2/3")
-        }
-        #expect(running)
+        #expect(try waitForLog(of: 6, containing: "step 2/3"))
         let cancelledAt = Date()
         #expect(try crowbar("run", "cancel", "6").status == 0)
         #expect(try crowbar("run", "log", "6", "--follow", limit: 60).status == 9)

@@ -1,3 +1,4 @@
+import CrowbarCore
 import CrowbarSSH
 import Foundation
 import Synchronization
@@ -78,7 +79,7 @@ struct SSHConnectionTests {
         #expect(first.hostKey.fingerprint == (try await server.openSSHFingerprint()))
         let pinned = try await connect(policy: .pinned(first.hostKey))
         #expect(pinned.hostKey == first.hostKey)
-        let impostor = HostKey(type: "ssh-ed25519", fingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        let impostor = HostKeyPin(type: "ssh-ed25519", fingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         let error = await #expect(throws: SSHError.self) { try await connect(policy: .pinned(impostor)) }
         #expect(error?.code == .hostKeyMismatch)
         #expect(error?.message.contains(first.hostKey.fingerprint) == true)

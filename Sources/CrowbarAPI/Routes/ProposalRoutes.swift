@@ -42,7 +42,7 @@ struct ProposalRoutes {
         }
         api.post(RouterPath(base + "/commit")) { request, context in
             let (barclamp, name) = try names(context)
-            let apply = request.uri.queryParameters["apply"].map { !["false", "0"].contains(String($0)) } ?? true
+            let apply = request.flagQuery("apply", default: true)
             var result = try await admin.commit(barclamp: barclamp, proposal: name, apply: apply)
             result.revision = admin.presented(result.revision, showSecrets: request.wantsSecrets)
             return result

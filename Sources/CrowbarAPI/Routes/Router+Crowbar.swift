@@ -30,7 +30,16 @@ extension Parameters {
 
 extension Request {
     /// Whether the query asks to show secrets (`?secrets=true`).
-    var wantsSecrets: Bool { uri.queryParameters["secrets"].map { ["true", "1"].contains(String($0)) } ?? false }
+    var wantsSecrets: Bool { flagQuery("secrets", default: false) }
+
+    /// A boolean query parameter: `true`/`1` and `false`/`0`; absent or anything else is `default`.
+    func flagQuery(_ name: String, default value: Bool) -> Bool {
+        switch uri.queryParameters[Substring(name)].map(String.init) {
+        case "true", "1": true
+        case "false", "0": false
+        default: value
+        }
+    }
 
     /// An integer query parameter, or a 400 naming it.
     func integerQuery(_ name: String) throws -> Int? {

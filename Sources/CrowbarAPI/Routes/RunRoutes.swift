@@ -27,7 +27,7 @@ struct RunRoutes {
         api.get("runs/:run/log") { request, context -> Response in
             let id = try runID(context)
             let after = Int64(try request.integerQuery("after") ?? 0)
-            let follow = request.uri.queryParameters["follow"].map { ["true", "1"].contains(String($0)) } ?? false
+            let follow = request.flagQuery("follow", default: false)
             let first = try await admin.database.runLog(id, after: after)
             guard follow else { return try first.response(from: request, context: context) }
             let database = admin.database
@@ -43,17 +43,19 @@ struct RunRoutes {
                             try await writer.write(ByteBuffer(bytes: data))
                             last = line.sequence
                         }
+                        guard lines.isEmpty else {
+                            lines = try await database.runLog(id, after: last)
+                            continue
+                        }
+                        // A follower must not hold crowbard's shutdown until the run ends.
+                        if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                        // Status first, then lines: nothing written before the run ended is missed.
+                        let finished = try await database.run(id: id).status.isFinished
+                        lines = try await database.runLog(id, after: last)
                         if lines.isEmpty {
-                            // A follower must not hold crowbard's shutdown until the run ends.
-                            if Task.isShuttingDownGracefully || Task.isCancelled { break }
-                            if try await database.run(id: id).status.isFinished {
-                                lines = try await database.runLog(id, after: last)
-                                if lines.isEmpty { break }
-                                continue
-                            }
+                            if finished { break }
                             try await Task.sleep(for: Self.followInterval)
                         }
-                        lines = try await database.runLog(id, after: last)
                     }
                     try await writer.finish(nil)
                 })

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CrowbarClient", targets: ["CrowbarClient"]),
         .library(name: "CrowbarSSH", targets: ["CrowbarSSH"]),
         .library(name: "CrowbarOrchestrator", targets: ["CrowbarOrchestrator"]),
+        .library(name: "CrowbarBoot", targets: ["CrowbarBoot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -67,6 +68,17 @@ let package = Package(
             name: "CrowbarOrchestrator",
             dependencies: [
                 "CrowbarCore", "CrowbarStore", "CrowbarSSH",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CrowbarBoot",
+            dependencies: [
+                "CrowbarCore", "CrowbarStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

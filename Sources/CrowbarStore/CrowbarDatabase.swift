@@ -126,6 +126,14 @@ public struct CrowbarDatabase: Sendable {
                 table.column("text", .text).notNull()
             }
         }
+        migrator.registerMigration("v3-boot") { db in
+            try db.create(table: "dhcpLeases") { table in
+                table.primaryKey("mac", .text)
+                table.column("address", .integer).notNull().unique()
+                table.column("expiresAt", .datetime).notNull()
+                table.column("hostname", .text)
+            }
+        }
         return migrator
     }
 }

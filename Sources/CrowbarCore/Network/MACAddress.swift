@@ -17,6 +17,12 @@ public struct MACAddress: Sendable, Hashable, Codable, Comparable, LosslessStrin
         self.bytes = bytes
     }
 
+    /// The address of six raw bytes, as a chaddr field carries it.
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 6, "a MAC address has 6 bytes")
+        self.bytes = bytes
+    }
+
     public var description: String {
         bytes.map { byte in
             let digits = String(byte, radix: 16)

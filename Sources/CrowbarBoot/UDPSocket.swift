@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A UDP socket prepared before NIO takes it over: options NIO's channel options cannot set (a device binding takes
+/// a string), then bound.
+enum UDPSocket {
+    struct SetupError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A socket on `0.0.0.0:port` that only sees traffic of `device` (so it receives broadcasts there and nowhere
+    /// else), with broadcast sending and address reuse on.
+    static func boundToDevice(_ device: String, port: Int) throws -> CInt {
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SetupError(description: "socket: \(String(cString: strerror(errno)))") }
+        func check(_ result: CInt, _ what: String) throws {
+            guard result == 0 else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                throw SetupError(description: "\(what): \(reason)")
+            }
+        }
+        var one: CInt = 1
+        try check(setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)), "SO_REUSEADDR")
+        try check(setsockopt(descriptor, SOL_SOCKET, SO_BROADCAST, &one, socklen_t(MemoryLayout<CInt>.size)), "SO_BROADCAST")
+        try check(
+            device.withCString { setsockopt(descriptor, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(device.utf8.count + 1)) },
+            "SO_BINDTODEVICE \(device)")
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr = in_addr(s_addr: INADDR_ANY)
+        try check(
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }, "bind 0.0.0.0:\(port) on \(device)")
+        return descriptor
+    }
+}

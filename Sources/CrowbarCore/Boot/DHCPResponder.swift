@@ -1,0 +1,216 @@
+import Foundation
+
+/// One subnet crowbard's DHCP server hands addresses out on: the local admin network, or one behind a relay.
+public struct DHCPSubnet: Sendable, Hashable {
+    public var network: IPv4Address
+    public var netmask: IPv4Address
+    public var router: IPv4Address?
+    /// The dynamic range (the network's `dhcp` range).
+    public var range: AddressRange
+
+    public init(network: IPv4Address, netmask: IPv4Address, router: IPv4Address? = nil, range: AddressRange) {
+        self.network = network
+        self.netmask = netmask
+        self.router = router
+        self.range = range
+    }
+
+    public func contains(_ address: IPv4Address) -> Bool { address.value & netmask.value == network.value }
+}
+
+/// What the DHCP server answers with, besides addresses.
+public struct DHCPServerConfiguration: Sendable, Hashable {
+    /// crowbard's address on the admin network (option 54, and the local subnet is the one holding it).
+    public var serverAddress: IPv4Address
+    public var subnets: [DHCPSubnet]
+    public var leaseTime: TimeInterval
+    public var dnsServers: [IPv4Address]
+    public var domainName: String?
+    public var endpoints: BootEndpoints
+
+    public init(
+        serverAddress: IPv4Address, subnets: [DHCPSubnet], leaseTime: TimeInterval = 3600,
+        dnsServers: [IPv4Address] = [], domainName: String? = nil, endpoints: BootEndpoints
+    ) {
+        self.serverAddress = serverAddress
+        self.subnets = subnets
+        self.leaseTime = leaseTime
+        self.dnsServers = dnsServers
+        self.domainName = domainName
+        self.endpoints = endpoints
+    }
+}
+
+/// Where a reply goes (RFC 2131 §4.1).
+public enum DHCPDestination: Sendable, Hashable {
+    /// 255.255.255.255:68 on the serving interface.
+    case broadcast
+    /// A client that already has an address, at port 68.
+    case client(IPv4Address)
+    /// The relay agent in giaddr, at port 67.
+    case relay(IPv4Address)
+}
+
+/// A lease change the server must make durable before it sends the reply.
+public enum DHCPLeaseChange: Sendable, Hashable {
+    case bound(DHCPLease)
+    case released(MACAddress)
+}
+
+/// The responder's verdict on one message.
+public struct DHCPResponse: Sendable, Hashable {
+    public var reply: DHCPMessage?
+    public var destination: DHCPDestination?
+    public var change: DHCPLeaseChange?
+    /// Why no reply is sent, when none is.
+    public var silentReason: String?
+
+    static func silent(_ reason: String, change: DHCPLeaseChange? = nil) -> DHCPResponse {
+        DHCPResponse(reply: nil, destination: nil, change: change, silentReason: reason)
+    }
+}
+
+/// The DHCP protocol as a pure state machine over the lease pools: a message in, a reply, its destination and the
+/// lease change to persist out. Static reservations (allocated nodes' admin addresses) are passed in per message.
+public struct DHCPResponder: Sendable {
+    public var configuration: DHCPServerConfiguration
+    public private(set) var pools: [DHCPLeasePool]
+
+    public init(configuration: DHCPServerConfiguration, leases: [DHCPLease]) {
+        self.configuration = configuration
+        pools = configuration.subnets.map { subnet in
+            DHCPLeasePool(range: subnet.range, leases: leases.filter { subnet.range.contains($0.address) })
+        }
+    }
+
+    public mutating func respond(to message: DHCPMessage, reservation: IPv4Address?, now: Date) -> DHCPResponse {
+        guard message.operation == .request else { return .silent("not a client request") }
+        guard let mac = message.clientMAC else { return .silent("not an Ethernet client") }
+        guard let type = message.options.messageType else { return .silent("no message type (BOOTP is not served)") }
+        let gateway = message.relayAddress == .zero ? configuration.serverAddress : message.relayAddress
+        guard let poolIndex = configuration.subnets.firstIndex(where: { $0.contains(gateway) }) else {
+            return .silent("no subnet for \(gateway)")
+        }
+        let subnet = configuration.subnets[poolIndex]
+        let reserved = reservation.flatMap { subnet.contains($0) ? $0 : nil }
+        switch type {
+        case .discover:
+            let requested = message.options.address(DHCPOptions.Code.requestedAddress)
+            guard let address = reserved ?? pools[poolIndex].offer(to: mac, requested: requested, now: now) else {
+                return .silent("the pool \(subnet.range.start)-\(subnet.range.end) is exhausted")
+            }
+            return answer(.offer, to: message, address: address, subnet: subnet)
+        case .request:
+            return request(message, mac: mac, poolIndex: poolIndex, reserved: reserved, now: now)
+        case .release:
+            let released = pools[poolIndex].release(mac, address: message.clientAddress)
+            return .silent("released", change: released ? .released(mac) : nil)
+        case .decline:
+            guard let address = message.options.address(DHCPOptions.Code.requestedAddress),
+                pools[poolIndex].decline(address, by: mac, now: now)
+            else { return .silent("decline of an address the client did not hold") }
+            return .silent("declined \(address)", change: .released(mac))
+        case .inform:
+            var response = answer(.ack, to: message, address: nil, subnet: subnet)
+            response.reply?.clientAddress = message.clientAddress
+            return response
+        case .offer, .ack, .nak:
+            return .silent("\(type) is a server message")
+        }
+    }
+
+    private mutating func request(
+        _ message: DHCPMessage, mac: MACAddress, poolIndex: Int, reserved: IPv4Address?, now: Date
+    ) -> DHCPResponse {
+        let subnet = configuration.subnets[poolIndex]
+        let serverID = message.options.address(DHCPOptions.Code.serverIdentifier)
+        if let serverID, serverID != configuration.serverAddress {
+            pools[poolIndex].releaseOffer(of: mac)
+            return .silent("the client chose server \(serverID)")
+        }
+        let wanted = message.options.address(DHCPOptions.Code.requestedAddress)
+            ?? (message.clientAddress == .zero ? nil : message.clientAddress)
+        guard let wanted else { return nak(message, "no requested address") }
+        if let reserved {
+            return wanted == reserved
+                ? answer(.ack, to: message, address: reserved, subnet: subnet) : nak(message, "\(mac) is reserved \(reserved)")
+        }
+        if serverID == nil, pools[poolIndex].lease(of: mac, now: now) == nil, pools[poolIndex].range.contains(wanted) == false {
+            return subnet.contains(wanted) ? .silent("no record of \(mac)") : nak(message, "\(wanted) is not on this network")
+        }
+        let hostname = message.options.text(DHCPOptions.Code.hostName)
+        guard let lease = pools[poolIndex].bind(wanted, to: mac, leaseTime: configuration.leaseTime, hostname: hostname, now: now) else {
+            return nak(message, "\(wanted) is not available to \(mac)")
+        }
+        var response = answer(.ack, to: message, address: lease.address, subnet: subnet)
+        response.change = .bound(lease)
+        return response
+    }
+
+    private func nak(_ message: DHCPMessage, _ reason: String) -> DHCPResponse {
+        var reply = DHCPMessage(operation: .reply, transactionID: message.transactionID, clientHardware: message.clientHardware)
+        reply.flags = message.flags
+        reply.relayAddress = message.relayAddress
+        reply.options.messageType = .nak
+        reply.options.setAddress(DHCPOptions.Code.serverIdentifier, configuration.serverAddress)
+        reply.options.setText(DHCPOptions.Code.message, reason)
+        if message.relayAddress != .zero {
+            reply.flags |= DHCPMessage.broadcastFlag
+            return DHCPResponse(reply: reply, destination: .relay(message.relayAddress))
+        }
+        return DHCPResponse(reply: reply, destination: .broadcast)
+    }
+
+    private func answer(_ type: DHCPMessageType, to message: DHCPMessage, address: IPv4Address?, subnet: DHCPSubnet) -> DHCPResponse {
+        var reply = DHCPMessage(operation: .reply, transactionID: message.transactionID, clientHardware: message.clientHardware)
+        reply.hardwareType = message.hardwareType
+        reply.hardwareLength = message.hardwareLength
+        reply.flags = message.flags
+        reply.relayAddress = message.relayAddress
+        reply.yourAddress = address ?? .zero
+        var options = DHCPOptions()
+        options.messageType = type
+        options.setAddress(DHCPOptions.Code.serverIdentifier, configuration.serverAddress)
+        if address != nil {
+            let lease = UInt32(configuration.leaseTime)
+            options.setUInt32(DHCPOptions.Code.leaseTime, lease)
+            options.setUInt32(DHCPOptions.Code.renewalTime, lease / 2)
+            options.setUInt32(DHCPOptions.Code.rebindingTime, lease / 8 * 7)
+        }
+        options.setAddress(DHCPOptions.Code.subnetMask, subnet.netmask)
+        if let router = subnet.router ?? (message.relayAddress == .zero ? nil : message.relayAddress) {
+            options.setAddress(DHCPOptions.Code.router, router)
+        }
+        if !configuration.dnsServers.isEmpty {
+            options[DHCPOptions.Code.domainNameServer] = configuration.dnsServers.flatMap(\.bytes)
+        }
+        options.setText(DHCPOptions.Code.domainName, configuration.domainName)
+        let client = BootClient(options: message.options)
+        if let mac = message.clientMAC, let file = client.bootFile(for: mac, endpoints: configuration.endpoints) {
+            switch file {
+            case .tftp(let server, let name):
+                reply.serverAddress = server
+                reply.bootFile = Array(name.utf8)
+                options.setText(DHCPOptions.Code.tftpServerName, server.description)
+                options.setText(DHCPOptions.Code.bootfileName, name)
+            case .http(let url):
+                reply.serverAddress = configuration.endpoints.tftpServer
+                reply.bootFile = Array(url.utf8)
+                options.setText(DHCPOptions.Code.bootfileName, url)
+            }
+            switch client {
+            case .pxe:
+                options.setText(DHCPOptions.Code.vendorClass, "PXEClient")
+                options[43] = [6, 1, 8, 255]
+            case .httpClient: options.setText(DHCPOptions.Code.vendorClass, "HTTPClient")
+            case .plain, .iPXE: break
+            }
+        }
+        reply.options = options
+        let destination: DHCPDestination =
+            if message.relayAddress != .zero { .relay(message.relayAddress) }
+            else if message.clientAddress != .zero { .client(message.clientAddress) }
+            else { .broadcast }
+        return DHCPResponse(reply: reply, destination: destination)
+    }
+}

@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "crowbard",
             dependencies: [
-                "CrowbarAPI", "CrowbarStore", "CrowbarCore", "CrowbarOrchestrator", "CrowbarSSH",
+                "CrowbarAPI", "CrowbarBoot", "CrowbarStore", "CrowbarCore", "CrowbarOrchestrator", "CrowbarSSH",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +120,15 @@ let package = Package(
         .testTarget(
             name: "CrowbarSSHTests",
             dependencies: ["CrowbarSSH", "CrowbarCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CrowbarBootTests",
+            dependencies: [
+                "CrowbarBoot", "CrowbarCore", "CrowbarStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "CrowbarStoreTests", dependencies: ["CrowbarStore", "CrowbarCore"], swiftSettings: strict),

@@ -31,12 +31,10 @@ public struct DHCPServer: Service {
 
     public func run() async throws {
         let descriptor = try UDPSocket.boundToDevice(interface, port: port)
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .withBoundSocket(descriptor) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let bound = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).withBoundSocket(descriptor).get()
+        let channel = try await bound.eventLoop.submit {
+            try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: bound)
+        }.get()
         let leases = try await database.dhcpLeases()
         logger.info("DHCP serving on \(interface) port \(port), server \(configuration.serverAddress)")
         try await cancelWhenGracefulShutdown {

@@ -14,7 +14,7 @@ enum UDPSocket {
     /// A socket on `0.0.0.0:port` that only sees traffic of `device` (so it receives broadcasts there and nowhere
     /// else), with broadcast sending and address reuse on.
     static func boundToDevice(_ device: String, port: Int) throws -> CInt {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SetupError(description: "socket: \(String(cString: strerror(errno)))") }
         func check(_ result: CInt, _ what: String) throws {
             guard result == 0 else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CrowbarAPI
+import CrowbarBoot
 import CrowbarCore
 import CrowbarOrchestrator
 import CrowbarSSH
@@ -39,6 +40,18 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Threads that drive SSH sessions (the number of nodes worked on at once).")
     var sshThreads: Int = 32
 
+    @Option(help: "Address of crowbard on the admin network: enables TFTP (port 69) and HTTP boot (--boot-http-port) there.")
+    var bootAddress: String?
+
+    @Option(help: "Admin network interface to serve DHCP on (port 67); needs --boot-address.")
+    var bootInterface: String?
+
+    @Option(help: "Port of the HTTP boot service (iPXE scripts, boot files, discovery registration).")
+    var bootHTTPPort: Int = 8091
+
+    @Option(help: "Folder of boot files served by TFTP and at /boot/files/ (default: <data-dir>/boot).")
+    var bootFiles: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -63,16 +76,42 @@ struct Crowbard: AsyncParsableCommand {
         let orchestrator = Orchestrator(
             database: database, catalog: catalog, recipes: RecipeBook(root: recipes), identity: identity, pool: pool,
             maxParallelNodes: sshThreads, logger: logger)
+        let admin = Admin(catalog: catalog, database: database, runs: orchestrator)
         let app = buildApplication(
-            admin: Admin(catalog: catalog, database: database, runs: orchestrator), token: token, host: host, port: port,
+            admin: admin, token: token, host: host, port: port,
             logger: logger
         ) { bound in
             FileHandle.standardOutput.write(Data("crowbard listening on http://\(host):\(bound)\n".utf8))
         }
+        let bootServices = try await makeBootServices(admin: admin, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [orchestrator, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [orchestrator, app] + bootServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await pool.shutdown()
+    }
+
+    /// DHCP, TFTP and the HTTP boot service, as the boot options ask.
+    private func makeBootServices(admin: Admin, logger: Logger) async throws -> [any Service] {
+        guard let bootAddress else {
+            if bootInterface != nil { throw ValidationError("--boot-interface needs --boot-address") }
+            return []
+        }
+        guard let serverAddress = IPv4Address(bootAddress) else { throw ValidationError("--boot-address must be an IPv4 address") }
+        let files = bootFiles ?? dataDir + "/boot"
+        try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+        let endpoints = BootEndpoints(tftpServer: serverAddress, httpBase: "http://\(bootAddress):\(bootHTTPPort)")
+        let counters = BootCounters()
+        var services: [any Service] = [
+            TFTPServer(root: files, host: bootAddress, counters: counters, logger: logger),
+            buildBootApplication(admin: admin, endpoints: endpoints, files: files, host: bootAddress, port: bootHTTPPort, logger: logger),
+        ]
+        if let bootInterface {
+            let subnets = try await admin.networks().compactMap(DHCPSubnet.init(network:))
+            guard subnets.contains(where: { $0.contains(serverAddress) }) else { throw ValidationError("no network with a dhcp range holds \(bootAddress)") }
+            let configuration = DHCPServerConfiguration(serverAddress: serverAddress, subnets: subnets, endpoints: endpoints)
+            services.append(DHCPServer(configuration: configuration, interface: bootInterface, database: admin.database, counters: counters, logger: logger))
+        }
+        return services
     }
 
     private func parseListen() throws -> (String, Int) {

@@ -214,3 +214,11 @@ public struct DHCPResponder: Sendable {
         return DHCPResponse(reply: reply, destination: destination)
     }
 }
+
+extension DHCPSubnet {
+    /// The subnet a network definition describes, serving its `dhcp` range; nil if it has none.
+    public init?(network: NetworkDefinition) {
+        guard let range = network.range(named: "dhcp") else { return nil }
+        self.init(network: network.subnet, netmask: network.netmask, router: network.router, range: range)
+    }
+}

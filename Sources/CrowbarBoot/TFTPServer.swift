@@ -59,7 +59,9 @@ public struct TFTPServer: Service {
                             try await outbound.write(reply(.error(refusal.code, message: refusal.message), to: envelope.remoteAddress))
                             continue
                         }
-                        let transfer = TFTPReadTransfer(options: TFTPTransferOptions(negotiating: options, fileSize: file.size), fileSize: file.size)
+                        let negotiated = TFTPTransferOptions(negotiating: options, fileSize: file.size)
+                        for option in negotiated.acknowledged { counters.increment("tftp.options.\(option.name)") }
+                        let transfer = TFTPReadTransfer(options: negotiated, fileSize: file.size)
                         let client = envelope.remoteAddress
                         group.addTask { await serve(file, transfer: transfer, to: client, name: name) }
                     }

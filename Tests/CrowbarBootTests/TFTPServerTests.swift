@@ -1,0 +1,113 @@
+import CrowbarBoot
+import Foundation
+import Logging
+import Testing
+
+private let clientsAvailable = installed("tftp") && installed("atftp")
+
+/// crowbard's TFTP server in this process on loopback, fetched from by tftp-hpa and atftp.
+@Suite("TFTP server against real clients", .serialized, .enabled(if: clientsAvailable, "needs tftp-hpa and atftp"))
+struct TFTPServerTests {
+    let root: URL
+    let scratch: URL
+    let port = 20_000 + Int(getpid() % 20_000)
+    let content: Data
+
+    init() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-tftp-\(UUID().uuidString)")
+        root = folder.appendingPathComponent("root")
+        scratch = folder.appendingPathComponent("scratch")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        // 3 MB plus a partial block of varied bytes (more than 65535 blocks would be slow in lock-step; rollover is
+        // unit-tested).
+        var state = UInt64(getpid()) | 1
+        let words = (0..<(3 << 17)).map { _ in
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        content = words.withUnsafeBytes { Data($0) } + Data(repeating: 7, count: 777)
+        try content.write(to: root.appendingPathComponent("sub/image.bin"))
+        try Data().write(to: root.appendingPathComponent("empty"))
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("escape").path, withDestinationPath: "/etc/hostname")
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("inside").path, withDestinationPath: "sub/image.bin")
+    }
+
+    func withServer(_ body: (BootCounters) async throws -> Void) async throws {
+        let counters = BootCounters()
+        let server = TFTPServer(root: root.path, host: "127.0.0.1", port: port, counters: counters, logger: Logger(label: "test-tftp"))
+        let task = Task { try await server.run() }
+        defer {
+            task.cancel()
+            try? FileManager.default.removeItem(at: root.deletingLastPathComponent())
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        try await body(counters)
+    }
+
+    func fetched(_ name: String) throws -> Data { try Data(contentsOf: scratch.appendingPathComponent(name)) }
+
+    @Test("tftp-hpa fetches a multi-megabyte file in lock-step and an empty one; a symlink inside the root is followed")
+    func tftpHPA() async throws {
+        try await withServer { counters in
+            let out = scratch.appendingPathComponent("hpa.bin").path
+            try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "get", "sub/image.bin", out])
+            #expect(try fetched("hpa.bin") == content)
+            try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "get", "empty", scratch.appendingPathComponent("empty").path])
+            #expect(try fetched("empty").isEmpty)
+            try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "get", "inside", scratch.appendingPathComponent("inside").path])
+            #expect(try fetched("inside") == content)
+            #expect(counters["tftp.transfers.finished"] == 3)
+        }
+    }
+
+    @Test("atftp negotiates blksize and tsize, and windowsize (RFC 7440)", arguments: [
+        ["blksize 1468"], ["blksize 1468", "tsize 0"], ["blksize 1468", "windowsize 8"], ["windowsize 16"],
+    ])
+    func atftpOptions(options: [String]) async throws {
+        try await withServer { counters in
+            let name = "atftp-\(options.joined().replacingOccurrences(of: " ", with: ""))"
+            let arguments = options.flatMap { ["--option", $0] } + ["-g", "-r", "sub/image.bin", "-l", scratch.appendingPathComponent(name).path, "127.0.0.1", String(port)]
+            let result = try await command("atftp", ["--trace"] + arguments)
+            #expect(try fetched(name) == content, "\(result.output)")
+            #expect(result.output.contains("received OACK"), "\(result.output)")
+            for option in options {
+                let optionName = String(option.split(separator: " ")[0])
+                #expect(counters["tftp.options.\(optionName)"] == 1, "\(optionName) was not acknowledged")
+            }
+            #expect(counters["tftp.transfers.finished"] == 1)
+        }
+    }
+
+    @Test("'..', absolute paths and symlinks out of the root are refused with a TFTP error and counted")
+    func confinement() async throws {
+        try await withServer { counters in
+            for name in ["../scratch/x", "sub/../../x", "/etc/passwd", "escape", "missing"] {
+                let out = scratch.appendingPathComponent("refused").path
+                let result = try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "get", name, out], check: false)
+                #expect(result.output.lowercased().contains("error"), "\(name): \(result.output)")
+                let got = (try? Data(contentsOf: URL(fileURLWithPath: out))) ?? Data()
+                #expect(got.isEmpty, "\(name) must not be served")
+            }
+            #expect(counters["tftp.refused.outside-root"] == 4)
+            #expect(counters["tftp.refused.not-found"] == 1)
+            #expect(counters["tftp.transfers.finished"] == 0)
+        }
+    }
+
+    @Test("malformed packets and write requests are dropped or refused, and counted")
+    func malformed() async throws {
+        try await withServer { counters in
+            try await command("bash", ["-c", "printf 'x' > /dev/udp/127.0.0.1/\(port); printf '\\x00\\x09zz' > /dev/udp/127.0.0.1/\(port)"])
+            let result = try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "put", "/etc/hostname", "upload"], check: false)
+            #expect(result.output.lowercased().contains("error"))
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(counters["tftp.malformed.truncated"] == 1)
+            #expect(counters["tftp.malformed.unknown-opcode"] == 1)
+            #expect(counters["tftp.refused.not-a-read"] >= 1)
+            #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("upload").path))
+        }
+    }
+}

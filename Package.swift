@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "CrowbarAPI",
             dependencies: [
-                "CrowbarCore", "CrowbarStore",
+                "CrowbarBoot", "CrowbarCore", "CrowbarStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -56,4 +56,16 @@ enum Command {
         }
         return pid
     }
+
+    /// Stops `pid`: SIGTERM, then SIGKILL if it is still there after 20 s.
+    static func stop(_ pid: pid_t) async {
+        guard kill(pid, SIGTERM) == 0 else { return }
+        for _ in 0..<100 {
+            if kill(pid, 0) != 0 { return }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        kill(pid, SIGKILL)
+    }
 }

@@ -13,16 +13,36 @@ public struct LabNode: Sendable, Hashable, Codable {
     public var sshAnswering: Bool
 }
 
-/// The virtual lab: the admin network and systemd-nspawn nodes (Debian 12 with systemd and sshd) on it.
-/// `up` is idempotent (running nodes are kept), `down` leaves nothing but the cached base root.
+/// The virtual lab: the admin network, systemd-nspawn nodes (Debian 12 with systemd and sshd) and PXE-booting QEMU
+/// machines on it. `up` is idempotent (running nodes and machines are kept), `down` leaves nothing but the cached
+/// base root.
 public struct Lab: Sendable {
     public let layout: LabLayout
 
     public init(layout: LabLayout) { self.layout = layout }
 
+    /// Brings up the network and PXE machines vm1…vm`machines` (they boot on their own; crowbard's boot services
+    /// take it from there).
+    public func up(machines count: Int, progress: @escaping (String) -> Void) async throws -> [LabMachine] {
+        try await LabNetwork(layout: layout).create()
+        let machines = LabMachines(layout: layout)
+        for number in stride(from: 1, through: count, by: 1) where !machines.status(number).running {
+            progress("powering on \(layout.machineName(number)) (\(layout.machineMAC(number))), PXE boot")
+            try await machines.start(number)
+        }
+        return stride(from: 1, through: count, by: 1).map(machines.status)
+    }
+
+    /// The PXE machines that have a folder in the lab, in order.
+    public func machines() -> [LabMachine] {
+        let machines = LabMachines(layout: layout)
+        return machines.numbers().map(machines.status)
+    }
+
     /// Brings up the network and nodes n1…n`count`, authorising `authorizedKey` for root on each, and waits
     /// (at most `sshTimeout` per node) until every node's sshd answers.
     public func up(nodes count: Int, authorizedKey: String, sshTimeout: Duration = .seconds(90), progress: @escaping (String) -> Void) async throws -> [LabNode] {
+        guard count > 0 else { return [] }
         let root = NodeRoot(layout: layout)
         try await root.ensureBase(progress: progress)
         try await LabNetwork(layout: layout).create()
@@ -53,11 +73,16 @@ public struct Lab: Sendable {
         return nodes
     }
 
-    /// Stops every node (SIGTERM, then SIGKILL after 20 s), removes their roots and the network.
+    /// Stops every machine and node (SIGTERM, then SIGKILL after 20 s), removes their folders and the network.
     public func down(progress: (String) -> Void) async {
+        let machines = LabMachines(layout: layout)
+        for number in machines.numbers() {
+            progress("powering off \(layout.machineName(number))")
+            await machines.stop(number)
+        }
         for number in nodeNumbers() {
             progress("stopping \(layout.nodeName(number))")
-            if let pid = pid(number) { await stop(pid) }
+            if let pid = pid(number) { await Command.stop(pid) }
             await LabNetwork(layout: layout).detach(number)
             try? FileManager.default.removeItem(atPath: layout.nodeDirectory(number))
         }
@@ -66,7 +91,7 @@ public struct Lab: Sendable {
 
     private func start(_ number: Int, root: NodeRoot, authorizedKey: String) async throws {
         let directory = layout.nodeDirectory(number)
-        if let stale = pid(number) { await stop(stale) }
+        if let stale = pid(number) { await Command.stop(stale) }
         _ = try await root.prepare(number, authorizedKey: authorizedKey)
         try await LabNetwork(layout: layout).attach(number)
         try FileManager.default.createDirectory(atPath: "/run/systemd/nspawn", withIntermediateDirectories: true)
@@ -104,17 +129,6 @@ public struct Lab: Sendable {
     private func pid(_ number: Int) -> pid_t? {
         (try? String(contentsOfFile: layout.nodeDirectory(number) + "/pid", encoding: .utf8))
             .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    }
-
-    private func stop(_ pid: pid_t) async {
-        guard kill(pid, SIGTERM) == 0 else { return }
-        for _ in 0..<100 {
-            if kill(pid, 0) != 0 { return }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { return }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        kill(pid, SIGKILL)
     }
 
     private func nodeNumbers() -> [Int] {

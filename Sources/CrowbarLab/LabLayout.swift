@@ -10,9 +10,10 @@ public struct LabLayout: Sendable {
     public var hostInterface = "crowbar0"
     public var prefixLength = 24
     public var adminAddress = "192.168.124.10"
-    /// Node n gets `bootAddressBase + n` (192.168.124.21 for n1: the start of the DHCP range).
+    /// Node n gets `bootAddressBase + n` (192.168.124.61 for n1: the top of the DHCP range, which the DHCP server
+    /// hands out from the bottom, so PXE-booted VMs and these static nodes do not meet below 40 VMs).
     public var bootAddressPrefix = "192.168.124."
-    public var bootAddressBase = 20
+    public var bootAddressBase = 60
 
     public init(stateDirectory: String) { self.stateDirectory = stateDirectory }
 
@@ -24,4 +25,11 @@ public struct LabLayout: Sendable {
     /// A locally administered MAC derived from the node number.
     public func nodeMAC(_ number: Int) -> String { String(format: "52:54:00:77:00:%02x", number) }
     public func nodeDirectory(_ number: Int) -> String { "\(stateDirectory)/nodes/\(nodeName(number))" }
+
+    public func machineName(_ number: Int) -> String { "vm\(number)" }
+    /// The boot MAC of PXE machine n (52:54:00:77:01:nn), apart from the container nodes' MACs.
+    public func machineMAC(_ number: Int) -> String { String(format: "52:54:00:77:01:%02x", number) }
+    /// The tap device of PXE machine n, on the bridge in the lab's namespace.
+    public func machineTap(_ number: Int) -> String { "cbvm\(number)" }
+    public func machineDirectory(_ number: Int) -> String { "\(stateDirectory)/machines/\(machineName(number))" }
 }

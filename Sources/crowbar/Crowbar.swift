@@ -25,6 +25,7 @@ struct Crowbar: AsyncParsableCommand {
             8 a followed run failed, 9 a followed run was cancelled.
             """,
         subcommands: [
-            NodeCommand.self, BarclampCommand.self, ProposalCommand.self, PlanCommand.self, RunCommand.self, EventsCommand.self, LabCommand.self,
+            NodeCommand.self, BarclampCommand.self, ProposalCommand.self, PlanCommand.self, RunCommand.self, EventsCommand.self,
+            BootCommand.self, LabCommand.self,
         ])
 }

@@ -4,7 +4,8 @@ import CrowbarCore
 import CrowbarLab
 import Foundation
 
-/// `crowbar lab up|status|down`: the virtual lab of systemd-nspawn nodes on a private admin network.
+/// `crowbar lab up|status|down`: the virtual lab of systemd-nspawn nodes and PXE-booting QEMU machines on a private
+/// admin network.
 struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab", abstract: "Build, inspect and tear down the virtual lab (needs root).",
@@ -19,29 +20,54 @@ struct LabCommand: AsyncParsableCommand {
 
     struct Up: ClientCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Start N Debian 12 nodes with sshd on the admin network and register them with crowbard.",
+            abstract: "Start Debian 12 nodes with sshd and PXE-booting machines on the admin network.",
             discussion: """
-                Builds the base root with debootstrap on first use (cached in the state folder), gives each node
-                a copy with its own host keys and crowbard's public key for root, and registers each node through
-                POST /api/v1/nodes/discover with its MAC, boot address and pinned host key. Running nodes are kept.
+                Nodes (--nodes): builds the base root with debootstrap on first use (cached in the state folder),
+                gives each node a copy with its own host keys and crowbard's public key for root, and registers each
+                through POST /api/v1/nodes/discover with its MAC, boot address and pinned host key.
+
+                Machines (--vms): QEMU machines with an empty disk that boot from the network. crowbard must serve
+                boot on the admin network (crowbard --boot-address 192.168.124.10 --boot-interface crowbar0) with
+                the discovery image in its boot files (iso/build-discovery.sh <boot-files>); the command waits until
+                every machine's discovery agent has registered it as a discovered node.
+
+                Running nodes and machines are kept.
                 """)
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var options: LabOptions
-        @Option(help: "How many nodes.") var nodes = 3
+        @Option(help: "How many systemd-nspawn nodes (SSH targets).") var nodes = 3
+        @Option(help: "How many QEMU machines that PXE-boot the discovery image.") var vms = 0
+        @Option(help: "Seconds to wait for the machines to be discovered.") var discoveryTimeout = 300
         @Option(help: "Public key to authorise for root on the nodes (default: crowbard's, in its data folder).")
         var authorizedKey: String?
 
         func validate() throws {
-            guard (1...200).contains(nodes) else { throw ValidationError("--nodes must be between 1 and 200") }
+            guard (0...200).contains(nodes) else { throw ValidationError("--nodes must be between 0 and 200") }
+            guard (0...40).contains(vms) else { throw ValidationError("--vms must be between 0 and 40") }
+            guard nodes + vms > 0 else { throw ValidationError("nothing to start: --nodes and --vms are both 0") }
         }
 
         func run(client: CrowbarClient) async throws {
+            let started = ContinuousClock.now
+            let labNodes = try await startNodes(client: client)
+            let machines = try await options.lab.up(machines: vms) { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
+            let discovered = try await waitUntilDiscovered(machines, client: client, started: started)
+            let seconds = (ContinuousClock.now - started).components.seconds
+            let status = LabStatus(nodes: labNodes, machines: discovered)
+            try show(try JSONEncoder.crowbar.encode(status), as: LabStatus.self) { status in
+                [status.nodes.isEmpty ? nil : LabCommand.table(status.nodes), status.machines.isEmpty ? nil : LabCommand.table(status.machines),
+                 "\(status.nodes.count) nodes up and registered, \(status.machines.count) machines discovered in \(seconds) s"]
+                    .compactMap { $0 }.joined(separator: "\n")
+            }
+        }
+
+        private func startNodes(client: CrowbarClient) async throws -> [LabNode] {
+            guard nodes > 0 else { return [] }
             let keyFile = authorizedKey
                 ?? (ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar") + "/ssh/id_ed25519.pub"
             guard let key = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
                 throw ValidationError("cannot read \(keyFile); start crowbard once (it creates its key) or pass --authorized-key")
             }
-            let started = ContinuousClock.now
             let labNodes = try await options.lab.up(nodes: nodes, authorizedKey: key.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 FileHandle.standardError.write(Data("lab: \($0)\n".utf8))
             }
@@ -54,11 +80,48 @@ struct LabCommand: AsyncParsableCommand {
                     address: node.address, sshHostKey: HostKeyPin(type: node.hostKeyType, fingerprint: node.hostKeyFingerprint))
                 _ = try await client.request(.POST, "nodes/discover", body: report)
             }
-            let seconds = (ContinuousClock.now - started).components.seconds
-            try show(try JSONEncoder.crowbar.encode(labNodes), as: [LabNode].self) { nodes in
-                LabCommand.table(nodes) + "\n\(nodes.count) nodes up and registered in \(seconds) s"
-            }
+            return labNodes
         }
+
+        /// Polls crowbard until each machine's boot MAC belongs to a discovered node; on timeout, shows the consoles.
+        private func waitUntilDiscovered(_ machines: [LabMachine], client: CrowbarClient, started: ContinuousClock.Instant) async throws -> [DiscoveredMachine] {
+            var found: [String: DiscoveredMachine] = [:]
+            let deadline = ContinuousClock.now + .seconds(discoveryTimeout)
+            while found.count < machines.count {
+                let known = try await client.request([Node].self, .GET, "nodes")
+                for machine in machines where found[machine.mac] == nil {
+                    guard let node = known.first(where: { $0.macs.contains(machine.mac) && $0.state == .discovered }) else { continue }
+                    let seconds = Double((ContinuousClock.now - started).components.seconds)
+                    FileHandle.standardError.write(Data("lab: \(machine.name) discovered as \(node.name) after \(Int(seconds)) s\n".utf8))
+                    found[machine.mac] = DiscoveredMachine(machine: machine, node: node.name, address: node.bootAddress, secondsToDiscovered: seconds)
+                }
+                if found.count == machines.count { break }
+                guard ContinuousClock.now < deadline else {
+                    let missing = machines.filter { found[$0.mac] == nil }
+                    let consoles = missing.map { machine in
+                        let text = (try? String(contentsOfFile: machine.console, encoding: .utf8)) ?? "(no console output)"
+                        return "--- \(machine.name) console (last lines of \(machine.console)):\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+                    }
+                    throw ValidationError("not discovered within \(discoveryTimeout) s: \(missing.map(\.name).joined(separator: ", "))\n" + consoles.joined(separator: "\n"))
+                }
+                try await Task.sleep(for: .seconds(2))
+            }
+            return machines.compactMap { found[$0.mac] }
+        }
+    }
+
+    /// What `lab up` and `lab status` show: the nodes and the machines.
+    struct LabStatus: Codable {
+        var nodes: [LabNode]
+        var machines: [DiscoveredMachine]
+    }
+
+    /// A lab machine and the node its discovery agent registered.
+    struct DiscoveredMachine: Codable {
+        var machine: LabMachine
+        var node: String?
+        var address: String?
+        var secondsToDiscovered: Double?
     }
 
     struct Status: AsyncParsableCommand {
@@ -67,6 +130,8 @@ struct LabCommand: AsyncParsableCommand {
 
         func run() async throws {
             print(LabCommand.table(await options.lab.status()))
+            let machines = options.lab.machines()
+            if !machines.isEmpty { print(LabCommand.table(machines.map { DiscoveredMachine(machine: $0) })) }
         }
     }
 
@@ -84,6 +149,16 @@ struct LabCommand: AsyncParsableCommand {
             header: ["NODE", "ADDRESS", "MAC", "PID", "RUNNING", "SSH", "HOST KEY"],
             rows: nodes.map {
                 [$0.name, $0.address, $0.mac, $0.pid.map(String.init) ?? "", $0.running ? "yes" : "no", $0.sshAnswering ? "yes" : "no", $0.hostKeyFingerprint]
+            }
+        ).rendered
+    }
+
+    static func table(_ machines: [DiscoveredMachine]) -> String {
+        TextTable(
+            header: ["MACHINE", "MAC", "PID", "RUNNING", "NODE", "ADDRESS", "DISCOVERED AFTER"],
+            rows: machines.map {
+                [$0.machine.name, $0.machine.mac, $0.machine.pid.map(String.init) ?? "", $0.machine.running ? "yes" : "no", $0.node ?? "",
+                 $0.address ?? "", $0.secondsToDiscovered.map { "\(Int($0)) s" } ?? ""]
             }
         ).rendered
     }

@@ -76,7 +76,8 @@ struct Crowbard: AsyncParsableCommand {
         let orchestrator = Orchestrator(
             database: database, catalog: catalog, recipes: RecipeBook(root: recipes), identity: identity, pool: pool,
             maxParallelNodes: sshThreads, logger: logger)
-        let admin = Admin(catalog: catalog, database: database, runs: orchestrator)
+        let counters = BootCounters()
+        let admin = Admin(catalog: catalog, database: database, runs: orchestrator, bootCounters: bootAddress == nil ? nil : counters)
         let app = buildApplication(
             admin: admin, token: token, host: host, port: port,
             logger: logger
@@ -100,7 +101,7 @@ struct Crowbard: AsyncParsableCommand {
         let files = bootFiles ?? dataDir + "/boot"
         try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
         let endpoints = BootEndpoints(tftpServer: serverAddress, httpBase: "http://\(bootAddress):\(bootHTTPPort)")
-        let counters = BootCounters()
+        let counters = admin.bootCounters ?? BootCounters()
         var services: [any Service] = [
             TFTPServer(root: files, host: bootAddress, counters: counters, logger: logger),
             buildBootApplication(admin: admin, endpoints: endpoints, files: files, host: bootAddress, port: bootHTTPPort, logger: logger),
@@ -111,7 +112,7 @@ struct Crowbard: AsyncParsableCommand {
             let configuration = DHCPServerConfiguration(serverAddress: serverAddress, subnets: subnets, endpoints: endpoints)
             services.append(DHCPServer(configuration: configuration, interface: bootInterface, database: admin.database, counters: counters, logger: logger))
         }
-        return services
+        return services.map { AfterAddressAppears(bootAddress, run: $0, logger: logger) }
     }
 
     private func parseListen() throws -> (String, Int) {

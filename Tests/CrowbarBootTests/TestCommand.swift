@@ -12,7 +12,7 @@ import SystemPackage
 func command(_ executable: String, _ arguments: [String], check: Bool = true) async throws -> (succeeded: Bool, output: String) {
     let result = try await run(
         .name(executable), arguments: Arguments(arguments), output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
-    let text = (result.standardOutput ?? "") + (result.standardError ?? "")
+    let text = result.standardOutput + result.standardError
     if check, !result.terminationStatus.isSuccess {
         throw TestFailure("\(executable) \(arguments.joined(separator: " ")) ended \(result.terminationStatus): \(text)")
     }

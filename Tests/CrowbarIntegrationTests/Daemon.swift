@@ -38,7 +38,7 @@ final class Daemon {
     private let logURL: URL
 
     /// Starts crowbard and waits (at most 20 s) until it prints the URL it listens on.
-    init(binaries: Binaries, dataDir: URL, definitions: URL = Fixtures.repositoryRoot) throws {
+    init(binaries: Binaries, dataDir: URL, definitions: URL = Fixtures.repositoryRoot, extraArguments: [String] = []) throws {
         self.dataDir = dataDir
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         logURL = dataDir.appendingPathComponent("crowbard.out")
@@ -49,7 +49,7 @@ final class Daemon {
                 "--data-dir", dataDir.path, "--listen", "127.0.0.1:0",
                 "--barclamps", definitions.appendingPathComponent("barclamps").path,
                 "--recipes", definitions.appendingPathComponent("recipes").path,
-            ],
+            ] + extraArguments,
             environment: ProcessInfo.processInfo.environment, stdout: logURL.path, stderr: logURL.path)
         let deadline = Date().addingTimeInterval(20)
         var found: String?

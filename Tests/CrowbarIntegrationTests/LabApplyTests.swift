@@ -2,20 +2,25 @@ import CrowbarCore
 import Foundation
 import Testing
 
-/// Whether this machine can run the lab: root, systemd-nspawn, debootstrap and iproute2.
+/// Whether this machine can run the lab: root, systemd-nspawn, debootstrap, QEMU and iproute2.
 private let labAvailable = getuid() == 0
-    && ["/usr/bin/systemd-nspawn", "/usr/sbin/debootstrap", "/usr/bin/ssh"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+    && ["/usr/bin/systemd-nspawn", "/usr/sbin/debootstrap", "/usr/bin/ssh", "/usr/bin/qemu-system-x86_64"]
+        .allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
     && ["/usr/sbin/ip", "/bin/ip"].contains { FileManager.default.isExecutableFile(atPath: $0) }
 
-/// Applies small barclamps (Tests/Fixtures/lab) to three real systemd-nspawn nodes with sshd, through the real
-/// crowbard and crowbar binaries: changes, no-op re-apply, check mode, a failing resource, and a crash mid-run.
-/// It takes over the machine's lab (crowbar-lab namespaces, 192.168.124.0/24) and tears it down at the end.
-@Suite("Apply to lab nodes over SSH", .serialized, .enabled(if: labAvailable, "needs root, systemd-nspawn, debootstrap"))
+/// The real lab through the real crowbard and crowbar binaries. It takes over the machine's lab (crowbar-lab
+/// namespaces, 192.168.124.0/24) and tears it down after each test; the tests run one after another.
+/// - PXE: QEMU machines boot from crowbard's DHCP → iPXE → HTTP boot.ipxe → discovery image → registered.
+/// - Apply: small barclamps (Tests/Fixtures/lab) on systemd-nspawn nodes with sshd: changes, no-op re-apply, check
+///   mode, a failing resource, and a crash mid-run.
+@Suite("Lab: PXE discovery and apply over SSH", .serialized, .enabled(if: labAvailable, "needs root, systemd-nspawn, debootstrap, qemu"))
 final class LabApplyTests {
     let binaries: Binaries
     let dataDir: URL
     var daemon: Daemon
     let definitions = Fixtures.repositoryRoot.appendingPathComponent("Tests/Fixtures/lab")
+    /// Boot files (the discovery image) live beside the lab's cached base root, built once.
+    static let bootFiles = (ProcessInfo.processInfo.environment["CROWBAR_LAB_DIR"] ?? "/var/lib/crowbar-lab") + "/boot"
 
     init() throws {
         binaries = try Binaries()
@@ -59,6 +64,49 @@ final class LabApplyTests {
     }
 
     @Test(.timeLimit(.minutes(10)))
+    func pxeMachinesAreDiscoveredWithTheirInventory() throws {
+        let build = try CommandResult.run(
+            "/bin/bash", [Fixtures.repositoryRoot.appendingPathComponent("iso/build-discovery.sh").path, Self.bootFiles],
+            environment: ProcessInfo.processInfo.environment, limit: 300)
+        #expect(build.status == 0, "\(build.output)\(build.errors)")
+        // The shipped barclamps (the network barclamp's admin network gives DHCP its range), boot services on.
+        daemon.stop()
+        daemon = try Daemon(
+            binaries: binaries, dataDir: dataDir.appendingPathComponent("pxe"), definitions: Fixtures.repositoryRoot,
+            extraArguments: ["--boot-address", "192.168.124.10", "--boot-interface", "crowbar0", "--boot-files", Self.bootFiles])
+        let up = try crowbar("lab", "up", "--nodes", "0", "--vms", "2", "--discovery-timeout", "300", limit: 400)
+        #expect(up.status == 0, "\(up.output)\(up.errors)")
+        #expect(up.output.contains("2 machines discovered"), "\(up.output)")
+        let nodes = try JSONDecoder.crowbar.decode([Node].self, from: Data(try crowbar("node", "list", "--json").output.utf8))
+        let dhcpRange = IPv4Address("192.168.124.21")!...IPv4Address("192.168.124.80")!
+        for number in 1...2 {
+            let mac = String(format: "52:54:00:77:01:%02x", number)
+            let node = try #require(nodes.first { $0.macs.first == mac }, "no node for \(mac): \(up.output)\(up.errors)")
+            #expect(node.state == .discovered)
+            #expect(node.name == "d" + mac.replacingOccurrences(of: ":", with: "-"))
+            #expect(node.inventory.serial == "vm\(number)", "DMI serial read by the agent")
+            #expect(node.inventory.vendor == "crowbar-lab")
+            #expect(node.inventory.cpuCount == 1)
+            #expect((300...512).contains(node.inventory.memoryMB ?? 0))
+            #expect(node.inventory.disks.contains { $0.name == "vda" && $0.sizeBytes == 2 << 30 })
+            #expect(node.inventory.cpuModel?.contains("QEMU") == true)
+            #expect(node.bootAddress.flatMap(IPv4Address.init).map(dhcpRange.contains) == true, "\(String(describing: node.bootAddress))")
+        }
+        let boot = try JSONDecoder.crowbar.decode(BootStatus.self, from: Data(try crowbar("boot", "--json").output.utf8))
+        #expect(Set(boot.leases.map(\.mac.description)) == ["52:54:00:77:01:01", "52:54:00:77:01:02"])
+        #expect(Set(boot.leases.map(\.address)) == Set(nodes.compactMap { $0.bootAddress.flatMap(IPv4Address.init) }))
+        #expect(boot.counters["dhcp.sent.ACK", default: 0] >= 2)
+        #expect(boot.counters.keys.allSatisfy { !$0.hasPrefix("dhcp.malformed") })
+        let status = try crowbar("lab", "status")
+        #expect(status.output.contains("vm2"))
+        // Down leaves no machine, tap or namespace behind.
+        #expect(try crowbar("lab", "down", limit: 120).status == 0)
+        #expect(try crowbar("lab", "status").output.contains("vm1") == false)
+        let links = try CommandResult.run("/usr/sbin/ip", ["netns", "list"], environment: [:], limit: 10).output
+        #expect(!links.contains("crowbar-lab"))
+    }
+
+    @Test(.timeLimit(.minutes(10)))
     func applyIsOrderedIdempotentCheckableAndResumable() throws {
         let up = try crowbar("lab", "up", "--nodes", "4", "--authorized-key", dataDir.appendingPathComponent("ssh/id_ed25519.pub").path, limit: 600)
         #expect(up.status == 0, "\(up.output)\(up.errors)")
@@ -78,12 +126,12 @@ final class LabApplyTests {
         #expect(firstRun.steps.map(\.plan.role) == ["labcheck-server", "labcheck-client"])
         #expect(firstRun.steps[0].changedCount >= 6)
         #expect(firstRun.steps[1].results.map(\.node) == ["n2", "n3"])
-        #expect(try onNode("192.168.124.22", "cat /etc/labcheck-fetched") == "hello from crowbar on n1\n")
+        #expect(try onNode("192.168.124.62", "cat /etc/labcheck-fetched") == "hello from crowbar on n1\n")
 
         // The generated secret reached the node but never the log.
         let secrets = try crowbar("proposal", "show", "labcheck", "default", "--secrets", "--json").output
         let password = try #require(secrets.firstMatch(of: /"api_password":"([^"]+)"/)?.output.1)
-        #expect(try onNode("192.168.124.21", "cat /etc/crowbar-labcheck/app.conf").contains("password = \(password)"))
+        #expect(try onNode("192.168.124.61", "cat /etc/crowbar-labcheck/app.conf").contains("password = \(password)"))
         let log = try crowbar("run", "log", "1").output
         #expect(log.contains("the password is ********"))
         #expect(!log.contains(password))
@@ -100,7 +148,7 @@ final class LabApplyTests {
         let check = try run(3)
         #expect(check.checkMode)
         #expect(check.steps[0].results.first?.resources.filter { $0.status == .changed }.map(\.resource).contains("file /etc/crowbar-labcheck/greeting") == true)
-        #expect(try onNode("192.168.124.21", "cat /etc/crowbar-labcheck/greeting") == "hello from crowbar on n1\n")
+        #expect(try onNode("192.168.124.61", "cat /etc/crowbar-labcheck/greeting") == "hello from crowbar on n1\n")
 
         // A failing resource fails its step and the run, naming node, resource and output.
         #expect(try crowbar("proposal", "set", "labcheck", "default", "fail_on=n3").status == 0)
@@ -111,7 +159,7 @@ final class LabApplyTests {
         #expect(failed.failure?.node == "n3")
         #expect(failed.failure?.resource?.hasPrefix("command echo 'failing on purpose") == true)
         #expect(failed.failure?.output == "failing on purpose on n3\n")
-        #expect(try onNode("192.168.124.21", "cat /etc/crowbar-labcheck/greeting") == "changed on n1\n")
+        #expect(try onNode("192.168.124.61", "cat /etc/crowbar-labcheck/greeting") == "changed on n1\n")
         #expect(try crowbar("run", "log", "4").output.contains("restart labcheck: done"), "app.conf changed: subscribed service restarted")
         #expect(try crowbar("proposal", "show", "labcheck", "default", "--json").output.contains(#""status":"failed""#))
 
@@ -132,7 +180,7 @@ final class LabApplyTests {
         #expect(resumed.status == 0, "\(resumed.output)")
         #expect(try run(5).status == .succeeded)
         #expect(daemon.output.contains("resuming run"))
-        for address in ["192.168.124.21", "192.168.124.22", "192.168.124.23"] {
+        for address in ["192.168.124.61", "192.168.124.62", "192.168.124.63"] {
             #expect(try onNode(address, "cat /var/log/labsteps") == "one\ntwo\nthree\n", "on \(address)")
         }
 
@@ -148,7 +196,7 @@ final class LabApplyTests {
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.steps.map(\.status) == [.succeeded, .cancelled, .pending])
         Thread.sleep(forTimeInterval: 2)
-        #expect(try onNode("192.168.124.21", "pgrep -c -x sleep || true") == "0\n", "the node-side apply was stopped")
+        #expect(try onNode("192.168.124.61", "pgrep -c -x sleep || true") == "0\n", "the node-side apply was stopped")
 
         // A node entering readying gets the barclamps that list that transition (labcheck: its client role),
         // and becomes ready when they applied, problem when they failed.
@@ -157,7 +205,7 @@ final class LabApplyTests {
         }
         #expect(try crowbar("run", "log", "7", "--follow").status == 0)
         #expect(try run(7).transitionNode == "n4")
-        #expect(try onNode("192.168.124.24", "cat /etc/labcheck-fetched") == "changed on n1\n")
+        #expect(try onNode("192.168.124.64", "cat /etc/labcheck-fetched") == "changed on n1\n")
         #expect(try crowbar("node", "show", "n4", "--json").output.contains(#""state":"ready""#))
         let assigned = try crowbar("proposal", "show", "labcheck", "default", "--json").output
         #expect(assigned.contains(#""labcheck-client":["n2","n3","n4"]"#))

@@ -15,6 +15,9 @@ public func buildRouter(admin: Admin, token: String) -> Router<CrowbarRequestCon
     NetworkRoutes(admin: admin).register(on: api)
     EventRoutes(admin: admin).register(on: api)
     RunRoutes(admin: admin).register(on: api)
+    api.get("boot") { _, _ in
+        BootStatus(leases: try await admin.database.dhcpLeases(), counters: admin.bootCounters?.snapshot ?? [:])
+    }
     return router
 }
 
@@ -58,6 +61,7 @@ extension Proposal: ResponseEncodable {}
 extension ProposalRevision: ResponseEncodable {}
 extension Plan: ResponseEncodable {}
 extension Event: ResponseEncodable {}
+extension BootStatus: ResponseEncodable {}
 
 extension Request {
     /// Decodes the JSON body as `T`, letting a `DecodingError` through so the error

@@ -1,3 +1,4 @@
+import CrowbarBoot
 import CrowbarCore
 import CrowbarStore
 import Foundation
@@ -9,15 +10,18 @@ public struct Admin: Sendable {
     public let database: CrowbarDatabase
     /// Executes runs; without one, commits are recorded but not applied.
     public let runs: (any RunScheduler)?
+    /// What the boot services counted, when this crowbard runs them.
+    public let bootCounters: BootCounters?
     private let generateSecret: @Sendable () -> String
 
     public init(
-        catalog: BarclampCatalog, database: CrowbarDatabase, runs: (any RunScheduler)? = nil,
+        catalog: BarclampCatalog, database: CrowbarDatabase, runs: (any RunScheduler)? = nil, bootCounters: BootCounters? = nil,
         generateSecret: @escaping @Sendable () -> String = Admin.randomSecret
     ) {
         self.catalog = catalog
         self.database = database
         self.runs = runs
+        self.bootCounters = bootCounters
         self.generateSecret = generateSecret
     }
 

@@ -1,0 +1,58 @@
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Runs a boot service once `address` is configured on one of this host's interfaces, so crowbard can start before
+/// the admin interface exists (the lab creates it after crowbard has made its SSH key). Checks once a second.
+public struct AfterAddressAppears: Service {
+    let address: String
+    let service: any Service
+    let logger: Logger
+
+    public init(_ address: String, run service: any Service, logger: Logger) {
+        self.address = address
+        self.service = service
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                var logged = false
+                while !Self.hostHas(address) {
+                    if !logged { logger.notice("boot services wait for \(address) to be configured on an interface") }
+                    logged = true
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+        try await service.run()
+    }
+
+    /// Whether an interface of this host (in this network namespace) has the IPv4 `address`.
+    static func hostHas(_ address: String) -> Bool {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return false }
+        defer { freeifaddrs(list) }
+        var entry = list
+        while let current = entry {
+            defer { entry = current.pointee.ifa_next }
+            guard let socketAddress = current.pointee.ifa_addr, socketAddress.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+            let found = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer -> Bool in
+                var inAddress = pointer.pointee.sin_addr
+                return inet_ntop(AF_INET, &inAddress, &text, socklen_t(INET_ADDRSTRLEN)) != nil
+            }
+            if found, String(cString: text) == address { return true }
+        }
+        return false
+    }
+}

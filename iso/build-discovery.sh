@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: build-discovery.sh OUT_DIR}
 target=$out/discovery
 
-kernel_package=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
+resolve_kernel() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1; }
+kernel_package=$(resolve_kernel)
+if [ -z "$kernel_package" ]; then apt-get update -q >/dev/null; kernel_package=$(resolve_kernel); fi
 [ -n "$kernel_package" ] || { echo "cannot resolve linux-image-cloud-amd64 (apt-get update?)" >&2; exit 1; }
 kernel_version=$(apt-cache policy "$kernel_package" | sed -n 's/^ *Candidate: //p')
 busybox_version=$(apt-cache policy busybox-static | sed -n 's/^ *Candidate: //p')

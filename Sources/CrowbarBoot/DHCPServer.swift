@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// crowbard's DHCPv4 server: port 67 on the admin interface, leases kept in the store before each ACK, static
 /// reservations for allocated nodes, PXE and iPXE boot answers. Malformed packets are dropped and counted.
@@ -36,20 +37,36 @@ public struct DHCPServer: Service {
             try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: bound)
         }.get()
         let leases = try await database.dhcpLeases()
+        let reservations = Reservations(try await database.currentReservations())
+        let journal = LeaseJournal(database: database, counters: counters, logger: logger)
         logger.info("DHCP serving on \(interface) port \(port), server \(configuration.serverAddress)")
         try await cancelWhenGracefulShutdown {
             try await channel.executeThenClose { inbound, outbound in
-                var responder = DHCPResponder(configuration: configuration, leases: leases)
-                for try await envelope in inbound {
-                    guard let reply = await handle(envelope.data, responder: &responder) else { continue }
-                    try await outbound.write(AddressedEnvelope(remoteAddress: reply.destination, data: ByteBuffer(bytes: reply.bytes)))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await current in database.reservations() { reservations.replace(with: current) }
+                    }
+                    group.addTask { try await journal.run(sendingWith: outbound) }
+                    var responder = DHCPResponder(configuration: configuration, leases: leases)
+                    for try await envelope in inbound {
+                        guard let (response, bytes) = decide(envelope.data, responder: &responder, reservations: reservations) else { continue }
+                        let reply = try bytes.map { AddressedEnvelope(remoteAddress: try socketAddress(response.destination!), data: ByteBuffer(bytes: $0)) }
+                        if let change = response.change {
+                            journal.append(change, reply: reply)
+                        } else if let reply {
+                            try await outbound.write(reply)
+                        }
+                    }
+                    group.cancelAll()
                 }
             }
         }
     }
 
-    /// Decodes, decides, persists the lease change, and returns the reply to send, if any.
-    private func handle(_ payload: ByteBuffer, responder: inout DHCPResponder) async -> (bytes: [UInt8], destination: SocketAddress)? {
+    /// Decodes and decides; the response and its encoded reply, or nil for a packet dropped as malformed.
+    private func decide(
+        _ payload: ByteBuffer, responder: inout DHCPResponder, reservations: Reservations
+    ) -> (DHCPResponse, [UInt8]?)? {
         let message: DHCPMessage
         do {
             message = try DHCPMessage.decode(Array(payload.readableBytesView))
@@ -60,28 +77,16 @@ public struct DHCPServer: Service {
         }
         let type = message.options.messageType.map(\.description) ?? "BOOTP"
         counters.increment("dhcp.received.\(type)")
-        do {
-            var reservation: IPv4Address?
-            if let mac = message.clientMAC { reservation = try await database.reservedAddress(for: mac) }
-            let response = responder.respond(to: message, reservation: reservation, now: Date())
-            switch response.change {
-            case .bound(let lease)?: try await database.saveLease(lease)
-            case .released(let mac)?: try await database.deleteLease(mac: mac)
-            case nil: break
-            }
-            guard let reply = response.reply, let destination = response.destination else {
-                logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?"): \(response.silentReason ?? "no reply")")
-                return nil
-            }
-            let replyType = reply.options.messageType.map(\.description) ?? "?"
-            counters.increment("dhcp.sent.\(replyType)")
-            logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?") → \(replyType) \(reply.yourAddress)")
-            return (reply.encode(), try socketAddress(destination))
-        } catch {
-            counters.increment("dhcp.errors")
-            logger.error("DHCP: \(type) from \(message.clientMAC?.description ?? "?") not answered: \(error)")
-            return nil
+        let reservation = message.clientMAC.flatMap { reservations[$0] }
+        let response = responder.respond(to: message, reservation: reservation, now: Date())
+        guard let reply = response.reply, response.destination != nil else {
+            logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?"): \(response.silentReason ?? "no reply")")
+            return (response, nil)
         }
+        let replyType = reply.options.messageType.map(\.description) ?? "?"
+        counters.increment("dhcp.sent.\(replyType)")
+        logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?") → \(replyType) \(reply.yourAddress)")
+        return (response, reply.encode())
     }
 
     private func socketAddress(_ destination: DHCPDestination) throws -> SocketAddress {
@@ -91,4 +96,15 @@ public struct DHCPServer: Service {
         case .relay(let address): try SocketAddress(ipAddress: address.description, port: 67)
         }
     }
+}
+
+/// The allocated nodes' reserved addresses by MAC, kept current by a store observation.
+final class Reservations: Sendable {
+    private let table: Mutex<[MACAddress: IPv4Address]>
+
+    init(_ initial: [MACAddress: IPv4Address]) { table = Mutex(initial) }
+
+    subscript(mac: MACAddress) -> IPv4Address? { table.withLock { $0[mac] } }
+
+    func replace(with current: [MACAddress: IPv4Address]) { table.withLock { $0 = current } }
 }

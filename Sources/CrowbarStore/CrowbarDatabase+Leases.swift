@@ -28,18 +28,21 @@ extension CrowbarDatabase {
         try await writer.read { db in try DHCPLeaseRecord.order(Column("address")).fetchAll(db).compactMap(\.lease) }
     }
 
-    /// Records a bound lease before its ACK is sent; whoever held the address before (an expired lease) loses it.
-    public func saveLease(_ lease: DHCPLease) async throws {
+    /// Makes lease changes durable in one transaction, before their replies are sent; whoever held a bound address
+    /// before (an expired lease) loses it.
+    public func saveLeaseChanges(_ changes: [DHCPLeaseChange]) async throws {
         try await writer.write { db in
-            try DHCPLeaseRecord.filter(Column("address") == Int64(lease.address.value) && Column("mac") != lease.mac.description)
-                .deleteAll(db)
-            try DHCPLeaseRecord(lease).upsert(db)
+            for change in changes {
+                switch change {
+                case .bound(let lease):
+                    try DHCPLeaseRecord.filter(Column("address") == Int64(lease.address.value) && Column("mac") != lease.mac.description)
+                        .deleteAll(db)
+                    try DHCPLeaseRecord(lease).upsert(db)
+                case .released(let mac):
+                    try DHCPLeaseRecord.deleteOne(db, key: mac.description)
+                }
+            }
         }
-    }
-
-    /// Forgets `mac`'s lease (released or declined).
-    public func deleteLease(mac: MACAddress) async throws {
-        _ = try await writer.write { db in try DHCPLeaseRecord.deleteOne(db, key: mac.description) }
     }
 
     /// The node whose MACs include `mac`, if any: its boot target and its reserved admin address come from it.
@@ -50,14 +53,25 @@ extension CrowbarDatabase {
         }
     }
 
-    /// The admin address reserved for the node owning `mac` (set when it was allocated), if any.
-    public func reservedAddress(for mac: MACAddress) async throws -> IPv4Address? {
-        try await writer.read { db in
-            let text = try String.fetchOne(
-                db,
-                sql: "SELECT nodes.adminAddress FROM nodeMacs JOIN nodes ON nodes.name = nodeMacs.nodeName WHERE nodeMacs.mac = ?",
-                arguments: [mac.description])
-            return text.flatMap(IPv4Address.init)
+    /// The admin addresses reserved for allocated nodes, by each of their MACs, as they change: the current value
+    /// first, then a new one after every commit that touches nodes or their MACs.
+    public func reservations() -> AsyncValueObservation<[MACAddress: IPv4Address]> {
+        ValueObservation.tracking(Self.fetchReservations).values(in: writer)
+    }
+
+    /// The reservations as they are now.
+    public func currentReservations() async throws -> [MACAddress: IPv4Address] {
+        try await writer.read(Self.fetchReservations)
+    }
+
+    static func fetchReservations(_ db: Database) throws -> [MACAddress: IPv4Address] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: "SELECT nodeMacs.mac, nodes.adminAddress FROM nodeMacs JOIN nodes ON nodes.name = nodeMacs.nodeName WHERE nodes.adminAddress IS NOT NULL")
+        var reservations: [MACAddress: IPv4Address] = [:]
+        for row in rows {
+            if let mac = MACAddress(row[0] as String), let address = IPv4Address(row[1] as String) { reservations[mac] = address }
         }
+        return reservations
     }
 }

@@ -77,6 +77,34 @@ struct DHCPServerTests {
         }
     }
 
+    @Test("a node allocated while the server runs gets its reserved admin address, not a pool address")
+    func reservation() async throws {
+        try await Self.withServer { server in
+            let mac = try await server.network.exec(["cat", "/sys/class/net/\(server.network.client)/address"]).output
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try await server.database.register(DiscoveryReport(macs: [mac], name: "n1", inventory: Inventory()))
+            let admin = NetworkDefinition(
+                name: "admin", subnet: IPv4Address("10.213.0.0")!, netmask: IPv4Address("255.255.255.0")!, conduit: "intf0",
+                ranges: [Self.range, AddressRange(name: "host", start: IPv4Address("10.213.0.251")!, end: IPv4Address("10.213.0.254")!)])
+            let node = try await server.database.allocate(node: "n1", adminNetwork: admin)
+            let reserved = try #require(node.adminAddress)
+            #expect(reserved == "10.213.0.251")
+            let events = server.folder.appendingPathComponent("events").path
+            let script = server.folder.appendingPathComponent("udhcpc.sh").path
+            try "#!/bin/sh\necho \"$1 $ip\" >> \(events)\n".write(toFile: script, atomically: true, encoding: .utf8)
+            try await command("chmod", ["+x", script])
+            var bound: String?
+            for _ in 0..<20 where bound != "bound \(reserved)" {
+                try? FileManager.default.removeItem(atPath: events)
+                try await Task.sleep(for: .milliseconds(100))
+                try await server.network.exec(["udhcpc", "-f", "-q", "-n", "-t", "5", "-T", "1", "-i", server.network.client, "-s", script])
+                bound = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n").last { $0.hasPrefix("bound") }.map(String.init)
+            }
+            #expect(bound == "bound \(reserved)")
+            #expect(try await server.database.dhcpLeases().isEmpty, "a reservation is not a pool lease")
+        }
+    }
+
     @Test("dhclient gets a lease; after a server restart it gets the same one (leases are durable)")
     func dhclientDurable() async throws {
         let network = try await TestNetwork.create(tag: "dr", subnet: 213)

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Boot services benchmark, each against a peer in the same run:
+# 1. DHCP: perfdhcp DORA exchanges against crowbard, dnsmasq and kea-dhcp4 (memfile), one after another on the
+#    same veth pair (server on the host side, perfdhcp in a namespace as a relay), each keeping leases on disk.
+# 2. TFTP: a 64 MB file fetched by atftp from crowbard's TFTP server and from tftpd-hpa on loopback, at
+#    blksize 512 and 1468 and windowsize 1, 8, 16 (tftpd-hpa 5.2 has no windowsize: it falls back to lock-step).
+# 3. PXE: power-on → discovered for 1 and 4 QEMU machines in the lab.
+# Needs root. Usage: Benchmarks/boot/run.sh [dhcp] [tftp] [pxe]   (default: all three)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+parts=("${@:-dhcp tftp pxe}")
+# shellcheck disable=SC2206
+parts=(${parts[*]})
+bash scripts/install-deps.sh
+for package in kea-dhcp4-server dnsmasq-base tftpd-hpa; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+        || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package" >/dev/null
+done
+swift build -c release --product crowbard >/dev/null
+swift build -c release --product crowbar >/dev/null
+bin=$(swift build -c release --show-bin-path)
+work=$(mktemp -d /tmp/crowbar-boot-bench.XXXXXX)
+namespace=crowbar-bench-dhcp
+veth=cbbench
+server_pid=""
+stop_server() {
+    [ -z "$server_pid" ] && return
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+cleanup() {
+    stop_server
+    CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
+    ip link del "$veth" 2>/dev/null || true
+    ip netns del "$namespace" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+now() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+report=()
+
+# start_crowbard ARGS…: crowbard on a free loopback port with the shipped barclamps; exports CROWBAR_URL.
+start_crowbard() {
+    "$bin/crowbard" --data-dir "$work/data" --listen 127.0.0.1:0 --barclamps barclamps --recipes recipes --log-level warning "$@" \
+        >"$work/crowbard.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do grep -q 'listening on' "$work/crowbard.log" && break; sleep 0.1; done
+    CROWBAR_URL=$(grep -o 'http://[0-9.:]*' "$work/crowbard.log" | head -n 1)
+    export CROWBAR_URL CROWBAR_DATA_DIR="$work/data"
+}
+
+# perfdhcp_rate NAME: DORA at an offered 3000/s for 10 s from 30000 clients; prints achieved rate and drops.
+perfdhcp_rate() {
+    sleep 1
+    local out
+    out=$(ip netns exec "$namespace" perfdhcp -4 -l 10.77.0.2 -r 3000 -R 30000 -p 10 -W 2000000 10.77.0.1 2>&1 || true)
+    local rate drops_offer drops_ack
+    rate=$(echo "$out" | sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p')
+    drops_offer=$(echo "$out" | awk '/Statistics for: DISCOVER-OFFER/{f=1} f&&/^drops:/{print $2; exit}')
+    drops_ack=$(echo "$out" | awk '/Statistics for: REQUEST-ACK/{f=1} f&&/^drops:/{print $2; exit}')
+    printf '%-10s %10s DORA/s   drops: %s offers, %s acks\n' "$1" "${rate:-?}" "${drops_offer:-?}" "${drops_ack:-?}"
+    report+=("$(printf '| %s | %s | %s | %s |' "$1" "${rate:-?}" "${drops_offer:-?}" "${drops_ack:-?}")")
+}
+
+if [[ " ${parts[*]} " == *" dhcp "* ]]; then
+    echo "== DHCP: perfdhcp DORA, offered 3000/s for 10 s, 30000 clients, 10.77.0.0/16"
+    ip netns add "$namespace"
+    ip link add "$veth" type veth peer name eth0 netns "$namespace"
+    ip addr add 10.77.0.1/16 dev "$veth"
+    ip link set "$veth" up
+    ip -n "$namespace" addr add 10.77.0.2/16 dev eth0
+    ip -n "$namespace" link set eth0 up
+
+    # crowbard: the admin network is set to 10.77.0.0/16 through a network proposal, then DHCP serves it.
+    start_crowbard
+    # The network barclamp needs a committed provisioner, which needs a node for its server role.
+    curl -sSf -H "Authorization: Bearer $(cat "$work/data/api-token")" -H 'Content-Type: application/json' \
+        -d '{"macs":["02:00:00:00:00:01"],"name":"admin","inventory":{"disks":[]}}' "$CROWBAR_URL/api/v1/nodes/discover" >/dev/null
+    "$bin/crowbar" proposal create provisioner default >/dev/null
+    "$bin/crowbar" proposal assign provisioner default provisioner-server admin >/dev/null
+    "$bin/crowbar" proposal commit --no-apply provisioner default >/dev/null
+    "$bin/crowbar" proposal create network default >/dev/null
+    "$bin/crowbar" proposal set network default networks.admin.subnet=10.77.0.0 networks.admin.netmask=255.255.0.0 \
+        networks.admin.router=10.77.0.1 networks.admin.broadcast=10.77.255.255 \
+        networks.admin.ranges='{"admin":{"start":"10.77.0.1","end":"10.77.0.9"},"dhcp":{"start":"10.77.1.0","end":"10.77.200.255"},"host":{"start":"10.77.201.0","end":"10.77.250.255"}}' >/dev/null
+    "$bin/crowbar" proposal commit --no-apply network default >/dev/null
+    stop_server
+    start_crowbard --boot-address 10.77.0.1 --boot-interface "$veth" --boot-http-port 18091
+    perfdhcp_rate crowbard
+    leases=$(curl -sf -H "Authorization: Bearer $(cat "$work/data/api-token")" "$CROWBAR_URL/api/v1/boot" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["leases"]))')
+    echo "           $leases leases in crowbard's store"
+    stop_server
+
+    dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface="$veth" --bind-interfaces --except-interface=lo \
+        --dhcp-range=10.77.1.0,10.77.200.255,255.255.0.0,1h --dhcp-leasefile="$work/dnsmasq.leases" --dhcp-authoritative \
+        --dhcp-lease-max=100000 >"$work/dnsmasq.log" 2>&1 &
+    server_pid=$!
+    perfdhcp_rate dnsmasq
+    stop_server
+
+    cat >"$work/kea.json" <<KEA
+{"Dhcp4": {
+  "interfaces-config": {"interfaces": ["$veth"], "dhcp-socket-type": "udp"},
+  "lease-database": {"type": "memfile", "persist": true, "name": "$work/kea-leases.csv", "lfc-interval": 0},
+  "valid-lifetime": 3600,
+  "subnet4": [{"id": 1, "subnet": "10.77.0.0/16", "pools": [{"pool": "10.77.1.0 - 10.77.200.255"}],
+               "option-data": [{"name": "routers", "data": "10.77.0.1"}]}],
+  "loggers": [{"name": "kea-dhcp4", "severity": "WARN", "output_options": [{"output": "$work/kea.log"}]}]
+}}
+KEA
+    kea-dhcp4 -c "$work/kea.json" >"$work/kea.out" 2>&1 &
+    server_pid=$!
+    perfdhcp_rate kea-dhcp4
+    stop_server
+    ip link del "$veth"
+    ip netns del "$namespace"
+fi
+
+if [[ " ${parts[*]} " == *" tftp "* ]]; then
+    echo "== TFTP: 64 MB fetched by atftp on loopback"
+    mkdir -p "$work/tftp"
+    head -c $((64 << 20)) /dev/urandom >"$work/tftp/image.bin"
+    # crowbard's TFTP (its boot services on 127.0.0.1, no DHCP) and tftpd-hpa, side by side.
+    rm -rf "$work/data"
+    start_crowbard --boot-address 127.0.0.1 --boot-files "$work/tftp" --boot-http-port 18092
+    crowbard_pid=$server_pid
+    in.tftpd -L -s "$work/tftp" -a 127.0.0.1:6969 &
+    hpa_pid=$!
+    sleep 1
+    for blksize in 512 1468; do
+        for window in 1 8 16; do
+            line="| blksize $blksize, windowsize $window |"
+            for server in crowbard:69 tftpd-hpa:6969; do
+                port=${server#*:}
+                rm -f "$work/got"
+                start=$(now)
+                atftp --option "blksize $blksize" --option "windowsize $window" -g -r image.bin -l "$work/got" 127.0.0.1 "$port" >/dev/null 2>&1 || true
+                end=$(now)
+                ok=$(cmp -s "$work/got" "$work/tftp/image.bin" && echo ok || echo FAILED)
+                secs=$(elapsed "$start" "$end")
+                printf '%-10s blksize %-5s windowsize %-3s %8s s  %s\n' "${server%%:*}" "$blksize" "$window" "$secs" "$ok"
+                line="$line $secs s ($ok) |"
+            done
+            report+=("$line")
+        done
+    done
+    kill "$hpa_pid" 2>/dev/null || true
+    wait "$hpa_pid" 2>/dev/null || true
+    server_pid=$crowbard_pid
+    stop_server
+fi
+
+if [[ " ${parts[*]} " == *" pxe "* ]]; then
+    echo "== PXE: power-on → discovered (QEMU TCG)"
+    rm -rf "$work/data"
+    bash iso/build-discovery.sh "$work/boot" >/dev/null
+    start_crowbard --boot-address 192.168.124.10 --boot-interface crowbar0 --boot-files "$work/boot"
+    for count in 1 4; do
+        CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
+        start=$(now)
+        CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab up --nodes 0 --vms "$count" --discovery-timeout 600 2>&1 | grep -E "discovered" || true
+        end=$(now)
+        echo "$count machines: $(elapsed "$start" "$end") s power-on → all discovered"
+        report+=("| $count machines | $(elapsed "$start" "$end") s |")
+        CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
+        curl -sf -H "Authorization: Bearer $(cat "$work/data/api-token")" -X DELETE "$CROWBAR_URL/api/v1/nodes/d52-54-00-77-01-01" >/dev/null || true
+    done
+    stop_server
+fi
+
+echo
+echo "== rows for docs/benchmarks.md"
+printf '%s\n' "${report[@]}"

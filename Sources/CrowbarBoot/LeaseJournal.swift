@@ -1,0 +1,52 @@
+import CrowbarCore
+import CrowbarStore
+import Logging
+import NIOCore
+import Synchronization
+
+/// Group commit for the DHCP server: lease changes queue here with the replies that announce them; one writer
+/// makes everything queued durable in one transaction, then sends those replies. No ACK leaves before its lease is
+/// in the store, and a burst of clients costs one commit rather than one each.
+final class LeaseJournal: Sendable {
+    typealias Reply = AddressedEnvelope<ByteBuffer>
+
+    private let database: CrowbarDatabase
+    private let counters: BootCounters
+    private let logger: Logger
+    private let pending = Mutex<[(change: DHCPLeaseChange, reply: Reply?)]>([])
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(database: CrowbarDatabase, counters: BootCounters, logger: Logger) {
+        self.database = database
+        self.counters = counters
+        self.logger = logger
+        (wakeups, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues `change`; `reply` is sent once it is durable.
+    func append(_ change: DHCPLeaseChange, reply: Reply?) {
+        pending.withLock { $0.append((change, reply)) }
+        wake.yield()
+    }
+
+    /// Writes batches until cancelled.
+    func run(sendingWith outbound: NIOAsyncChannelOutboundWriter<Reply>) async throws {
+        for await _ in wakeups {
+            let batch = pending.withLock { queued in
+                defer { queued.removeAll(keepingCapacity: true) }
+                return queued
+            }
+            guard !batch.isEmpty else { continue }
+            do {
+                try await database.saveLeaseChanges(batch.map(\.change))
+            } catch {
+                counters.increment("dhcp.errors", by: batch.count)
+                logger.error("DHCP: \(batch.count) lease changes not stored, their replies not sent: \(error)")
+                continue
+            }
+            counters.increment("dhcp.lease-commits")
+            try await outbound.write(contentsOf: batch.compactMap(\.reply))
+        }
+    }
+}

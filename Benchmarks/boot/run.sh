@@ -40,6 +40,7 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 report=()
+rate=${DHCP_RATE:-8000}
 
 # start_crowbard ARGS…: crowbard on a free loopback port with the shipped barclamps; exports CROWBAR_URL.
 start_crowbard() {
@@ -51,11 +52,11 @@ start_crowbard() {
     export CROWBAR_URL CROWBAR_DATA_DIR="$work/data"
 }
 
-# perfdhcp_rate NAME: DORA at an offered 3000/s for 10 s from 30000 clients; prints achieved rate and drops.
+# perfdhcp_rate NAME: DORA at an offered $rate/s for 5 s from 40000 clients; prints achieved rate and drops.
 perfdhcp_rate() {
     sleep 1
     local out
-    out=$(ip netns exec "$namespace" perfdhcp -4 -l 10.77.0.2 -r 3000 -R 30000 -p 10 -W 2000000 10.77.0.1 2>&1 || true)
+    out=$(ip netns exec "$namespace" perfdhcp -4 -l 10.77.0.2 -r "$rate" -R 40000 -p 5 -W 2000000 10.77.0.1 2>&1 || true)
     local rate drops_offer drops_ack
     rate=$(echo "$out" | sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p')
     drops_offer=$(echo "$out" | awk '/Statistics for: DISCOVER-OFFER/{f=1} f&&/^drops:/{print $2; exit}')
@@ -65,7 +66,7 @@ perfdhcp_rate() {
 }
 
 if [[ " ${parts[*]} " == *" dhcp "* ]]; then
-    echo "== DHCP: perfdhcp DORA, offered 3000/s for 10 s, 30000 clients, 10.77.0.0/16"
+    echo "== DHCP: perfdhcp DORA, offered $rate/s for 5 s, 40000 clients, 10.77.0.0/16"
     ip netns add "$namespace"
     ip link add "$veth" type veth peer name eth0 netns "$namespace"
     ip addr add 10.77.0.1/16 dev "$veth"
@@ -95,7 +96,7 @@ if [[ " ${parts[*]} " == *" dhcp "* ]]; then
 
     dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface="$veth" --bind-interfaces --except-interface=lo \
         --dhcp-range=10.77.1.0,10.77.200.255,255.255.0.0,1h --dhcp-leasefile="$work/dnsmasq.leases" --dhcp-authoritative \
-        --dhcp-lease-max=100000 >"$work/dnsmasq.log" 2>&1 &
+        --dhcp-lease-max=100000 --no-ping >"$work/dnsmasq.log" 2>&1 &
     server_pid=$!
     perfdhcp_rate dnsmasq
     stop_server
@@ -110,7 +111,7 @@ if [[ " ${parts[*]} " == *" dhcp "* ]]; then
   "loggers": [{"name": "kea-dhcp4", "severity": "WARN", "output_options": [{"output": "$work/kea.log"}]}]
 }}
 KEA
-    kea-dhcp4 -c "$work/kea.json" >"$work/kea.out" 2>&1 &
+    KEA_PIDFILE_DIR=$work KEA_LOCKFILE_DIR=$work kea-dhcp4 -c "$work/kea.json" >"$work/kea.out" 2>&1 &
     server_pid=$!
     perfdhcp_rate kea-dhcp4
     stop_server

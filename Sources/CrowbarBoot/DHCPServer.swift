@@ -9,6 +9,9 @@ import Synchronization
 
 /// crowbard's DHCPv4 server: port 67 on the admin interface, leases kept in the store before each ACK, static
 /// reservations for allocated nodes, PXE and iPXE boot answers. Malformed packets are dropped and counted.
+///
+/// Packets are decided on the event loop by `DHCPServerHandler` (no hop per packet); lease changes go through the
+/// `LeaseJournal`, which commits them in batches and only then sends their ACKs.
 public struct DHCPServer: Service {
     public var configuration: DHCPServerConfiguration
     /// The admin interface; the socket is bound to it so broadcasts on other interfaces are never answered.
@@ -31,42 +34,90 @@ public struct DHCPServer: Service {
     }
 
     public func run() async throws {
-        let descriptor = try UDPSocket.boundToDevice(interface, port: port)
-        let bound = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).withBoundSocket(descriptor).get()
-        let channel = try await bound.eventLoop.submit {
-            try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: bound)
-        }.get()
-        let leases = try await database.dhcpLeases()
+        let responder = DHCPResponder(configuration: configuration, leases: try await database.dhcpLeases())
         let reservations = Reservations(try await database.currentReservations())
         let journal = LeaseJournal(database: database, counters: counters, logger: logger)
+        let (counters, logger) = (self.counters, self.logger)
+        let descriptor = try UDPSocket.boundToDevice(interface, port: port)
+        // withBoundSocket's async variant fails with "operation unsupported" on NIO 2.101; the future one works.
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.maxMessagesPerRead, value: 64)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        DHCPServerHandler(responder: responder, reservations: reservations, journal: journal, counters: counters, logger: logger))
+                }
+            }
+            .withBoundSocket(descriptor).get()
         logger.info("DHCP serving on \(interface) port \(port), server \(configuration.serverAddress)")
         try await cancelWhenGracefulShutdown {
-            try await channel.executeThenClose { inbound, outbound in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await current in database.reservations() { reservations.replace(with: current) }
-                    }
-                    group.addTask { try await journal.run(sendingWith: outbound) }
-                    var responder = DHCPResponder(configuration: configuration, leases: leases)
-                    for try await envelope in inbound {
-                        guard let (response, bytes) = decide(envelope.data, responder: &responder, reservations: reservations) else { continue }
-                        let reply = try bytes.map { AddressedEnvelope(remoteAddress: try socketAddress(response.destination!), data: ByteBuffer(bytes: $0)) }
-                        if let change = response.change {
-                            journal.append(change, reply: reply)
-                        } else if let reply {
-                            try await outbound.write(reply)
-                        }
-                    }
-                    group.cancelAll()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await current in database.reservations() { reservations.replace(with: current) }
                 }
+                group.addTask { await journal.run(sendingOn: channel) }
+                group.addTask {
+                    try await withTaskCancellationHandler {
+                        try await channel.closeFuture.get()
+                    } onCancel: {
+                        channel.close(promise: nil)
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
             }
         }
     }
+}
 
-    /// Decodes and decides; the response and its encoded reply, or nil for a packet dropped as malformed.
-    private func decide(
-        _ payload: ByteBuffer, responder: inout DHCPResponder, reservations: Reservations
-    ) -> (DHCPResponse, [UInt8]?)? {
+/// Decides each DHCP packet on the event loop: decode, respond, then send at once (OFFER, NAK, INFORM's ACK) or
+/// hand the lease change and its reply to the journal.
+final class DHCPServerHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private var responder: DHCPResponder
+    private let reservations: Reservations
+    private let journal: LeaseJournal
+    private let counters: BootCounters
+    private let logger: Logger
+    private var needsFlush = false
+
+    init(responder: DHCPResponder, reservations: Reservations, journal: LeaseJournal, counters: BootCounters, logger: Logger) {
+        self.responder = responder
+        self.reservations = reservations
+        self.journal = journal
+        self.counters = counters
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let response = decide(envelope.data) else { return }
+        var reply: AddressedEnvelope<ByteBuffer>?
+        if let message = response.reply, let destination = response.destination, let address = try? Self.socketAddress(destination) {
+            reply = AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: message.encode()))
+        }
+        if let change = response.change {
+            journal.append(change, reply: reply)
+        } else if let reply {
+            context.write(wrapOutboundOut(reply), promise: nil)
+            needsFlush = true
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush { context.flush() }
+        needsFlush = false
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        counters.increment("dhcp.socket-errors")
+        logger.warning("DHCP socket: \(error)")
+    }
+
+    /// Decodes and decides; nil for a packet dropped as malformed.
+    private func decide(_ payload: ByteBuffer) -> DHCPResponse? {
         let message: DHCPMessage
         do {
             message = try DHCPMessage.decode(Array(payload.readableBytesView))
@@ -79,17 +130,17 @@ public struct DHCPServer: Service {
         counters.increment("dhcp.received.\(type)")
         let reservation = message.clientMAC.flatMap { reservations[$0] }
         let response = responder.respond(to: message, reservation: reservation, now: Date())
-        guard let reply = response.reply, response.destination != nil else {
+        if let reply = response.reply {
+            let replyType = reply.options.messageType.map(\.description) ?? "?"
+            counters.increment("dhcp.sent.\(replyType)")
+            logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?") → \(replyType) \(reply.yourAddress)")
+        } else {
             logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?"): \(response.silentReason ?? "no reply")")
-            return (response, nil)
         }
-        let replyType = reply.options.messageType.map(\.description) ?? "?"
-        counters.increment("dhcp.sent.\(replyType)")
-        logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?") → \(replyType) \(reply.yourAddress)")
-        return (response, reply.encode())
+        return response
     }
 
-    private func socketAddress(_ destination: DHCPDestination) throws -> SocketAddress {
+    static func socketAddress(_ destination: DHCPDestination) throws -> SocketAddress {
         switch destination {
         case .broadcast: try SocketAddress(ipAddress: IPv4Address.broadcast.description, port: 68)
         case .client(let address): try SocketAddress(ipAddress: address.description, port: 68)

@@ -30,8 +30,8 @@ final class LeaseJournal: Sendable {
         wake.yield()
     }
 
-    /// Writes batches until cancelled.
-    func run(sendingWith outbound: NIOAsyncChannelOutboundWriter<Reply>) async throws {
+    /// Writes batches until cancelled, sending each batch's replies on `channel` once it is stored.
+    func run(sendingOn channel: any Channel) async {
         for await _ in wakeups {
             let batch = pending.withLock { queued in
                 defer { queued.removeAll(keepingCapacity: true) }
@@ -46,7 +46,8 @@ final class LeaseJournal: Sendable {
                 continue
             }
             counters.increment("dhcp.lease-commits")
-            try await outbound.write(contentsOf: batch.compactMap(\.reply))
+            for reply in batch.compactMap(\.reply) { channel.write(reply, promise: nil) }
+            channel.flush()
         }
     }
 }

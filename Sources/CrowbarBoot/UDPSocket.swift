@@ -12,7 +12,7 @@ enum UDPSocket {
     }
 
     /// A socket on `0.0.0.0:port` that only sees traffic of `device` (so it receives broadcasts there and nowhere
-    /// else), with broadcast sending and address reuse on.
+    /// else), with broadcast sending, address reuse and a large receive buffer.
     static func boundToDevice(_ device: String, port: Int) throws -> CInt {
         let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SetupError(description: "socket: \(String(cString: strerror(errno)))") }
@@ -26,6 +26,9 @@ enum UDPSocket {
         var one: CInt = 1
         try check(setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)), "SO_REUSEADDR")
         try check(setsockopt(descriptor, SOL_SOCKET, SO_BROADCAST, &one, socklen_t(MemoryLayout<CInt>.size)), "SO_BROADCAST")
+        // Room for a burst of a rack powering on at once (the kernel caps it at net.core.rmem_max).
+        var receiveBuffer: CInt = 4 << 20
+        try check(setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, socklen_t(MemoryLayout<CInt>.size)), "SO_RCVBUF")
         try check(
             device.withCString { setsockopt(descriptor, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(device.utf8.count + 1)) },
             "SO_BINDTODEVICE \(device)")

@@ -34,9 +34,36 @@ public struct DHCPServer: Service {
     }
 
     public func run() async throws {
-        let responder = DHCPResponder(configuration: configuration, leases: try await database.dhcpLeases())
         let reservations = Reservations(try await database.currentReservations())
         let journal = LeaseJournal(database: database, counters: counters, logger: logger)
+        do {
+            try await serveUntilShutdown(reservations: reservations, journal: journal)
+        } catch is CancellationError {
+            logger.debug("DHCP stopped")
+        }
+    }
+
+    private func serveUntilShutdown(reservations: Reservations, journal: LeaseJournal) async throws {
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await current in database.reservations() { reservations.replace(with: current) }
+                }
+                group.addTask { await journal.run() }
+                // The socket is tied to the interface's index: when the interface is removed and made again (the
+                // lab going down and up under a running crowbard), serve again on the new one.
+                while !Task.isCancelled {
+                    let index = try await Self.waitForInterface(interface, logger: logger)
+                    try await serve(onInterfaceIndex: index, reservations: reservations, journal: journal)
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Serves until the interface's index changes or the task is cancelled.
+    private func serve(onInterfaceIndex index: UInt32, reservations: Reservations, journal: LeaseJournal) async throws {
+        let responder = DHCPResponder(configuration: configuration, leases: try await database.dhcpLeases())
         let (counters, logger) = (self.counters, self.logger)
         let descriptor = try UDPSocket.boundToDevice(interface, port: port)
         // withBoundSocket's async variant fails with "operation unsupported" on NIO 2.101; the future one works.
@@ -50,22 +77,24 @@ public struct DHCPServer: Service {
             }
             .withBoundSocket(descriptor).get()
         logger.info("DHCP serving on \(interface) port \(port), server \(configuration.serverAddress)")
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await current in database.reservations() { reservations.replace(with: current) }
-                }
-                group.addTask { await journal.run(sendingOn: channel) }
-                group.addTask {
-                    try await withTaskCancellationHandler {
-                        try await channel.closeFuture.get()
-                    } onCancel: {
-                        channel.close(promise: nil)
-                    }
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+        journal.channel.withLock { $0 = channel }
+        defer {
+            journal.channel.withLock { $0 = nil }
+            channel.close(promise: nil)
+        }
+        while if_nametoindex(interface) == index { try await Task.sleep(for: .seconds(2)) }
+        logger.notice("DHCP: \(interface) went away or was replaced")
+    }
+
+    /// The interface's index, once it exists (checked every second).
+    private static func waitForInterface(_ name: String, logger: Logger) async throws -> UInt32 {
+        var logged = false
+        while true {
+            let index = if_nametoindex(name)
+            if index != 0 { return index }
+            if !logged { logger.notice("DHCP waits for interface \(name)") }
+            logged = true
+            try await Task.sleep(for: .seconds(1))
         }
     }
 }

@@ -14,6 +14,8 @@ final class LeaseJournal: Sendable {
     private let counters: BootCounters
     private let logger: Logger
     private let pending = Mutex<[(change: DHCPLeaseChange, reply: Reply?)]>([])
+    /// Where replies go: the DHCP socket currently open (it is replaced when the interface is).
+    let channel = Mutex<(any Channel)?>(nil)
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
@@ -30,8 +32,8 @@ final class LeaseJournal: Sendable {
         wake.yield()
     }
 
-    /// Writes batches until cancelled, sending each batch's replies on `channel` once it is stored.
-    func run(sendingOn channel: any Channel) async {
+    /// Writes batches until cancelled, sending each batch's replies on the current channel once it is stored.
+    func run() async {
         for await _ in wakeups {
             let batch = pending.withLock { queued in
                 defer { queued.removeAll(keepingCapacity: true) }
@@ -46,6 +48,7 @@ final class LeaseJournal: Sendable {
                 continue
             }
             counters.increment("dhcp.lease-commits")
+            guard let channel = channel.withLock({ $0 }) else { continue }
             for reply in batch.compactMap(\.reply) { channel.write(reply, promise: nil) }
             channel.flush()
         }

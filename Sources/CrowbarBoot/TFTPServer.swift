@@ -31,6 +31,16 @@ public struct TFTPServer: Service {
                 }
             }
         logger.info("TFTP serving \(root) on \(host):\(channel.channel.localAddress?.port ?? port)")
+        do {
+            try await serveUntilShutdown(channel, files: files)
+        } catch is CancellationError {
+            logger.debug("TFTP stopped")
+        }
+    }
+
+    private func serveUntilShutdown(
+        _ channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>, files: TFTPFileRoot
+    ) async throws {
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
                 try await channel.executeThenClose { inbound, outbound in

@@ -104,6 +104,12 @@ final class LabApplyTests {
         #expect(try crowbar("lab", "status").output.contains("vm1") == false)
         let links = try CommandResult.run("/usr/sbin/ip", ["netns", "list"], environment: [:], limit: 10).output
         #expect(!links.contains("crowbar-lab"))
+        // The same crowbard serves the lab again when it comes back (its DHCP socket follows the new crowbar0).
+        #expect(try crowbar("node", "delete", "d52-54-00-77-01-01").status == 0)
+        let again = try crowbar("lab", "up", "--nodes", "0", "--vms", "1", "--discovery-timeout", "300", limit: 400)
+        #expect(again.status == 0, "\(again.output)\(again.errors)")
+        #expect(try crowbar("lab", "down", limit: 120).status == 0)
+        #expect(daemon.stop() == 0, "graceful shutdown with boot services running: \(daemon.output.suffix(2000))")
     }
 
     @Test(.timeLimit(.minutes(10)))

@@ -18,7 +18,11 @@ export SWIFT_BACKTRACE=enable=no
 failed=0
 for target in dhcp tftp; do
     # shellcheck disable=SC2086
-    swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Fuzz${target} ${sources[$target]} "${common[@]}" -o "$work/fuzz-$target"
+    if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name "Fuzz$target" ${sources[$target]} "${common[@]}" \
+        -o "$work/fuzz-$target" >"$work/build-$target.log" 2>&1; then
+        grep -v "Cannot export local symbol" "$work/build-$target.log"
+        exit 1
+    fi
     corpus=$work/corpus-$target
     mkdir -p "$corpus" "$work/crashes-$target"
     for hex in Tests/Fixtures/packets/*.hex; do

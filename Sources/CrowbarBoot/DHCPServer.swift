@@ -61,7 +61,7 @@ public struct DHCPServer: Service {
         }
     }
 
-    /// Serves until the interface's index changes or the task is cancelled.
+    /// Serves until the interface's index changes, the socket closes (a fatal send error), or the task is cancelled.
     private func serve(onInterfaceIndex index: UInt32, reservations: Reservations, journal: LeaseJournal) async throws {
         let responder = DHCPResponder(configuration: configuration, leases: try await database.dhcpLeases())
         let (counters, logger) = (self.counters, self.logger)
@@ -82,8 +82,8 @@ public struct DHCPServer: Service {
             journal.channel.withLock { $0 = nil }
             channel.close(promise: nil)
         }
-        while if_nametoindex(interface) == index { try await Task.sleep(for: .seconds(2)) }
-        logger.notice("DHCP: \(interface) went away or was replaced")
+        while if_nametoindex(interface) == index, channel.isActive { try await Task.sleep(for: .seconds(2)) }
+        logger.notice("DHCP: \(interface) went away or was replaced, or the socket closed; serving anew")
     }
 
     /// The interface's index, once it exists (checked every second).

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// crowbard's read-only TFTP server (RFC 1350 with blksize, tsize, timeout and windowsize): requests arrive on
 /// port 69, each transfer runs from its own port. Files are served only from inside `root`.
@@ -12,6 +13,8 @@ public struct TFTPServer: Service {
     public var port: Int
     let counters: BootCounters
     let logger: Logger
+    /// Transfers running at once; more requests get an error until one ends (each holds a file and a socket).
+    static let maximumTransfers = 256
 
     public init(root: String, host: String, port: Int = 69, counters: BootCounters, logger: Logger) {
         self.root = root
@@ -41,10 +44,16 @@ public struct TFTPServer: Service {
     private func serveUntilShutdown(
         _ channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>, files: TFTPFileRoot
     ) async throws {
+        let activeTransfers = TransferCount()
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
                 try await channel.executeThenClose { inbound, outbound in
                     for try await envelope in inbound {
+                        // Port 0 cannot be answered (sending there fails and would take the socket down).
+                        guard envelope.remoteAddress.port != 0 else {
+                            counters.increment("tftp.malformed.source-port-0")
+                            continue
+                        }
                         let request: TFTPPacket
                         do throws(BootCodecError) {
                             request = try TFTPPacket.decode(Array(envelope.data.readableBytesView))
@@ -69,11 +78,20 @@ public struct TFTPServer: Service {
                             try await outbound.write(reply(.error(refusal.code, message: refusal.message), to: envelope.remoteAddress))
                             continue
                         }
+                        guard activeTransfers.begin(limit: Self.maximumTransfers) else {
+                            file.close()
+                            counters.increment("tftp.refused.busy")
+                            try await outbound.write(reply(.error(.notDefined, message: "too many transfers, retry later"), to: envelope.remoteAddress))
+                            continue
+                        }
                         let negotiated = TFTPTransferOptions(negotiating: options, fileSize: file.size)
                         for option in negotiated.acknowledged { counters.increment("tftp.options.\(option.name)") }
                         let transfer = TFTPReadTransfer(options: negotiated, fileSize: file.size)
                         let client = envelope.remoteAddress
-                        group.addTask { await serve(file, transfer: transfer, to: client, name: name) }
+                        group.addTask {
+                            await serve(file, transfer: transfer, to: client, name: name)
+                            activeTransfers.end()
+                        }
                     }
                 }
             }
@@ -89,15 +107,26 @@ public struct TFTPServer: Service {
         defer { file.close() }
         do {
             let done = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: TFTPTransferHandler.Outcome.self)
-            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            TFTPTransferHandler(file: file, transfer: transfer, client: client, done: done))
+            let channel: any Channel
+            do {
+                channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                TFTPTransferHandler(file: file, transfer: transfer, client: client, done: done))
+                        }
                     }
-                }
-                .bind(host: host, port: 0).get()
-            let outcome = try await done.futureResult.get()
+                    .bind(host: host, port: 0).get()
+            } catch {
+                done.fail(error)
+                throw error
+            }
+            // Shutdown closes the transfer's channel, which ends the transfer as abandoned.
+            let outcome = try await withTaskCancellationHandler {
+                try await done.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
             try? await channel.close()
             switch outcome {
             case .finished:
@@ -125,4 +154,20 @@ struct TFTPRefusal: Error {
         self.message = message
         self.counter = counter
     }
+}
+
+/// How many transfers are running, so the server can refuse more than it will hold open.
+final class TransferCount: Sendable {
+    private let count = Mutex(0)
+
+    /// Counts one more transfer if fewer than `limit` run; false otherwise.
+    func begin(limit: Int) -> Bool {
+        count.withLock { running in
+            guard running < limit else { return false }
+            running += 1
+            return true
+        }
+    }
+
+    func end() { count.withLock { $0 -= 1 } }
 }

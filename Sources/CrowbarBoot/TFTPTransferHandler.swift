@@ -33,6 +33,7 @@ final class TFTPTransferHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard envelope.remoteAddress == client else {
+            guard envelope.remoteAddress.port != 0 else { return }
             send(.error(.unknownTransferID, message: "unknown transfer ID"), to: envelope.remoteAddress, context: context)
             context.flush()
             return

@@ -18,10 +18,25 @@ extension CrowbarDatabase {
         try await writer.read { db in try Self.fetchNode(name, in: db) }
     }
 
+    /// Where a discovery report came from, which decides what it may change.
+    public enum ReportSource: Sendable {
+        /// The token-protected API: any node, new MACs attached, name and host key taken.
+        case api
+        /// The open boot service on the admin network: new nodes, or updates of nodes still in discovery; no new
+        /// MACs attached to a known node, no name, no host key.
+        case bootNetwork
+    }
+
     /// Registers what the discovery agent reported. A report whose MACs match a known node
     /// updates that node's inventory; otherwise a new node is created in `discovered`.
     /// Returns the node and whether it was created.
-    public func register(_ report: DiscoveryReport, now: Date = Date()) async throws -> (node: Node, created: Bool) {
+    public func register(_ report: DiscoveryReport, from source: ReportSource = .api, now: Date = Date()) async throws -> (node: Node, created: Bool) {
+        var trimmed = report
+        if source == .bootNetwork {
+            trimmed.name = nil
+            trimmed.sshHostKey = nil
+        }
+        let report = trimmed
         var macs: [MACAddress] = []
         for text in report.macs {
             guard let mac = MACAddress(text) else { throw StoreError(.invalid, "'\(text)' is not a MAC address") }
@@ -37,13 +52,16 @@ extension CrowbarDatabase {
             }
             if let existing = ownerNames.first {
                 var record = try NodeRecord.fetchOne(db, key: existing)!
+                if source == .bootNetwork, ![.discovering, .discovered].contains(record.state) {
+                    throw StoreError(.conflict, "node \(existing) is \(record.state.rawValue): the boot network only reports nodes in discovery")
+                }
                 record.inventory = report.inventory
                 record.bootAddress = report.address ?? record.bootAddress
                 record.sshHostKey = report.sshHostKey ?? record.sshHostKey
                 record.updatedAt = now
                 try record.update(db)
                 let known = try NodeMACRecord.filter(Column("nodeName") == existing).fetchCount(db)
-                for (offset, mac) in macTexts.enumerated() where !owners.contains(where: { $0.mac == mac }) {
+                for (offset, mac) in macTexts.enumerated() where source == .api && !owners.contains(where: { $0.mac == mac }) {
                     try NodeMACRecord(mac: mac, nodeName: existing, position: known + offset).insert(db)
                 }
                 try Self.appendEvent(.nodeRegistered, subject: existing, message: "inventory updated", at: now, in: db)

@@ -42,7 +42,7 @@ struct LabCommand: AsyncParsableCommand {
         var authorizedKey: String?
 
         func validate() throws {
-            guard (0...200).contains(nodes) else { throw ValidationError("--nodes must be between 0 and 200") }
+            guard (0...190).contains(nodes) else { throw ValidationError("--nodes must be between 0 and 190 (192.168.124.61–.250)") }
             guard (0...40).contains(vms) else { throw ValidationError("--vms must be between 0 and 40") }
             guard nodes + vms > 0 else { throw ValidationError("nothing to start: --nodes and --vms are both 0") }
         }

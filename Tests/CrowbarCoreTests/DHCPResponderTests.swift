@@ -90,6 +90,32 @@ struct DHCPResponderTests {
         #expect(reboot.destination == .broadcast)
     }
 
+    @Test("a lapsed lease whose address went to another client is not offered again, nor held twice")
+    func lapsedLease() throws {
+        let address = IPv4Address("192.168.124.21")!
+        var responder = responder(leases: [DHCPLease(mac: mac(1), address: address, expiresAt: now.addingTimeInterval(-1))])
+        // B asks for A's lapsed address and gets it.
+        let offerB = responder.respond(to: message(.discover, mac: 2, requested: address), reservation: nil, now: now)
+        #expect(offerB.reply?.yourAddress == address)
+        #expect(responder.respond(to: message(.request, mac: 2, requested: address, server: Self.server), reservation: nil, now: now)
+            .reply?.options.messageType == .ack)
+        // A comes back: it is offered another address, which it can bind.
+        let offerA = try #require(responder.respond(to: message(.discover, mac: 1), reservation: nil, now: now).reply)
+        #expect(offerA.yourAddress != address)
+        #expect(responder.respond(to: message(.request, mac: 1, requested: offerA.yourAddress, server: Self.server), reservation: nil, now: now)
+            .reply?.options.messageType == .ack)
+        let leases = responder.pools[0].leases.values
+        #expect(Set(leases.map(\.address)).count == leases.count, "one address per lease")
+    }
+
+    @Test("INIT-REBOOT without a record of the client stays silent (it falls back to DISCOVER)")
+    func initRebootWithoutRecord() {
+        var responder = responder()
+        let reboot = responder.respond(to: message(.request, mac: 7, requested: IPv4Address("192.168.124.22")), reservation: nil, now: now)
+        #expect(reboot.reply == nil)
+        #expect(reboot.change == nil)
+    }
+
     @Test("an allocated node gets its reserved admin address, never a pool address")
     func reservation() {
         var responder = responder()

@@ -39,6 +39,8 @@ struct TFTPTests {
         ])
         #expect(TFTPTransferOptions(negotiating: [TFTPOption(name: "blksize", value: "100000")], fileSize: 1).blockSize == 65464)
         #expect(TFTPTransferOptions(negotiating: [], fileSize: 1).acknowledged.isEmpty)
+        #expect(TFTPTransferOptions(negotiating: [TFTPOption(name: "timeout", value: "200")], fileSize: 1).acknowledged.isEmpty,
+                "a timeout above 10 s is not acknowledged")
     }
 
     @Test("lock-step transfer: a file of exactly two blocks ends with an empty third block")

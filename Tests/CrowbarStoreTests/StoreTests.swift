@@ -73,6 +73,21 @@ import Testing
         #expect(try await database.events(subject: node.name).count == 1)
     }
 
+    @Test func bootNetworkReportsCannotTouchNodesPastDiscovery() async throws {
+        let database = try CrowbarDatabase.open(path: path)
+        var spoof = report("52:54:00:00:05:01")
+        spoof.name = "chosen"
+        spoof.sshHostKey = HostKeyPin(type: "ssh-ed25519", fingerprint: "SHA256:attacker")
+        let (node, created) = try await database.register(spoof, from: .bootNetwork)
+        #expect(created && node.name == "d52-54-00-00-05-01" && node.sshHostKey == nil)
+        // Rediscovery while discovered may update the inventory, but not attach another MAC.
+        let grown = DiscoveryReport(macs: ["52:54:00:00:05:01", "52:54:00:00:05:02"], inventory: Inventory(memoryMB: 1))
+        #expect(try await database.register(grown, from: .bootNetwork).node.macs == ["52:54:00:00:05:01"])
+        _ = try await database.allocate(node: node.name, adminNetwork: admin)
+        await #expect(throws: StoreError.self) { try await database.register(self.report("52:54:00:00:05:01"), from: .bootNetwork) }
+        #expect(try await database.node(named: node.name).inventory.memoryMB == 1, "an allocated node's record is untouched")
+    }
+
     @Test func addressesAreDeterministicDurableAndExhaustible() async throws {
         var names: [String] = []
         do {

@@ -4,8 +4,8 @@ import Logging
 
 /// The boot service on the admin network: per-node iPXE scripts, what the discovery agent should do next, the
 /// agent's registration, and the boot files. It is open (no API token), as PXE-booting machines carry no
-/// credentials: nothing here reveals proposals or secrets, and a report through it cannot choose a node's name or
-/// set its SSH host key.
+/// credentials: nothing here reveals proposals or secrets, and a report through it can only create a node or update
+/// one still in discovery (no name, no SSH host key, no MACs added to a known node).
 struct BootRoutes {
     let admin: Admin
     let endpoints: BootEndpoints
@@ -22,10 +22,8 @@ struct BootRoutes {
             return BootTarget.agentInstruction(state: node?.state) + "\n"
         }
         boot.post("discover") { request, context -> EditedResponse<Node> in
-            var report = try await request.decodeBody(DiscoveryReport.self, context: context)
-            report.name = nil
-            report.sshHostKey = nil
-            let (node, created) = try await admin.database.register(report)
+            let report = try await request.decodeBody(DiscoveryReport.self, context: context)
+            let (node, created) = try await admin.database.register(report, from: .bootNetwork)
             return EditedResponse(status: created ? .created : .ok, response: node)
         }
     }

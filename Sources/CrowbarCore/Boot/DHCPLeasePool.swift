@@ -43,9 +43,10 @@ public struct DHCPLeasePool: Sendable {
     /// free one after the last handed out. Nil when the pool is exhausted.
     public mutating func offer(to mac: MACAddress, requested: IPv4Address?, now: Date) -> IPv4Address? {
         if let lease = leases[mac] {
-            return lease.address
+            if holders[lease.address] == mac { return lease.address }
+            leases[mac] = nil  // lapsed, and its address went to someone else since
         }
-        if let offer = offers[mac], offer.until > now {
+        if let offer = offers[mac], offer.until > now, holders[offer.address] == mac {
             return offer.address
         }
         releaseOffer(of: mac)
@@ -57,10 +58,14 @@ public struct DHCPLeasePool: Sendable {
         } else {
             return nil
         }
+        evictLapsedHolder(of: address)
         offers[mac] = (address, now.addingTimeInterval(offerHold))
         holders[address] = mac
         return address
     }
+
+    /// Whether the pool has any record of `mac`: a lease, current or expired, or an offer.
+    public func knows(_ mac: MACAddress) -> Bool { leases[mac] != nil || offers[mac] != nil }
 
     /// Binds `address` to `mac` if it is in the range and nobody else holds it; returns the lease to persist.
     public mutating func bind(
@@ -68,19 +73,14 @@ public struct DHCPLeasePool: Sendable {
     ) -> DHCPLease? {
         guard range.contains(address), declined[address].map({ $0 <= now }) ?? true else { return nil }
         if let holder = holders[address], holder != mac, !isExpired(address, now: now) { return nil }
-        if let previous = leases[mac], previous.address != address { holders[previous.address] = nil }
+        if let previous = leases[mac], previous.address != address, holders[previous.address] == mac { holders[previous.address] = nil }
         releaseOffer(of: mac)
-        if let holder = holders[address], holder != mac { leases[holder] = nil }
+        if holders[address] != mac { evictLapsedHolder(of: address) }
         let lease = DHCPLease(mac: mac, address: address, expiresAt: now.addingTimeInterval(leaseTime), hostname: hostname)
         leases[mac] = lease
         holders[address] = mac
         declined[address] = nil
         return lease
-    }
-
-    /// The lease `mac` holds, if it has not expired.
-    public func lease(of mac: MACAddress, now: Date) -> DHCPLease? {
-        leases[mac].flatMap { $0.expiresAt > now ? $0 : nil }
     }
 
     /// Forgets `mac`'s lease (RELEASE); returns whether there was one at `address`.
@@ -123,16 +123,20 @@ public struct DHCPLeasePool: Sendable {
         return true
     }
 
+    /// Forgets whoever held `address` before it lapsed, so no lease or offer of theirs still names it.
+    private mutating func evictLapsedHolder(of address: IPv4Address) {
+        guard let holder = holders[address] else { return }
+        if leases[holder]?.address == address { leases[holder] = nil }
+        if offers[holder]?.address == address { offers[holder] = nil }
+        holders[address] = nil
+    }
+
     /// Scans the range once from the cursor, so consecutive offers do not rescan the taken prefix.
     private mutating func nextFree(now: Date) -> IPv4Address? {
         let size = UInt32(range.size)
         for step in 0..<size {
             let candidate = IPv4Address(range.start.value + (cursor - range.start.value + step) % size)
             if isFree(candidate, now: now) {
-                if let holder = holders[candidate] {
-                    leases[holder] = nil
-                    offers[holder] = nil
-                }
                 cursor = candidate.value == range.end.value ? range.start.value : candidate.value + 1
                 return candidate
             }

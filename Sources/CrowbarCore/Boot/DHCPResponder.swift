@@ -135,8 +135,11 @@ public struct DHCPResponder: Sendable {
             return wanted == reserved
                 ? answer(.ack, to: message, address: reserved, subnet: subnet) : nak(message, "\(mac) is reserved \(reserved)")
         }
-        if serverID == nil, pools[poolIndex].lease(of: mac, now: now) == nil, pools[poolIndex].range.contains(wanted) == false {
-            return subnet.contains(wanted) ? .silent("no record of \(mac)") : nak(message, "\(wanted) is not on this network")
+        if serverID == nil, message.clientAddress == .zero {
+            // INIT-REBOOT (RFC 2131 §4.3.2): NAK an address of another network; without a record of the client,
+            // stay silent so it falls back to DISCOVER.
+            guard subnet.contains(wanted) else { return nak(message, "\(wanted) is not on this network") }
+            guard pools[poolIndex].knows(mac) else { return .silent("no record of \(mac)") }
         }
         let hostname = message.options.text(DHCPOptions.Code.hostName)
         guard let lease = pools[poolIndex].bind(wanted, to: mac, leaseTime: configuration.leaseTime, hostname: hostname, now: now) else {

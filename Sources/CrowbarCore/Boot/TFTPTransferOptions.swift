@@ -11,6 +11,9 @@ public struct TFTPTransferOptions: Sendable, Hashable {
     public static let maximumBlockSize = 65464
     /// The window crowbard accepts at most; larger requests are answered with this.
     public static let maximumWindowSize = 64
+    /// The longest retransmission timeout accepted (RFC 2349 allows 255 s; a longer one is not acknowledged, so a
+    /// silent client cannot hold a transfer for half an hour).
+    public static let maximumTimeout = 10
 
     public init() {}
 
@@ -26,7 +29,7 @@ public struct TFTPTransferOptions: Sendable, Hashable {
             case "windowsize" where value >= 1 && value <= 65535:
                 windowSize = min(value, Self.maximumWindowSize)
                 acknowledged.append(TFTPOption(name: name, value: String(windowSize)))
-            case "timeout" where (1...255).contains(value):
+            case "timeout" where (1...Self.maximumTimeout).contains(value):
                 timeout = value
                 acknowledged.append(TFTPOption(name: name, value: String(value)))
             case "tsize" where value == 0:

@@ -51,7 +51,7 @@ public struct AfterAddressAppears: Service {
                 var inAddress = pointer.pointee.sin_addr
                 return inet_ntop(AF_INET, &inAddress, &text, socklen_t(INET_ADDRSTRLEN)) != nil
             }
-            if found, String(cString: text) == address { return true }
+            if found, String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) == address { return true }
         }
         return false
     }

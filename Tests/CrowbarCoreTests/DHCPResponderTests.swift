@@ -164,7 +164,9 @@ struct DHCPResponderTests {
         var bios = message(.discover, mac: 1)
         bios.options.setText(DHCPOptions.Code.vendorClass, "PXEClient:Arch:00000:UNDI:002001")
         bios.options[DHCPOptions.Code.clientArchitecture] = [0, 0]
+        bios.options[DHCPOptions.Code.clientMachineIdentifier] = [0] + Array(repeating: 0xab, count: 16)
         let biosReply = try #require(responder.respond(to: bios, reservation: nil, now: now).reply)
+        #expect(biosReply.options[DHCPOptions.Code.clientMachineIdentifier] == [0] + Array(repeating: 0xab, count: 16))
         #expect(biosReply.serverAddress == Self.server)
         #expect(String(decoding: biosReply.bootFile, as: UTF8.self) == "undionly.kpxe")
         #expect(biosReply.options.text(DHCPOptions.Code.tftpServerName) == "192.168.124.10")

@@ -208,6 +208,8 @@ public struct DHCPResponder: Sendable {
             case .httpClient: options.setText(DHCPOptions.Code.vendorClass, "HTTPClient")
             case .plain, .iPXE: break
             }
+            // PXE ROMs match replies by their machine identifier (option 97, RFC 4578): echo it.
+            options[DHCPOptions.Code.clientMachineIdentifier] = message.options[DHCPOptions.Code.clientMachineIdentifier]
         }
         reply.options = options
         let destination: DHCPDestination =

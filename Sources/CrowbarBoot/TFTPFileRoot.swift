@@ -26,7 +26,7 @@ struct TFTPFileRoot: Sendable {
             self.size = size
         }
 
-        /// Reads `range` into `buffer`; false on a read error.
+        /// Reads `range` into `pointer`; returns the bytes read, or -1 on a read error.
         func read(_ range: Range<Int>, into pointer: UnsafeMutableRawBufferPointer) -> Int {
             pread(descriptor, pointer.baseAddress, range.count, off_t(range.lowerBound))
         }

@@ -38,8 +38,6 @@ public struct DHCPMessage: Sendable, Hashable {
         return MACAddress(bytes: Array(clientHardware.prefix(6)))
     }
 
-    public var wantsBroadcast: Bool { flags & Self.broadcastFlag != 0 }
-
     /// Reads a message from a UDP payload, or says why it is not one.
     public static func decode(_ bytes: [UInt8]) throws(BootCodecError) -> DHCPMessage {
         guard bytes.count >= fixedLength + magicCookie.count else {

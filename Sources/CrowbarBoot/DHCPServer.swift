@@ -76,6 +76,7 @@ public struct DHCPServer: Service {
                 }
             }
             .withBoundSocket(descriptor).get()
+        counters.increment("dhcp.sockets-opened")
         logger.info("DHCP serving on \(interface) port \(port), server \(configuration.serverAddress)")
         journal.channel.withLock { $0 = channel }
         defer {

@@ -18,6 +18,12 @@ struct DHCPServerTests {
         let counters: BootCounters
         let task: Task<Void, any Error>
         let folder: URL
+
+        /// Waits (at most 10 s) until the server's socket is bound, so one-shot packets are not sent into the void.
+        func waitUntilServing() async throws {
+            for _ in 0..<200 where counters["dhcp.sockets-opened"] == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            guard counters["dhcp.sockets-opened"] > 0 else { throw TestFailure("the DHCP server did not bind within 10 s") }
+        }
     }
 
     static func start(network: TestNetwork, folder: URL) throws -> Running {
@@ -40,6 +46,7 @@ struct DHCPServerTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let running = try start(network: network, folder: folder)
         do {
+            try await running.waitUntilServing()
             try await body(running)
         } catch {
             running.task.cancel()
@@ -120,10 +127,12 @@ struct DHCPServerTests {
             return line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "fixed-address ", with: "").replacingOccurrences(of: ";", with: "")
         }
         var running = try Self.start(network: network, folder: folder)
+        try await running.waitUntilServing()
         let first = try await lease(running, file: "first.leases")
         running.task.cancel()
         _ = try? await running.task.value
         running = try Self.start(network: network, folder: folder)
+        try await running.waitUntilServing()
         // A fresh lease file: the client remembers nothing, the server remembers its MAC.
         let second = try await lease(running, file: "second.leases")
         running.task.cancel()

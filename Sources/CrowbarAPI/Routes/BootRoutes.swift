@@ -35,13 +35,20 @@ struct BootRoutes {
     }
 }
 
-/// Builds the boot service bound to `host:port`: `BootRoutes` plus the files under `files` at `/boot/files/`.
-public func buildBootApplication(
-    admin: Admin, endpoints: BootEndpoints, files: String, host: String, port: Int, logger: Logger
-) -> some ApplicationProtocol {
+/// The boot service's router: `BootRoutes` plus the files under `files` at `/boot/files/`.
+public func buildBootRouter(admin: Admin, endpoints: BootEndpoints, files: String, logger: Logger) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: FileMiddleware(files, urlBasePath: "/boot/files", logger: logger))
     BootRoutes(admin: admin, endpoints: endpoints).register(on: router)
-    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "crowbard-boot"), logger: logger)
+    return router
+}
+
+/// Builds the boot service bound to `host:port`.
+public func buildBootApplication(
+    admin: Admin, endpoints: BootEndpoints, files: String, host: String, port: Int, logger: Logger
+) -> some ApplicationProtocol {
+    Application(
+        router: buildBootRouter(admin: admin, endpoints: endpoints, files: files, logger: logger),
+        configuration: .init(address: .hostname(host, port: port), serverName: "crowbard-boot"), logger: logger)
 }

@@ -1,0 +1,73 @@
+import CrowbarAPI
+import CrowbarCore
+import CrowbarStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// The open boot service: per-node iPXE scripts from the node's state, the agent's instruction, registration limits,
+/// and boot files confined to their folder.
+@Suite struct BootRoutesTests {
+    let endpoints = BootEndpoints(tftpServer: IPv4Address("192.168.124.10")!, httpBase: "http://192.168.124.10:8091")
+
+    func run(_ body: @Sendable (any TestClientProtocol, Admin) async throws -> Void) async throws {
+        let harness = try APIHarness()
+        let files = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-boot-files-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: files.appendingPathComponent("discovery"), withIntermediateDirectories: true)
+        try Data("kernel".utf8).write(to: files.appendingPathComponent("discovery/vmlinuz"))
+        defer { try? FileManager.default.removeItem(at: files) }
+        let router = buildBootRouter(admin: harness.admin, endpoints: endpoints, files: files.path, logger: Logger(label: "test"))
+        try await Application(router: router, logger: Logger(label: "test")).test(.router) { client in try await body(client, harness.admin) }
+    }
+
+    func get(_ client: any TestClientProtocol, _ path: String) async throws -> (Int, String) {
+        try await client.execute(uri: path, method: .get) { (Int($0.status.code), String(buffer: $0.body)) }
+    }
+
+    func post(_ client: any TestClientProtocol, _ path: String, _ body: String) async throws -> (Int, String) {
+        try await client.execute(uri: path, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)) {
+            (Int($0.status.code), String(buffer: $0.body))
+        }
+    }
+
+    @Test func scriptsFollowTheNodeState() async throws {
+        try await run { client, admin in
+            let (status, unknown) = try await get(client, "/boot/52-54-00-aa-00-01/boot.ipxe")
+            #expect(status == 200)
+            #expect(unknown.hasPrefix("#!ipxe"))
+            #expect(unknown.contains("kernel http://192.168.124.10:8091/boot/files/discovery/vmlinuz"))
+            #expect(unknown.contains("crowbar.mac=52:54:00:aa:00:01"))
+            let stay = try await get(client, "/boot/52-54-00-aa-00-01/instruction")
+            #expect(stay.1 == "stay\n")
+            let registered = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"address":"192.168.124.21","inventory":{"disks":[]}}"#)
+            #expect(registered.0 == 201, "\(registered.1)")
+            let name = Node.defaultName(bootMAC: MACAddress("52:54:00:aa:00:01")!)
+            _ = try await admin.allocate(node: name)
+            let localDisk = try await get(client, "/boot/52-54-00-aa-00-01/boot.ipxe")
+            #expect(localDisk.1.contains("sanboot"))
+            let reboot = try await get(client, "/boot/52-54-00-aa-00-01/instruction")
+            #expect(reboot.1 == "reboot\n")
+            // An allocated node cannot be re-reported through the open service.
+            let again = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"inventory":{"disks":[]}}"#)
+            #expect(again.0 == 409, "\(again.1)")
+        }
+    }
+
+    @Test func badInputAndFilesOutsideTheFolderAreRefused() async throws {
+        try await run { client, _ in
+            let badMAC = try await get(client, "/boot/not-a-mac/boot.ipxe")
+            #expect(badMAC.0 == 400)
+            let broken = try await post(client, "/boot/discover", "{broken")
+            #expect(broken.0 == 400)
+            let kernel = try await get(client, "/boot/files/discovery/vmlinuz")
+            #expect(kernel.0 == 200 && kernel.1 == "kernel")
+            for path in ["/boot/files/../../etc/passwd", "/boot/files/%2e%2e/%2e%2e/etc/passwd"] {
+                let escape = try await get(client, path)
+                #expect(escape.0 == 404 || escape.0 == 400, "\(path): \(escape.0)")
+                #expect(!escape.1.contains("root:"), "\(path) served a file outside the folder")
+            }
+        }
+    }
+}

@@ -41,9 +41,17 @@ import Testing
             #expect(unknown.contains("crowbar.mac=52:54:00:aa:00:01"))
             let stay = try await get(client, "/boot/52-54-00-aa-00-01/instruction")
             #expect(stay.1 == "stay\n")
-            let registered = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"address":"192.168.124.21","inventory":{"disks":[]}}"#)
+            // The address is the boot MAC's lease, not what the report claims.
+            try await admin.database.saveLeaseChanges([
+                .bound(DHCPLease(mac: MACAddress("52:54:00:aa:00:01")!, address: IPv4Address("192.168.124.23")!, expiresAt: Date().addingTimeInterval(60)))
+            ])
+            let registered = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"address":"10.9.9.9","inventory":{"disks":[]}}"#)
             #expect(registered.0 == 201, "\(registered.1)")
             let name = Node.defaultName(bootMAC: MACAddress("52:54:00:aa:00:01")!)
+            #expect(try await admin.database.node(named: name).bootAddress == "192.168.124.23")
+            let unleased = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:02"],"address":"10.9.9.9","inventory":{"disks":[]}}"#)
+            #expect(unleased.0 == 201)
+            #expect(try await admin.database.node(named: "d52-54-00-aa-00-02").bootAddress == nil)
             _ = try await admin.allocate(node: name)
             let localDisk = try await get(client, "/boot/52-54-00-aa-00-01/boot.ipxe")
             #expect(localDisk.1.contains("sanboot"))

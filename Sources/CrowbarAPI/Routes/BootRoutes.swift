@@ -5,7 +5,8 @@ import Logging
 /// The boot service on the admin network: per-node iPXE scripts, what the discovery agent should do next, the
 /// agent's registration, and the boot files. It is open (no API token), as PXE-booting machines carry no
 /// credentials: nothing here reveals proposals or secrets, and a report through it can only create a node or update
-/// one still in discovery (no name, no SSH host key, no MACs added to a known node).
+/// one still in discovery (no name, no SSH host key, no MACs added to a known node; the address is the boot MAC's
+/// DHCP lease, whatever the report says).
 struct BootRoutes {
     let admin: Admin
     let endpoints: BootEndpoints
@@ -22,7 +23,13 @@ struct BootRoutes {
             return BootTarget.agentInstruction(state: node?.state) + "\n"
         }
         boot.post("discover") { request, context -> EditedResponse<Node> in
-            let report = try await request.decodeBody(DiscoveryReport.self, context: context)
+            var report = try await request.decodeBody(DiscoveryReport.self, context: context)
+            // The node's address comes from crowbard's own DHCP records, not from what an open endpoint was told.
+            var leased: String?
+            if let bootMAC = report.macs.first.flatMap(MACAddress.init) {
+                leased = try await admin.database.dhcpLease(for: bootMAC)?.address.description
+            }
+            report.address = leased
             let (node, created) = try await admin.database.register(report, from: .bootNetwork)
             return EditedResponse(status: created ? .created : .ok, response: node)
         }
@@ -52,3 +59,4 @@ public func buildBootApplication(
         router: buildBootRouter(admin: admin, endpoints: endpoints, files: files, logger: logger),
         configuration: .init(address: .hostname(host, port: port), serverName: "crowbard-boot"), logger: logger)
 }
+

@@ -23,11 +23,8 @@ public struct AfterAddressAppears: Service {
     public func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
-                var logged = false
-                while !Self.hostHas(address) {
-                    if !logged { logger.notice("boot services wait for \(address) to be configured on an interface") }
-                    logged = true
-                    try await Task.sleep(for: .seconds(1))
+                try await Self.poll("boot services wait for \(address) to be configured on an interface", logger: logger) {
+                    Self.hostHas(address) ? () : nil
                 }
             }
         } catch is CancellationError {
@@ -35,6 +32,17 @@ public struct AfterAddressAppears: Service {
         }
         guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
         try await service.run()
+    }
+
+    /// Calls `probe` once a second until it yields a value, which it returns; says `waiting` once if it has to wait.
+    static func poll<Value>(_ waiting: String, logger: Logger, _ probe: () -> Value?) async throws -> Value {
+        var logged = false
+        while true {
+            if let value = probe() { return value }
+            if !logged { logger.notice("\(waiting)") }
+            logged = true
+            try await Task.sleep(for: .seconds(1))
+        }
     }
 
     /// Whether an interface of this host (in this network namespace) has the IPv4 `address`.

@@ -53,7 +53,10 @@ public struct DHCPServer: Service {
                 // The socket is tied to the interface's index: when the interface is removed and made again (the
                 // lab going down and up under a running crowbard), serve again on the new one.
                 while !Task.isCancelled {
-                    let index = try await Self.waitForInterface(interface, logger: logger)
+                    let index = try await AfterAddressAppears.poll("DHCP waits for interface \(interface)", logger: logger) {
+                        let index = if_nametoindex(interface)
+                        return index == 0 ? nil : index
+                    }
                     try await serve(onInterfaceIndex: index, reservations: reservations, journal: journal)
                 }
                 group.cancelAll()
@@ -85,18 +88,6 @@ public struct DHCPServer: Service {
         }
         while if_nametoindex(interface) == index, channel.isActive { try await Task.sleep(for: .seconds(2)) }
         logger.notice("DHCP: \(interface) went away or was replaced, or the socket closed; serving anew")
-    }
-
-    /// The interface's index, once it exists (checked every second).
-    private static func waitForInterface(_ name: String, logger: Logger) async throws -> UInt32 {
-        var logged = false
-        while true {
-            let index = if_nametoindex(name)
-            if index != 0 { return index }
-            if !logged { logger.notice("DHCP waits for interface \(name)") }
-            logged = true
-            try await Task.sleep(for: .seconds(1))
-        }
     }
 }
 

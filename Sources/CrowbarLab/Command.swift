@@ -57,6 +57,19 @@ enum Command {
         return pid
     }
 
+    /// Writes `pid` to `folder`/pid, where `recordedPID(in:)` finds it again.
+    static func record(_ pid: pid_t, in folder: String) throws {
+        try String(pid).write(toFile: folder + "/pid", atomically: true, encoding: .utf8)
+    }
+
+    /// The process recorded in `folder`, if any.
+    static func recordedPID(in folder: String) -> pid_t? {
+        (try? String(contentsOfFile: folder + "/pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Whether `pid` names a live process.
+    static func isRunning(_ pid: pid_t?) -> Bool { pid.map { kill($0, 0) == 0 } ?? false }
+
     /// Stops `pid`: SIGTERM, then SIGKILL if it is still there after 20 s.
     static func stop(_ pid: pid_t) async {
         guard kill(pid, SIGTERM) == 0 else { return }

@@ -103,7 +103,7 @@ public struct Lab: Sendable {
                 "--capability=CAP_NET_ADMIN",
             ],
             environment: ["SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "0"], logFile: directory + "/console.log")
-        try String(pid).write(toFile: directory + "/pid", atomically: true, encoding: .utf8)
+        try Command.record(pid, in: directory)
     }
 
     private func status(_ number: Int) async -> LabNode {
@@ -117,24 +117,16 @@ public struct Lab: Sendable {
             hostKeyType: "ssh-ed25519", hostKeyFingerprint: fingerprint, pid: pid(number), running: running, sshAnswering: answering)
     }
 
-    private func isRunning(_ number: Int) -> Bool {
-        pid(number).map { kill($0, 0) == 0 } ?? false
-    }
+    private func isRunning(_ number: Int) -> Bool { Command.isRunning(pid(number)) }
 
     /// Whether node `number` accepts a TCP connection on port 22 (within 2 s).
     private func sshAnswering(_ number: Int) async -> Bool {
         await Command.succeeds("timeout", ["2", "bash", "-c", "exec 3<>/dev/tcp/\(layout.nodeAddress(number))/22"])
     }
 
-    private func pid(_ number: Int) -> pid_t? {
-        (try? String(contentsOfFile: layout.nodeDirectory(number) + "/pid", encoding: .utf8))
-            .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    }
+    private func pid(_ number: Int) -> pid_t? { Command.recordedPID(in: layout.nodeDirectory(number)) }
 
-    private func nodeNumbers() -> [Int] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: layout.stateDirectory + "/nodes")) ?? [])
-            .compactMap { $0.hasPrefix("n") ? Int($0.dropFirst()) : nil }.sorted()
-    }
+    private func nodeNumbers() -> [Int] { layout.numbers(of: "nodes", prefix: "n") }
 }
 
 /// A lab step that could not be done.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Names, addresses and folders of the virtual lab. The admin network is the network barclamp's default
 /// (192.168.124.0/24): crowbard's side has the admin node's address, nodes boot with addresses from the
 /// DHCP range. Everything lives in network namespaces the lab creates, plus one veth on the host.
@@ -25,6 +27,12 @@ public struct LabLayout: Sendable {
     /// A locally administered MAC derived from the node number.
     public func nodeMAC(_ number: Int) -> String { String(format: "52:54:00:77:00:%02x", number) }
     public func nodeDirectory(_ number: Int) -> String { "\(stateDirectory)/nodes/\(nodeName(number))" }
+
+    /// The numbers of the folders under `<state>/<kind>` named `<prefix><number>`, in order.
+    func numbers(of kind: String, prefix: String) -> [Int] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(stateDirectory)/\(kind)")) ?? [])
+            .compactMap { $0.hasPrefix(prefix) ? Int($0.dropFirst(prefix.count)) : nil }.sorted()
+    }
 
     public func machineName(_ number: Int) -> String { "vm\(number)" }
     /// The boot MAC of PXE machine n (52:54:00:77:01:nn), apart from the container nodes' MACs.

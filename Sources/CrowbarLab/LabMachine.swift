@@ -37,13 +37,13 @@ struct LabMachines {
                 "-smbios", "type=1,manufacturer=crowbar-lab,product=pxe-machine,serial=\(layout.machineName(number))",
             ],
             environment: [:], logFile: directory + "/qemu.log")
-        try String(pid).write(toFile: directory + "/pid", atomically: true, encoding: .utf8)
+        try Command.record(pid, in: directory)
     }
 
     func status(_ number: Int) -> LabMachine {
         LabMachine(
             name: layout.machineName(number), mac: layout.machineMAC(number), pid: pid(number),
-            running: pid(number).map { kill($0, 0) == 0 } ?? false, console: layout.machineDirectory(number) + "/console.log")
+            running: Command.isRunning(pid(number)), console: layout.machineDirectory(number) + "/console.log")
     }
 
     func stop(_ number: Int) async {
@@ -52,13 +52,7 @@ struct LabMachines {
         try? FileManager.default.removeItem(atPath: layout.machineDirectory(number))
     }
 
-    func numbers() -> [Int] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: layout.stateDirectory + "/machines")) ?? [])
-            .compactMap { $0.hasPrefix("vm") ? Int($0.dropFirst(2)) : nil }.sorted()
-    }
+    func numbers() -> [Int] { layout.numbers(of: "machines", prefix: "vm") }
 
-    private func pid(_ number: Int) -> pid_t? {
-        (try? String(contentsOfFile: layout.machineDirectory(number) + "/pid", encoding: .utf8))
-            .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    }
+    private func pid(_ number: Int) -> pid_t? { Command.recordedPID(in: layout.machineDirectory(number)) }
 }

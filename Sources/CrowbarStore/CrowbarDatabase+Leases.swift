@@ -28,11 +28,6 @@ extension CrowbarDatabase {
         try await writer.read { db in try DHCPLeaseRecord.order(Column("address")).fetchAll(db).compactMap(\.lease) }
     }
 
-    /// The lease on record for `mac`, expired or not.
-    public func dhcpLease(for mac: MACAddress) async throws -> DHCPLease? {
-        try await writer.read { db in try DHCPLeaseRecord.fetchOne(db, key: mac.description)?.lease }
-    }
-
     /// Makes lease changes durable in one transaction, before their replies are sent; whoever held a bound address
     /// before (an expired lease) loses it.
     public func saveLeaseChanges(_ changes: [DHCPLeaseChange]) async throws {

@@ -23,7 +23,8 @@ extension CrowbarDatabase {
         /// The token-protected API: any node, new MACs attached, name and host key taken.
         case api
         /// The open boot service on the admin network: new nodes, or updates of nodes still in discovery; no new
-        /// MACs attached to a known node, no name, no host key.
+        /// MACs attached to a known node, no name, no host key, and the address is the boot MAC's DHCP lease
+        /// whatever the report says.
         case bootNetwork
     }
 
@@ -31,12 +32,8 @@ extension CrowbarDatabase {
     /// updates that node's inventory; otherwise a new node is created in `discovered`.
     /// Returns the node and whether it was created.
     public func register(_ report: DiscoveryReport, from source: ReportSource = .api, now: Date = Date()) async throws -> (node: Node, created: Bool) {
-        var trimmed = report
-        if source == .bootNetwork {
-            trimmed.name = nil
-            trimmed.sshHostKey = nil
-        }
-        let report = trimmed
+        let trusted = source == .api
+        let hostKey = trusted ? report.sshHostKey : nil
         var macs: [MACAddress] = []
         for text in report.macs {
             guard let mac = MACAddress(text) else { throw StoreError(.invalid, "'\(text)' is not a MAC address") }
@@ -45,6 +42,7 @@ extension CrowbarDatabase {
         guard let bootMAC = macs.first else { throw StoreError(.invalid, "a discovery report needs at least one MAC address") }
         let macTexts = macs.map(\.description)
         return try await writer.write { db in
+            let address = trusted ? report.address : try DHCPLeaseRecord.fetchOne(db, key: macTexts[0])?.lease?.address.description
             let owners = try NodeMACRecord.filter(macTexts.contains(Column("mac"))).fetchAll(db)
             let ownerNames = Set(owners.map(\.nodeName))
             if ownerNames.count > 1 {
@@ -52,29 +50,29 @@ extension CrowbarDatabase {
             }
             if let existing = ownerNames.first {
                 var record = try NodeRecord.fetchOne(db, key: existing)!
-                if source == .bootNetwork, ![.discovering, .discovered].contains(record.state) {
+                if !trusted, ![.discovering, .discovered].contains(record.state) {
                     throw StoreError(.conflict, "node \(existing) is \(record.state.rawValue): the boot network only reports nodes in discovery")
                 }
                 record.inventory = report.inventory
-                record.bootAddress = report.address ?? record.bootAddress
-                record.sshHostKey = report.sshHostKey ?? record.sshHostKey
+                record.bootAddress = address ?? record.bootAddress
+                record.sshHostKey = hostKey ?? record.sshHostKey
                 record.updatedAt = now
                 try record.update(db)
                 let known = try NodeMACRecord.filter(Column("nodeName") == existing).fetchCount(db)
-                for (offset, mac) in macTexts.enumerated() where source == .api && !owners.contains(where: { $0.mac == mac }) {
+                for (offset, mac) in macTexts.enumerated() where trusted && !owners.contains(where: { $0.mac == mac }) {
                     try NodeMACRecord(mac: mac, nodeName: existing, position: known + offset).insert(db)
                 }
                 try Self.appendEvent(.nodeRegistered, subject: existing, message: "inventory updated", at: now, in: db)
                 return (try Self.fetchNode(existing, in: db), false)
             }
-            let name = report.name ?? Node.defaultName(bootMAC: bootMAC)
+            let name = (trusted ? report.name : nil) ?? Node.defaultName(bootMAC: bootMAC)
             guard Identifier.isValid(name) else { throw StoreError(.invalid, "'\(name)' is not a node name: \(Identifier.rule)") }
             if try NodeRecord.exists(db, key: name) {
                 throw StoreError(.conflict, "a node named \(name) already exists with other MACs")
             }
             try NodeRecord(
-                name: name, state: .discovered, inventory: report.inventory, bootAddress: report.address,
-                sshHostKey: report.sshHostKey, createdAt: now, updatedAt: now
+                name: name, state: .discovered, inventory: report.inventory, bootAddress: address,
+                sshHostKey: hostKey, createdAt: now, updatedAt: now
             ).insert(db)
             for (position, mac) in macTexts.enumerated() {
                 try NodeMACRecord(mac: mac, nodeName: name, position: position).insert(db)

@@ -76,8 +76,7 @@ struct Crowbard: AsyncParsableCommand {
         let orchestrator = Orchestrator(
             database: database, catalog: catalog, recipes: RecipeBook(root: recipes), identity: identity, pool: pool,
             maxParallelNodes: sshThreads, logger: logger)
-        let counters = BootCounters()
-        let admin = Admin(catalog: catalog, database: database, runs: orchestrator, bootCounters: bootAddress == nil ? nil : counters)
+        let admin = Admin(catalog: catalog, database: database, runs: orchestrator, bootCounters: bootAddress.map { _ in BootCounters() })
         let app = buildApplication(
             admin: admin, token: token, host: host, port: port,
             logger: logger
@@ -93,7 +92,7 @@ struct Crowbard: AsyncParsableCommand {
 
     /// DHCP, TFTP and the HTTP boot service, as the boot options ask.
     private func makeBootServices(admin: Admin, logger: Logger) async throws -> [any Service] {
-        guard let bootAddress else {
+        guard let bootAddress, let counters = admin.bootCounters else {
             if bootInterface != nil { throw ValidationError("--boot-interface needs --boot-address") }
             return []
         }
@@ -101,7 +100,6 @@ struct Crowbard: AsyncParsableCommand {
         let files = bootFiles ?? dataDir + "/boot"
         try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
         let endpoints = BootEndpoints(tftpServer: serverAddress, httpBase: "http://\(bootAddress):\(bootHTTPPort)")
-        let counters = admin.bootCounters ?? BootCounters()
         var services: [any Service] = [
             TFTPServer(root: files, host: bootAddress, counters: counters, logger: logger),
             buildBootApplication(admin: admin, endpoints: endpoints, files: files, host: bootAddress, port: bootHTTPPort, logger: logger),

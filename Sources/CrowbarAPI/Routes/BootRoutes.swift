@@ -23,13 +23,7 @@ struct BootRoutes {
             return BootTarget.agentInstruction(state: node?.state) + "\n"
         }
         boot.post("discover") { request, context -> EditedResponse<Node> in
-            var report = try await request.decodeBody(DiscoveryReport.self, context: context)
-            // The node's address comes from crowbard's own DHCP records, not from what an open endpoint was told.
-            var leased: String?
-            if let bootMAC = report.macs.first.flatMap(MACAddress.init) {
-                leased = try await admin.database.dhcpLease(for: bootMAC)?.address.description
-            }
-            report.address = leased
+            let report = try await request.decodeBody(DiscoveryReport.self, context: context)
             let (node, created) = try await admin.database.register(report, from: .bootNetwork)
             return EditedResponse(status: created ? .created : .ok, response: node)
         }

@@ -70,6 +70,6 @@ public struct BootEndpoints: Sendable, Hashable {
 
     /// The node's iPXE script: `…/boot/52-54-00-12-34-56/boot.ipxe`.
     public func bootScriptURL(for mac: MACAddress) -> String {
-        httpBase + "/boot/" + String(mac.description.map { $0 == ":" ? "-" : $0 }) + "/boot.ipxe"
+        httpBase + "/boot/" + mac.dashed + "/boot.ipxe"
     }
 }

@@ -71,10 +71,7 @@ public struct DHCPOptions: Sendable, Hashable {
         set { self[Code.messageType] = newValue.map { [$0.rawValue] } }
     }
 
-    public func address(_ code: UInt8) -> IPv4Address? {
-        guard let value = self[code], value.count == 4 else { return nil }
-        return IPv4Address(value.reduce(0) { $0 << 8 | UInt32($1) })
-    }
+    public func address(_ code: UInt8) -> IPv4Address? { uint32(code).map(IPv4Address.init) }
 
     public mutating func setAddress(_ code: UInt8, _ address: IPv4Address?) {
         self[code] = address.map { $0.bytes }
@@ -85,9 +82,7 @@ public struct DHCPOptions: Sendable, Hashable {
         return value.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    public mutating func setUInt32(_ code: UInt8, _ number: UInt32) {
-        self[code] = [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: number >> $0) }
-    }
+    public mutating func setUInt32(_ code: UInt8, _ number: UInt32) { self[code] = IPv4Address(number).bytes }
 
     /// The option read as text (for 12, 56, 60, 66, 67 …), without trailing NULs.
     public func text(_ code: UInt8) -> String? {

@@ -150,10 +150,18 @@ public struct DHCPResponder: Sendable {
         return response
     }
 
-    private func nak(_ message: DHCPMessage, _ reason: String) -> DHCPResponse {
+    /// A reply's header for `message`: its transaction, hardware address, flags and relay.
+    private func reply(to message: DHCPMessage) -> DHCPMessage {
         var reply = DHCPMessage(operation: .reply, transactionID: message.transactionID, clientHardware: message.clientHardware)
+        reply.hardwareType = message.hardwareType
+        reply.hardwareLength = message.hardwareLength
         reply.flags = message.flags
         reply.relayAddress = message.relayAddress
+        return reply
+    }
+
+    private func nak(_ message: DHCPMessage, _ reason: String) -> DHCPResponse {
+        var reply = reply(to: message)
         reply.options.messageType = .nak
         reply.options.setAddress(DHCPOptions.Code.serverIdentifier, configuration.serverAddress)
         reply.options.setText(DHCPOptions.Code.message, reason)
@@ -165,11 +173,7 @@ public struct DHCPResponder: Sendable {
     }
 
     private func answer(_ type: DHCPMessageType, to message: DHCPMessage, address: IPv4Address?, subnet: DHCPSubnet) -> DHCPResponse {
-        var reply = DHCPMessage(operation: .reply, transactionID: message.transactionID, clientHardware: message.clientHardware)
-        reply.hardwareType = message.hardwareType
-        reply.hardwareLength = message.hardwareLength
-        reply.flags = message.flags
-        reply.relayAddress = message.relayAddress
+        var reply = reply(to: message)
         reply.yourAddress = address ?? .zero
         var options = DHCPOptions()
         options.messageType = type

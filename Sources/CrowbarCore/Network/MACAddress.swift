@@ -30,6 +30,9 @@ public struct MACAddress: Sendable, Hashable, Codable, Comparable, LosslessStrin
         }.joined(separator: ":")
     }
 
+    /// The address with dashes, as node names and boot URLs spell it: `52-54-00-12-34-56`.
+    public var dashed: String { String(description.map { $0 == ":" ? "-" : $0 }) }
+
     public static func < (lhs: MACAddress, rhs: MACAddress) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 
     public init(from decoder: any Decoder) throws {

@@ -37,7 +37,7 @@ public struct Node: Sendable, Hashable, Codable {
 
     /// The name a node gets from its boot MAC: `d52-54-00-12-34-56`.
     public static func defaultName(bootMAC: MACAddress) -> String {
-        "d" + bootMAC.description.replacingOccurrences(of: ":", with: "-")
+        "d" + bootMAC.dashed
     }
 }
 

@@ -102,7 +102,11 @@ public struct Lab: Sendable {
                 "--network-namespace-path=/run/netns/\(layout.nodeNamespace(number))", "--console=pipe",
                 "--capability=CAP_NET_ADMIN",
             ],
-            environment: ["SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "0"], logFile: directory + "/console.log")
+            environment: [
+                "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "0",
+                // /proc/sys/net writable: neutron sets sysctls in its router and DHCP namespaces (the node has its own netns).
+                "SYSTEMD_NSPAWN_API_VFS_WRITABLE": "network",
+            ], logFile: directory + "/console.log")
         try Command.record(pid, in: directory)
     }
 

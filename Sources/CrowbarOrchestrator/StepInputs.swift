@@ -10,13 +10,15 @@ struct StepInputs: Sendable {
     var scrubber: SecretScrubber
 
     /// Reads the step's proposal at the revision the run applies (or its last committed one), the other
-    /// active proposals' attributes, and the nodes.
+    /// active proposals' attributes and role assignments, and the nodes. Where a barclamp has several active
+    /// proposals, the step's own proposal wins, then the one named "default", then the first.
     static func load(step: PlanStep, run: Run, database: CrowbarDatabase, catalog: BarclampCatalog) async throws -> StepInputs {
         let nodes = Dictionary(uniqueKeysWithValues: try await database.nodes().map { ($0.name, $0) })
         var barclamps: [String: AttributeValue] = [:]
         var secrets: [String] = []
         var attributes: AttributeValue = .map([:])
-        var deployment: [String: [String]] = [:]
+        var deployments: [String: [String: [String]]] = [:]
+        var chosenRank: [String: Int] = [:]
         for proposal in try await database.proposals() where proposal.revision > 0 {
             let isStepProposal = proposal.barclamp == step.barclamp && proposal.name == step.proposal
             guard isStepProposal || proposal.status.isActive else { continue }
@@ -26,16 +28,19 @@ struct StepInputs: Sendable {
             if let barclamp = catalog[proposal.barclamp] {
                 secrets += SecretPaths.values(in: content.attributes, for: barclamp)
             }
-            if isStepProposal {
-                attributes = content.attributes
-                deployment = content.deployment
-            }
-            if isStepProposal || barclamps[proposal.barclamp] == nil || proposal.name == "default" {
+            if isStepProposal { attributes = content.attributes }
+            let rank = isStepProposal ? 0 : proposal.name == "default" ? 1 : 2
+            if rank < chosenRank[proposal.barclamp, default: 3] {
+                chosenRank[proposal.barclamp] = rank
                 barclamps[proposal.barclamp] = content.attributes
+                deployments[proposal.barclamp] = content.deployment
             }
         }
-        let roles = deployment.mapValues { names in
-            names.sorted().map { RecipeNode(name: $0, address: nodes[$0]?.sshAddress ?? "") }
+        var roles: [String: [RecipeNode]] = [:]
+        for deployment in deployments.values {
+            for (role, names) in deployment {
+                roles[role] = names.sorted().map { RecipeNode(name: $0, address: nodes[$0]?.sshAddress ?? "") }
+            }
         }
         return StepInputs(
             attributes: attributes, roles: roles, barclamps: barclamps, nodes: nodes, scrubber: SecretScrubber(secrets))

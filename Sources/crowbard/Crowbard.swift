@@ -52,6 +52,9 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Folder of boot files served by TFTP and at /boot/files/ (default: <data-dir>/boot).")
     var bootFiles: String?
 
+    @Option(help: "Offline Debian repository (iso/build-repository.sh) served to nodes at /debian/ by the HTTP boot service.")
+    var repository: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -94,6 +97,7 @@ struct Crowbard: AsyncParsableCommand {
     private func makeBootServices(admin: Admin, logger: Logger) async throws -> [any Service] {
         guard let bootAddress, let counters = admin.bootCounters else {
             if bootInterface != nil { throw ValidationError("--boot-interface needs --boot-address") }
+            if repository != nil { throw ValidationError("--repository needs --boot-address") }
             return []
         }
         guard let serverAddress = IPv4Address(bootAddress) else { throw ValidationError("--boot-address must be an IPv4 address") }
@@ -102,7 +106,7 @@ struct Crowbard: AsyncParsableCommand {
         let endpoints = BootEndpoints(tftpServer: serverAddress, httpBase: "http://\(bootAddress):\(bootHTTPPort)")
         var services: [any Service] = [
             TFTPServer(root: files, host: bootAddress, counters: counters, logger: logger),
-            buildBootApplication(admin: admin, endpoints: endpoints, files: files, host: bootAddress, port: bootHTTPPort, logger: logger),
+            buildBootApplication(admin: admin, endpoints: endpoints, files: files, repository: repository, host: bootAddress, port: bootHTTPPort, logger: logger),
         ]
         if let bootInterface {
             let subnets = try await admin.networks().compactMap(DHCPSubnet.init(network:))

@@ -36,21 +36,27 @@ struct BootRoutes {
     }
 }
 
-/// The boot service's router: `BootRoutes` plus the files under `files` at `/boot/files/`.
-public func buildBootRouter(admin: Admin, endpoints: BootEndpoints, files: String, logger: Logger) -> Router<CrowbarRequestContext> {
+/// The boot service's router: `BootRoutes`, the files under `files` at `/boot/files/` and, when given, the nodes'
+/// offline Debian repository (iso/build-repository.sh) at `/debian/`.
+public func buildBootRouter(
+    admin: Admin, endpoints: BootEndpoints, files: String, repository: String? = nil, logger: Logger
+) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: FileMiddleware(files, urlBasePath: "/boot/files", logger: logger))
+    if let repository {
+        router.add(middleware: FileMiddleware(repository, urlBasePath: "/debian", logger: logger))
+    }
     BootRoutes(admin: admin, endpoints: endpoints).register(on: router)
     return router
 }
 
 /// Builds the boot service bound to `host:port`.
 public func buildBootApplication(
-    admin: Admin, endpoints: BootEndpoints, files: String, host: String, port: Int, logger: Logger
+    admin: Admin, endpoints: BootEndpoints, files: String, repository: String?, host: String, port: Int, logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildBootRouter(admin: admin, endpoints: endpoints, files: files, logger: logger),
+        router: buildBootRouter(admin: admin, endpoints: endpoints, files: files, repository: repository, logger: logger),
         configuration: .init(address: .hostname(host, port: port), serverName: "crowbard-boot"), logger: logger)
 }
 

@@ -1,5 +1,5 @@
-/// The set of barclamps an admin node knows, checked as a whole: unique names, every
-/// `requires` naming a known barclamp, every conflict naming a known role, and no
+/// The set of barclamps an admin node knows, checked as a whole: unique barclamp names, role names
+/// unique across barclamps (recipes refer to any role by name), every `requires` naming a known barclamp, every conflict naming a known role, and no
 /// dependency cycles.
 public struct BarclampCatalog: Sendable {
     /// Barclamps in run order: every barclamp after those it requires, then by `order`, then by name.
@@ -17,7 +17,18 @@ public struct BarclampCatalog: Sendable {
             }
             byName[barclamp.name] = barclamp
         }
-        let roleNames = Set(barclamps.flatMap { $0.roles.map(\.name) })
+        var roleOwners: [String: String] = [:]
+        for barclamp in barclamps {
+            for (index, role) in barclamp.roles.enumerated() {
+                if let owner = roleOwners[role.name] {
+                    throw DefinitionError(
+                        location: barclamp.location(of: "roles.\(index).name"), key: "roles.\(index).name",
+                        message: "role '\(role.name)' is already a role of barclamp '\(owner)'")
+                }
+                roleOwners[role.name] = barclamp.name
+            }
+        }
+        let roleNames = Set(roleOwners.keys)
         for barclamp in barclamps {
             for (index, required) in barclamp.requires.enumerated() where byName[required] == nil {
                 throw DefinitionError(

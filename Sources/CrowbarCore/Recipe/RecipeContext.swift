@@ -13,8 +13,10 @@ public struct RecipeNode: Sendable, Hashable {
 
 /// What a recipe's templates can refer to when compiled for one node:
 /// `{{barclamp}}`, `{{proposal}}`, `{{attributes.<path>}}` (secrets in clear), `{{node.name}}`,
-/// `{{node.address}}`, `{{#roles.<role>}}{{name}} {{address}}{{/roles.<role>}}` (the proposal's nodes by role)
-/// and `{{barclamps.<barclamp>.<path>}}` (attributes of other barclamps' active proposals).
+/// `{{node.address}}`, `{{#roles.<role>}}{{name}} {{address}}{{/roles.<role>}}` (nodes by role, of this proposal
+/// and of every other active one: role names are unique across barclamps), `{{server.<role>.name|address}}` (the
+/// first of those nodes by name, for the one-node roles other services connect to; naming a role without nodes
+/// fails the compile) and `{{barclamps.<barclamp>.<path>}}` (attributes of other barclamps' active proposals).
 public struct RecipeContext: Sendable, Hashable {
     public var barclamp: String
     public var proposal: String
@@ -41,6 +43,7 @@ public struct RecipeContext: Sendable, Hashable {
             "barclamp": barclamp, "proposal": proposal, "attributes": attributes.mustacheValue,
             "node": node.mustacheValue,
             "roles": roles.mapValues { $0.map(\.mustacheValue) },
+            "server": roles.compactMapValues { $0.first?.mustacheValue },
             "barclamps": barclamps.mapValues(\.mustacheValue),
         ]
     }
@@ -55,11 +58,13 @@ public struct RecipeContext: Sendable, Hashable {
             guard parts.count > 1, let values = barclamps[parts[1]] else { return false }
             return values.value(at: Array(parts.dropFirst(2))) != nil
         case "node": return parts.count == 2 && ["name", "address"].contains(parts[1])
+        case "server":
+            return parts.count == 3 && roles[parts[1]]?.isEmpty == false && ["name", "address"].contains(parts[2])
         default: return true
         }
     }
 
-    /// Renders one template text. Unknown names under `attributes.`, `barclamps.` and `node.` are errors
+    /// Renders one template text. Unknown names under `attributes.`, `barclamps.`, `node.` and `server.` are errors
     /// rather than mustache's silent empty string, so a typo fails the compile instead of a config file.
     func render(_ text: String, location: SourceLocation, key: String) throws(DefinitionError) -> String {
         guard text.contains("{{") else { return text }

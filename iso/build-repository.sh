@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the offline Debian repository that nodes install from: every package the recipes install, with its
+# whole dependency closure (resolved as if nothing were installed, so any node root is covered), downloaded from
+# Debian bookworm (+ updates, security) with a private apt configuration — the host's own sources and dpkg
+# state are not used. The result is a flat repository (Packages.gz, Release) that crowbard serves over HTTP on
+# the admin network and nodes use as `deb [trusted=yes] http://ADMIN:8091/debian ./`.
+# Cached by content: the key is a hash of the resolved package files (name, version, checksum), so a second
+# run with the same package list and the same archive state downloads nothing.
+#   iso/build-repository.sh OUT_DIR PACKAGE…   → OUT_DIR/{Packages.gz,Release,SOURCE,pool/*.deb}
+set -euo pipefail
+out=${1:?usage: build-repository.sh OUT_DIR PACKAGE…}
+shift
+[ $# -gt 0 ] || { echo "usage: build-repository.sh OUT_DIR PACKAGE…" >&2; exit 2; }
+mirror=${CROWBAR_DEBIAN_MIRROR:-http://deb.debian.org}
+state=$out.apt
+mkdir -p "$out/pool" "$state/lists/partial" "$state/archives/partial" "$state/etc/preferences.d"
+: > "$state/status"
+cat > "$state/etc/sources.list" <<EOF
+deb $mirror/debian bookworm main
+deb $mirror/debian bookworm-updates main
+deb $mirror/debian-security bookworm-security main
+EOF
+apt_options=(
+    -o "Dir::Etc::SourceList=$state/etc/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+    -o "Dir::Etc::Preferences=$state/etc/preferences" -o "Dir::Etc::PreferencesParts=$state/etc/preferences.d"
+    -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status"
+    -o "Dir::Cache=$state" -o "Dir::Cache::archives=$out/pool" -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+    -o "APT::Architecture=amd64" -o "APT::Architectures::=amd64" -o "APT::Install-Recommends=false"
+    -o "APT::Sandbox::User=root" -o "Debug::NoLocking=true"
+)
+# Debian's archive changes daily; refresh the indexes at most once an hour.
+if [ -z "$(find "$state/lists" -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | head -n 1)" ]; then
+    apt-get "${apt_options[@]}" -q update >/dev/null
+fi
+# The closure: what apt would download for these packages onto an empty system.
+uris=$(apt-get "${apt_options[@]}" -o "Dir::Cache::archives=$state/archives" --print-uris -qq -y \
+    --no-install-recommends install "$@")
+wanted=$(sed -n "s/^'[^']*' \([^ ]*\) [0-9]* \(.*\)$/\1 \2/p" <<<"$uris" | sort)
+[ -n "$wanted" ] || { echo "apt resolved no packages for: $*" >&2; exit 1; }
+key=$( { echo "$*"; echo "$wanted"; cat "$0"; } | sha256sum | cut -c1-16)
+if [ -f "$out/SOURCE" ] && grep -q "^key $key$" "$out/SOURCE" && [ -s "$out/Packages.gz" ]; then
+    echo "repository up to date ($key, $(wc -l <<<"$wanted") packages)"
+    exit 0
+fi
+
+# Download what the pool lacks (apt checks the checksums), then drop files no longer in the closure.
+apt-get "${apt_options[@]}" -q -y --download-only --no-install-recommends install "$@" >/dev/null
+keep=$(cut -d' ' -f1 <<<"$wanted")
+for deb in "$out"/pool/*.deb; do
+    grep -qxF "$(basename "$deb")" <<<"$keep" || rm -f "$deb"
+done
+missing=0
+while read -r file; do [ -f "$out/pool/$file" ] || { echo "missing after download: $file" >&2; missing=1; }; done <<<"$keep"
+[ "$missing" = 0 ] || exit 1
+
+(cd "$out" && apt-ftparchive packages pool > Packages.new && gzip -9c Packages.new > Packages.gz.new)
+mv "$out/Packages.new" "$out/Packages"
+mv "$out/Packages.gz.new" "$out/Packages.gz"
+(cd "$out" && apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm -o APT::FTPArchive::Release::Origin=crowbar \
+    release . > Release.new)
+mv "$out/Release.new" "$out/Release"
+printf 'key %s\nbuilt %s\npackages %s\nrequested %s\n' "$key" "$(date -u +%FT%TZ)" "$(wc -l <<<"$wanted")" "$*" > "$out/SOURCE"
+echo "repository built ($key): $(wc -l <<<"$wanted") packages, $(du -sh "$out/pool" | cut -f1)"

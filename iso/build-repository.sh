@@ -6,11 +6,24 @@
 # the admin network and nodes use as `deb [trusted=yes] http://ADMIN:8091/debian ./`.
 # Cached by content: the key is a hash of the resolved package files (name, version, checksum), so a second
 # run with the same package list and the same archive state downloads nothing.
-#   iso/build-repository.sh OUT_DIR PACKAGE…   → OUT_DIR/{Packages.gz,Release,SOURCE,pool/*.deb}
+#   iso/build-repository.sh OUT_DIR PACKAGE…        → OUT_DIR/{Packages.gz,Release,SOURCE,pool/*.deb}
+#   iso/build-repository.sh OUT_DIR --recipes DIR   the packages of every `package:` resource in DIR/*/*.yml
+#                                                   (written `- package: name` or `- package: [a, b]`)
 set -euo pipefail
-out=${1:?usage: build-repository.sh OUT_DIR PACKAGE…}
+usage="usage: build-repository.sh OUT_DIR (PACKAGE… | --recipes DIR)"
+out=${1:?$usage}
 shift
-[ $# -gt 0 ] || { echo "usage: build-repository.sh OUT_DIR PACKAGE…" >&2; exit 2; }
+# One package set per line: apt resolves each set on its own, so sets that conflict with each other (the qemu
+# and kvm flavours of nova-compute) can share one repository.
+if [ "${1:-}" = --recipes ]; then
+    recipes=${2:?$usage}
+    sets=$(for recipe in "$recipes"/*/*.yml; do
+        sed -n 's/^ *- package: *//p' "$recipe" | tr -d '[],' | tr '\n' ' '; echo
+    done | sed 's/  */ /g; s/^ //; s/ $//' | sed '/^$/d' | sort -u)
+else
+    sets="$*"
+fi
+[ -n "$sets" ] || { echo "$usage" >&2; exit 2; }
 mirror=${CROWBAR_DEBIAN_MIRROR:-http://deb.debian.org}
 state=$out.apt
 mkdir -p "$out/pool" "$state/lists/partial" "$state/archives/partial" "$state/etc/preferences.d"
@@ -32,19 +45,38 @@ apt_options=(
 if [ -z "$(find "$state/lists" -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | head -n 1)" ]; then
     apt-get "${apt_options[@]}" -q update >/dev/null
 fi
-# The closure: what apt would download for these packages onto an empty system.
-uris=$(apt-get "${apt_options[@]}" -o "Dir::Cache::archives=$state/archives" --print-uris -qq -y \
-    --no-install-recommends install "$@")
-wanted=$(sed -n "s/^'[^']*' \([^ ]*\) [0-9]* \(.*\)$/\1 \2/p" <<<"$uris" | sort)
-[ -n "$wanted" ] || { echo "apt resolved no packages for: $*" >&2; exit 1; }
-key=$( { echo "$*"; echo "$wanted"; cat "$0"; } | sha256sum | cut -c1-16)
+# The closure: what apt would download onto an empty system. All sets are resolved together when they can be;
+# when apt refuses the union, it is split in halves until each part resolves (a few apt runs, not one per set).
+groups=$state/groups
+: > "$groups"
+resolve() {
+    local union
+    union=$(tr '\n' ' ' <<<"$1")
+    # shellcheck disable=SC2086
+    if uris=$(apt-get "${apt_options[@]}" -o "Dir::Cache::archives=$state/archives" --print-uris -qq -y install $union 2>/dev/null); then
+        echo "$union" >> "$groups"
+        sed -n "s/^'[^']*' \([^ ]*\) [0-9]* \(.*\)$/\1 \2/p" <<<"$uris"
+        return 0
+    fi
+    local count half
+    count=$(wc -l <<<"$1")
+    if [ "$count" -le 1 ]; then echo "apt cannot resolve: $1" >&2; return 1; fi
+    half=$((count / 2))
+    resolve "$(head -n "$half" <<<"$1")" && resolve "$(tail -n +"$((half + 1))" <<<"$1")"
+}
+wanted=$(resolve "$sets" | sort -u)
+[ -n "$wanted" ] || { echo "apt resolved no packages for: $sets" >&2; exit 1; }
+key=$( { echo "$sets"; echo "$wanted"; cat "$0"; } | sha256sum | cut -c1-16)
 if [ -f "$out/SOURCE" ] && grep -q "^key $key$" "$out/SOURCE" && [ -s "$out/Packages.gz" ]; then
     echo "repository up to date ($key, $(wc -l <<<"$wanted") packages)"
     exit 0
 fi
 
 # Download what the pool lacks (apt checks the checksums), then drop files no longer in the closure.
-apt-get "${apt_options[@]}" -q -y --download-only --no-install-recommends install "$@" >/dev/null
+while read -r group; do
+    # shellcheck disable=SC2086
+    apt-get "${apt_options[@]}" -q -y --download-only install $group >/dev/null
+done < "$groups"
 keep=$(cut -d' ' -f1 <<<"$wanted")
 for deb in "$out"/pool/*.deb; do
     grep -qxF "$(basename "$deb")" <<<"$keep" || rm -f "$deb"
@@ -59,5 +91,5 @@ mv "$out/Packages.gz.new" "$out/Packages.gz"
 (cd "$out" && apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm -o APT::FTPArchive::Release::Origin=crowbar \
     release . > Release.new)
 mv "$out/Release.new" "$out/Release"
-printf 'key %s\nbuilt %s\npackages %s\nrequested %s\n' "$key" "$(date -u +%FT%TZ)" "$(wc -l <<<"$wanted")" "$*" > "$out/SOURCE"
+printf 'key %s\nbuilt %s\npackages %s\nrequested %s\n' "$key" "$(date -u +%FT%TZ)" "$(wc -l <<<"$wanted")" "$(tr '\n' ';' <<<"$sets")" > "$out/SOURCE"
 echo "repository built ($key): $(wc -l <<<"$wanted") packages, $(du -sh "$out/pool" | cut -f1)"

@@ -153,6 +153,20 @@ import Testing
         #expect(throws: DefinitionError.self) { try BarclampCatalog([a, again]) }
     }
 
+    @Test func roleOfTwoBarclampsIsRefusedAtItsLine() throws {
+        let a = try BarclampParser.parse("name: a\nroles: [{name: shared}]\n", file: "a.yml")
+        let b = try BarclampParser.parse("name: b\nroles:\n  - name: own\n  - name: shared\n", file: "b.yml")
+        do {
+            _ = try BarclampCatalog([a, b])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.location.file == "b.yml")
+            #expect(error.location.line == 4)
+            #expect(error.key == "roles.1.name")
+            #expect(error.message == "role 'shared' is already a role of barclamp 'a'")
+        }
+    }
+
     @Test func shippedBarclampsLoadInCrowbarRunOrder() throws {
         let catalog = try Fixtures.shippedCatalog()
         #expect(catalog.names == [

@@ -192,6 +192,25 @@ struct RecipeScriptTests {
         } throws: { "\($0)".contains("template 'chrony.conf.mustache' not found") }
     }
 
+    @Test func serverNamesTheFirstNodeOfARoleAndARoleWithoutNodesIsACompileError() throws {
+        let recipe = try recipe("""
+            resources:
+              - file: /etc/db.url
+                content: "mysql://{{server.database-server.address}}/ {{#roles.compute}}{{name}} {{/roles.compute}}"
+            """)
+        var context = context()
+        context.roles = [
+            "database-server": [RecipeNode(name: "n1", address: "10.77.0.11")],
+            "compute": [RecipeNode(name: "n2", address: "10.77.0.12"), RecipeNode(name: "n3", address: "10.77.0.13")],
+        ]
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context, checkMode: false)
+        #expect(compiled.script.contains("mysql://10.77.0.11/ n2 n3 "))
+        context.roles["database-server"] = []
+        #expect {
+            try RecipeCompiler.compile(recipe, templates: [:], context: context, checkMode: false)
+        } throws: { "\($0)".contains("template refers to 'server.database-server.address', which is not defined") }
+    }
+
     @Test func resourceOutputCannotFakeAResult() async throws {
         let recipe = try recipe("""
             resources:

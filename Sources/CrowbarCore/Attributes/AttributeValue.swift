@@ -41,6 +41,13 @@ public enum AttributeValue: Sendable, Hashable {
         return .map(entries)
     }
 
+    /// A copy without the value at `path` (unchanged where the path leads nowhere).
+    public func removing(at path: [String]) -> AttributeValue {
+        guard let head = path.first, case .map(var entries) = self, let child = entries[head] else { return self }
+        entries[head] = path.count == 1 ? nil : child.removing(at: Array(path.dropFirst()))
+        return .map(entries)
+    }
+
     /// The value as plain text, for tables and `crowbar proposal show`.
     public var displayText: String {
         switch self {

@@ -171,7 +171,7 @@ import Testing
         let catalog = try Fixtures.shippedCatalog()
         #expect(catalog.names == [
             "provisioner", "network", "ntp", "dns", "database", "rabbitmq", "memcached", "keystone", "glance",
-            "placement", "cinder", "neutron", "nova", "horizon",
+            "placement", "cinder", "neutron", "nova", "horizon", "verification",
         ])
         #expect(catalog["keystone"]?.attributes["admin_password"]?.secret == true)
         #expect(catalog["database"]?.attributes["bind_address"] != nil)

@@ -22,7 +22,7 @@ public struct BarclampCatalog: Sendable {
             for (index, role) in barclamp.roles.enumerated() {
                 if let owner = roleOwners[role.name] {
                     throw DefinitionError(
-                        location: barclamp.location(of: "roles.\(index).name"), key: "roles.\(index).name",
+                        location: barclamp.location(of: "roles.\(index)"), key: "roles.\(index).name",
                         message: "role '\(role.name)' is already a role of barclamp '\(owner)'")
                 }
                 roleOwners[role.name] = barclamp.name

@@ -48,6 +48,20 @@ public enum AttributeValue: Sendable, Hashable {
         return .map(entries)
     }
 
+    /// The value as plain Swift strings, numbers, booleans, arrays and dictionaries (for template and YAML
+    /// libraries), with `null` standing for `.null`.
+    func plainValue(null: Any) -> Any {
+        switch self {
+        case .null: return null
+        case .string(let text): return text
+        case .integer(let number): return number
+        case .number(let number): return number
+        case .boolean(let flag): return flag
+        case .list(let items): return items.map { $0.plainValue(null: null) }
+        case .map(let entries): return entries.mapValues { $0.plainValue(null: null) }
+        }
+    }
+
     /// The value as plain text, for tables and `crowbar proposal show`.
     public var displayText: String {
         switch self {

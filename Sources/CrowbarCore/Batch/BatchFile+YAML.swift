@@ -23,16 +23,6 @@ extension BatchFile {
 }
 
 extension AttributeValue {
-    /// The value as the plain values Yams writes.
-    var yamlObject: Any {
-        switch self {
-        case .null: return String?.none as Any
-        case .string(let text): return text
-        case .integer(let number): return number
-        case .number(let number): return number
-        case .boolean(let flag): return flag
-        case .list(let items): return items.map(\.yamlObject)
-        case .map(let entries): return entries.mapValues(\.yamlObject)
-        }
-    }
+    /// The value as the plain values Yams writes (null stays null).
+    var yamlObject: Any { plainValue(null: String?.none as Any) }
 }

@@ -87,16 +87,6 @@ extension RecipeNode {
 }
 
 extension AttributeValue {
-    /// The value as the plain Swift values mustache walks.
-    var mustacheValue: Any {
-        switch self {
-        case .null: return ""
-        case .string(let text): return text
-        case .integer(let number): return number
-        case .number(let number): return number
-        case .boolean(let flag): return flag
-        case .list(let items): return items.map(\.mustacheValue)
-        case .map(let entries): return entries.mapValues(\.mustacheValue)
-        }
-    }
+    /// The value as the plain Swift values mustache walks (null renders as nothing).
+    var mustacheValue: Any { plainValue(null: "") }
 }

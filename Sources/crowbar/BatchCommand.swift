@@ -37,20 +37,24 @@ struct BatchCommand: AsyncParsableCommand {
             var pending: [BatchFile.ProposalEntry] = []
             for entry in entries {
                 let path = "proposals/\(entry.barclamp)/\(entry.name)"
-                if (try? await client.request(.GET, path)) == nil {
-                    _ = try await client.request(.POST, "proposals/\(entry.barclamp)", body: ["name": entry.name])
+                // Every edit answers with the proposal as it now is; the last answer says whether it needs applying.
+                var proposal: Proposal
+                if let existing = try? await client.request(Proposal.self, .GET, path) {
+                    proposal = existing
+                } else {
+                    proposal = try await client.request(Proposal.self, .POST, "proposals/\(entry.barclamp)", body: ["name": entry.name])
                     say("created \(entry.barclamp)/\(entry.name)")
                 }
                 let edits = entry.attributeEdits(schema: schemas[entry.barclamp]!).map { Edit(path: $0.path, value: $0.value) }
-                if !edits.isEmpty { _ = try await client.request(.PATCH, path, body: Edits(edits: edits)) }
+                if !edits.isEmpty { proposal = try await client.request(Proposal.self, .PATCH, path, body: Edits(edits: edits)) }
                 let elements: [String: [String]]
                 do {
                     elements = try batch.resolvedElements(of: entry) { alias in Self.node(alias, in: nodes) }
                 } catch { throw Self.refuse(error) }
                 for role in elements.keys.sorted() {
-                    _ = try await client.request(.PUT, "\(path)/deployment/\(role)", body: ["nodes": elements[role]!])
+                    proposal = try await client.request(
+                        Proposal.self, .PUT, "\(path)/deployment/\(role)", body: ["nodes": elements[role]!])
                 }
-                let proposal = try await client.request(Proposal.self, .GET, path)
                 if force || proposal.hasPendingChanges || proposal.status != .applied { pending.append(entry) }
             }
             say("\(pending.count) of \(entries.count) proposals to apply")

@@ -17,6 +17,9 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
+    /// The exit code of invalid input, from crowbard (400, 422) or found by the CLI itself (a malformed batch file).
+    public static let invalidInputExitCode: Int32 = 7
+
     /// Exit codes: 3 unreachable, 4 unauthorized, 5 not found, 6 conflict, 7 invalid input, 1 otherwise.
     public var exitCode: Int32 {
         switch status {
@@ -24,7 +27,7 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         case 401?, 403?: 4
         case 404?: 5
         case 409?: 6
-        case 400?, 422?: 7
+        case 400?, 422?: Self.invalidInputExitCode
         default: 1
         }
     }

@@ -73,6 +73,13 @@ public struct Lab: Sendable {
         return nodes
     }
 
+    /// Adds `address` (in the admin network's prefix) to node `name`'s admin interface: what the OS install does for an
+    /// allocated node on real hardware.
+    public func addAdminAddress(_ address: String, toNode name: String) async throws {
+        guard let number = nodeNumbers().first(where: { layout.nodeName($0) == name }) else { throw LabError("no lab node \(name)") }
+        try await Command.run("ip", ["-n", layout.nodeNamespace(number), "addr", "replace", "\(address)/\(layout.prefixLength)", "dev", "eth0"])
+    }
+
     /// Stops every machine and node (SIGTERM, then SIGKILL after 20 s), removes their folders and the network.
     public func down(progress: (String) -> Void) async {
         let machines = LabMachines(layout: layout)

@@ -49,7 +49,7 @@ struct LabCommand: AsyncParsableCommand {
 
         func run(client: CrowbarClient) async throws {
             let started = ContinuousClock.now
-            let labNodes = try await startNodes(client: client)
+            let labNodes = try await LabCommand.startNodes(nodes, lab: options.lab, authorizedKey: authorizedKey, client: client)
             let machines = try await options.lab.up(machines: vms) { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
             let discovered = try await waitUntilDiscovered(machines, client: client, started: started)
             let seconds = (ContinuousClock.now - started).components.seconds
@@ -59,28 +59,6 @@ struct LabCommand: AsyncParsableCommand {
                  "\(status.nodes.count) nodes up and registered, \(status.machines.count) machines discovered in \(seconds) s"]
                     .compactMap { $0 }.joined(separator: "\n")
             }
-        }
-
-        private func startNodes(client: CrowbarClient) async throws -> [LabNode] {
-            guard nodes > 0 else { return [] }
-            let keyFile = authorizedKey
-                ?? (ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar") + "/ssh/id_ed25519.pub"
-            guard let key = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
-                throw ValidationError("cannot read \(keyFile); start crowbard once (it creates its key) or pass --authorized-key")
-            }
-            let labNodes = try await options.lab.up(nodes: nodes, authorizedKey: key.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                FileHandle.standardError.write(Data("lab: \($0)\n".utf8))
-            }
-            for node in labNodes {
-                let report = DiscoveryReport(
-                    macs: [node.mac], name: node.name,
-                    inventory: Inventory(cpuCount: ProcessInfo.processInfo.activeProcessorCount,
-                                         memoryMB: Int(ProcessInfo.processInfo.physicalMemory / 1_048_576),
-                                         vendor: "systemd-nspawn", product: "crowbar lab node"),
-                    address: node.address, sshHostKey: HostKeyPin(type: node.hostKeyType, fingerprint: node.hostKeyFingerprint))
-                _ = try await client.request(.POST, "nodes/discover", body: report)
-            }
-            return labNodes
         }
 
         /// Polls crowbard until each machine's boot MAC belongs to a discovered node; on timeout, shows the consoles.
@@ -142,6 +120,30 @@ struct LabCommand: AsyncParsableCommand {
         func run() async throws {
             await options.lab.down { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
         }
+    }
+
+    /// Starts nodes n1…n`count` (authorising `authorizedKey`, default crowbard's key) and registers each with crowbard
+    /// (MAC, boot address, pinned host key) as a discovered node.
+    static func startNodes(_ count: Int, lab: Lab, authorizedKey: String?, client: CrowbarClient) async throws -> [LabNode] {
+        guard count > 0 else { return [] }
+        let keyFile = authorizedKey
+            ?? (ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar") + "/ssh/id_ed25519.pub"
+        guard let key = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
+            throw ValidationError("cannot read \(keyFile); start crowbard once (it creates its key) or pass --authorized-key")
+        }
+        let labNodes = try await lab.up(nodes: count, authorizedKey: key.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            FileHandle.standardError.write(Data("lab: \($0)\n".utf8))
+        }
+        for node in labNodes {
+            let report = DiscoveryReport(
+                macs: [node.mac], name: node.name,
+                inventory: Inventory(cpuCount: ProcessInfo.processInfo.activeProcessorCount,
+                                     memoryMB: Int(ProcessInfo.processInfo.physicalMemory / 1_048_576),
+                                     vendor: "systemd-nspawn", product: "crowbar lab node"),
+                address: node.address, sshHostKey: HostKeyPin(type: node.hostKeyType, fingerprint: node.hostKeyFingerprint))
+            _ = try await client.request(.POST, "nodes/discover", body: report)
+        }
+        return labNodes
     }
 
     static func table(_ nodes: [LabNode]) -> String {

@@ -102,18 +102,18 @@ enum RunReport {
         return String(text.dropLast())
     }
 
-    /// Prints the log as it grows, then the summary; throws the run's exit code unless it succeeded.
-    static func follow(_ id: Int64, client: CrowbarClient, json: Bool) async throws {
+    /// Prints the log as it grows, then the summary, to `output`; throws the run's exit code unless it succeeded.
+    static func follow(_ id: Int64, client: CrowbarClient, json: Bool, output: FileHandle = .standardOutput) async throws {
         try await client.streamLines("runs/\(id)/log?follow=true") { data in
             // Written straight to the descriptor: a followed log must not wait in stdout's buffer.
             if json {
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                output.write(data + Data("\n".utf8))
             } else if let line = try? JSONDecoder.crowbar.decode(RunLogLine.self, from: data) {
-                FileHandle.standardOutput.write(Data((self.line(line) + "\n").utf8))
+                output.write(Data((self.line(line) + "\n").utf8))
             }
         }
         let run = try await client.request(Run.self, .GET, "runs/\(id)")
-        if !json { print(describe(run)) }
+        if !json { output.write(Data((describe(run) + "\n").utf8)) }
         switch run.status {
         case .succeeded: return
         case .cancelled: throw ExitCode(cancelledExitCode)

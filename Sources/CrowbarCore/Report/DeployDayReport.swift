@@ -1,0 +1,81 @@
+import Foundation
+
+/// The deploy-day's test cases, built from the runs it followed: one per applied proposal, one for the no-op
+/// re-apply, one per verification check.
+public enum DeployDayReport {
+    /// The command prefix of a verification check in the verifier recipe (`command: crowbar-verify <check>`).
+    public static let checkCommand = "crowbar-verify "
+
+    /// The checks a verifier recipe runs, in its order.
+    public static func checks(in recipe: Recipe) -> [String] {
+        recipe.resources.compactMap { resource in
+            guard case .command(let run, _, _) = resource.kind, run.hasPrefix(checkCommand) else { return nil }
+            return String(run.dropFirst(checkCommand.count))
+        }
+    }
+
+    /// The apply of one proposal; failed with the run's failure (step, node, resource, output) unless it succeeded.
+    public static func applyCase(_ applied: AppliedProposal) -> TestCase {
+        let run = applied.run
+        var failure: TestFailure?
+        if run.status != .succeeded {
+            failure = run.failure.map { TestFailure(message: "\($0)", details: $0.output) }
+                ?? TestFailure(message: "run \(run.id) \(run.status.rawValue)")
+        }
+        return TestCase(
+            className: "deploy-day.apply", name: "apply \(applied.barclamp)/\(applied.proposal)", seconds: applied.seconds,
+            failure: failure, note: "run \(run.id), \(run.changedCount) changed")
+    }
+
+    /// The forced re-apply of the whole cloud: fails when any run failed or any resource changed (listed by node).
+    public static func reapplyCase(_ applied: [AppliedProposal], seconds: Double) -> TestCase {
+        let changes = applied.flatMap { proposal in
+            proposal.run.steps.flatMap { step in
+                step.results.flatMap { result in
+                    result.resources.filter { $0.status == .changed }.map { "\(proposal.barclamp): [\(result.node)] changed: \($0.resource)" }
+                }
+            }
+        }
+        let failed = applied.filter { $0.run.status != .succeeded }
+        var failure: TestFailure?
+        if !failed.isEmpty {
+            failure = TestFailure(
+                message: "re-apply failed: " + failed.map { "\($0.barclamp)/\($0.proposal)" }.joined(separator: ", "),
+                details: failed.compactMap { $0.run.failure.map { "\($0)\n\($0.output)" } }.joined(separator: "\n"))
+        } else if !changes.isEmpty {
+            failure = TestFailure(message: "the re-apply changed \(changes.count) resources; a second apply must change nothing",
+                                  details: changes.joined(separator: "\n"))
+        }
+        return TestCase(
+            className: "deploy-day.reapply", name: "re-apply changes nothing", seconds: seconds, failure: failure,
+            note: "\(applied.count) proposals, \(changes.count) changed")
+    }
+
+    /// One case per check of the verification run, timed from the run log (a check ends at its log line, and starts
+    /// where the resource before it ended); checks of `checks` the run never reached fail as not run.
+    public static func checkCases(run: Run, log: [RunLogLine], checks: [String]) -> [TestCase] {
+        var cases: [TestCase] = []
+        for result in run.steps.flatMap(\.results) {
+            var previous = result.startedAt
+            for resource in result.resources.sorted(by: { $0.index < $1.index }) {
+                let ended = log.first { $0.node == result.node && $0.at >= previous && $0.text.hasSuffix(": " + resource.resource) }?.at
+                defer { previous = ended ?? previous }
+                let label = "command " + checkCommand
+                guard resource.resource.hasPrefix(label) else { continue }
+                let check = String(resource.resource.dropFirst(label.count))
+                let failure = resource.status == .failed
+                    ? TestFailure(message: "check \(check) failed on \(result.node)", details: resource.output) : nil
+                let lastLine = resource.output.split(separator: "\n").last.map { String($0.prefix(90)) } ?? ""
+                cases.append(TestCase(
+                    className: "deploy-day.verify", name: "verify \(check)", seconds: ended.map { $0.timeIntervalSince(previous) } ?? 0,
+                    failure: failure, output: resource.output, note: lastLine))
+            }
+        }
+        for check in checks where !cases.contains(where: { $0.name == "verify \(check)" }) {
+            cases.append(TestCase(
+                className: "deploy-day.verify", name: "verify \(check)", seconds: 0,
+                failure: TestFailure(message: "not run: an earlier step failed"), note: "not run"))
+        }
+        return cases
+    }
+}

@@ -11,21 +11,23 @@ struct BatchApplier {
     var output: FileHandle = .standardOutput
 
     /// Applies `batch`; `applied` hears of every run as it ends. Unchanged, applied proposals are skipped unless
-    /// `force`. Throws the run's exit code after the first run that did not succeed; a batch file naming unknown
-    /// barclamps or nodes exits with `ClientError.invalidInputExitCode`.
+    /// `force`. Throws the run's exit code after the first run that did not succeed, and a `DefinitionError` (file,
+    /// line, key) for a barclamp or node alias crowbard does not know.
     func apply(_ batch: BatchFile, force: Bool, applied: (AppliedProposal) async throws -> Void) async throws {
         let barclamps = try await client.request([Barclamp].self, .GET, "barclamps")
         let nodes = try await client.request([Node].self, .GET, "nodes")
         let order = Dictionary(uniqueKeysWithValues: barclamps.enumerated().map { ($1.name, $0) })
         for entry in batch.proposals where order[entry.barclamp] == nil {
-            throw Self.refuse(DefinitionError(location: entry.location, key: "barclamp", message: "unknown barclamp '\(entry.barclamp)'"))
+            throw DefinitionError(location: entry.location, key: "barclamp", message: "unknown barclamp '\(entry.barclamp)'")
         }
         let entries = batch.proposals.sorted { (order[$0.barclamp]!, $0.name) < (order[$1.barclamp]!, $1.name) }
         let schemas = Dictionary(uniqueKeysWithValues: barclamps.map { ($0.name, $0) })
 
+        // Every alias resolves before anything is written: a file naming an unknown node changes nothing.
+        let elements = try entries.map { entry in try batch.resolvedElements(of: entry) { alias in Self.node(alias, in: nodes) } }
         var pending: [BatchFile.ProposalEntry] = []
-        for entry in entries {
-            let proposal = try await update(entry, of: batch, schema: schemas[entry.barclamp]!, nodes: nodes)
+        for (entry, elements) in zip(entries, elements) {
+            let proposal = try await update(entry, schema: schemas[entry.barclamp]!, elements: elements)
             if force || proposal.hasPendingChanges || proposal.status != .applied { pending.append(entry) }
         }
         say("\(pending.count) of \(entries.count) proposals to apply")
@@ -35,14 +37,14 @@ struct BatchApplier {
             _ = try await client.request(.POST, "proposals/\(entry.barclamp)/\(entry.name)/commit?apply=false")
         }
         for entry in pending {
-            let started = Date()
+            let started = ContinuousClock.now
             let data = try await client.request(.POST, "proposals/\(entry.barclamp)/\(entry.name)/commit")
             guard let run = try JSONDecoder.crowbar.decode(CommitResult.self, from: data).run else { continue }
             say("applying \(entry.barclamp)/\(entry.name): run \(run.id)")
             var outcome: (any Error)?
             do { try await RunReport.follow(run.id, client: client, json: false, output: output) } catch { outcome = error }
             let finished = try await client.request(Run.self, .GET, "runs/\(run.id)")
-            try await applied(AppliedProposal(barclamp: entry.barclamp, proposal: entry.name, seconds: Date().timeIntervalSince(started), run: finished))
+            try await applied(AppliedProposal(barclamp: entry.barclamp, proposal: entry.name, seconds: (ContinuousClock.now - started).inSeconds, run: finished))
             if let outcome { throw outcome }
         }
         say("batch applied: \(pending.count) proposals applied, \(entries.count - pending.count) unchanged")
@@ -50,7 +52,7 @@ struct BatchApplier {
 
     /// Creates the entry's proposal if missing, sets its attributes and its roles' nodes; answers the proposal as it
     /// now is (every edit answers with it).
-    private func update(_ entry: BatchFile.ProposalEntry, of batch: BatchFile, schema: Barclamp, nodes: [Node]) async throws -> Proposal {
+    private func update(_ entry: BatchFile.ProposalEntry, schema: Barclamp, elements: [String: [String]]) async throws -> Proposal {
         let path = "proposals/\(entry.barclamp)/\(entry.name)"
         var proposal: Proposal
         if let existing = try? await client.request(Proposal.self, .GET, path) {
@@ -61,22 +63,16 @@ struct BatchApplier {
         }
         let edits = entry.attributeEdits(schema: schema).map { Edit(path: $0.path, value: $0.value) }
         if !edits.isEmpty { proposal = try await client.request(Proposal.self, .PATCH, path, body: Edits(edits: edits)) }
-        let elements: [String: [String]]
-        do {
-            elements = try batch.resolvedElements(of: entry) { alias in Self.node(alias, in: nodes) }
-        } catch { throw Self.refuse(error) }
         for role in elements.keys.sorted() {
             proposal = try await client.request(Proposal.self, .PUT, "\(path)/deployment/\(role)", body: ["nodes": elements[role]!])
         }
         return proposal
     }
 
-    /// Reads and parses a batch file; a malformed one exits with its file:line: key: message.
+    /// Reads and parses a batch file; a malformed one throws its file:line: key: message.
     static func read(_ file: String) throws -> BatchFile {
         guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        do {
-            return try BatchFileParser.parse(String(decoding: data, as: UTF8.self), file: file)
-        } catch { throw refuse(error) }
+        return try BatchFileParser.parse(String(decoding: data, as: UTF8.self), file: file)
     }
 
     static func node(_ alias: BatchFile.NodeAlias, in nodes: [Node]) -> String? {
@@ -84,12 +80,6 @@ struct BatchApplier {
         case .mac(let mac): nodes.first { $0.macs.compactMap(MACAddress.init).contains(mac) }?.name
         case .name(let name): nodes.contains { $0.name == name } ? name : nil
         }
-    }
-
-    /// Prints a batch file problem (file:line: key: message); exits like an invalid API request.
-    static func refuse(_ error: DefinitionError) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        return ExitCode(ClientError.invalidInputExitCode)
     }
 
     private func say(_ text: String) {
@@ -101,7 +91,7 @@ struct BatchApplier {
 }
 
 /// One line of a batch report (`--report`): a proposal's run, how it ended, its wall time and changes.
-struct BatchReportLine: Codable, Sendable {
+struct BatchReportLine: Encodable, Sendable {
     var barclamp: String, proposal: String, run: Int64, status: String, seconds: Double, changed: Int
 
     init(_ applied: AppliedProposal) {

@@ -24,7 +24,8 @@ struct ConnectionOptions: ParsableArguments {
     }
 }
 
-/// A subcommand that calls the API; failures print the API's explanation and exit with its code.
+/// A subcommand that calls the API; failures print the API's explanation and exit with its code, malformed input
+/// files their file, line and key (exit 7).
 protocol ClientCommand: AsyncParsableCommand {
     var connection: ConnectionOptions { get }
     func run(client: CrowbarClient) async throws
@@ -43,6 +44,10 @@ extension ClientCommand {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             }
             throw ExitCode(error.exitCode)
+        } catch let error as DefinitionError {
+            // A malformed file the command read (a batch file, a recipe): file:line: key: message.
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(ClientError.invalidInputExitCode)
         }
     }
 

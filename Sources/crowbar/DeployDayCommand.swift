@@ -41,8 +41,7 @@ struct DeployDayCommand: ClientCommand {
         let lab = labOptions.lab
         var day = DeployDay()
 
-        var cloudApplied = false
-        await day.phase("lab up") { _ in
+        await day.phase("lab up + allocate") { _ in
             let labNodes = try await LabCommand.startNodes(nodes, lab: lab, authorizedKey: nil, client: client)
             try await allocate(labNodes, lab: lab, client: client)
         }
@@ -50,53 +49,41 @@ struct DeployDayCommand: ClientCommand {
             await day.phase("cloud apply") { day in
                 try await BatchApplier(client: client).apply(cloudBatch, force: false) { applied in
                     try BatchReportLine(applied).append(to: path("apply.jsonl"))
-                    day.cases.append(DeployDayReport.applyCase(applied))
+                    day.add(DeployDayReport.applyCase(applied))
                 }
             }
-            cloudApplied = day.failures == 0
         }
-        if cloudApplied {
-            print("\n== re-apply of the whole cloud (must change nothing; log in \(path("reapply.log")))")
-            var reapplied: [AppliedProposal] = []
-            let started = ContinuousClock.now
-            await day.phase("no-op re-apply") { _ in
-                try Data().write(to: URL(fileURLWithPath: path("reapply.log")))
-                let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path("reapply.log")))
-                defer { try? log.close() }
-                try await BatchApplier(client: client, output: log).apply(cloudBatch, force: true) { applied in
-                    try BatchReportLine(applied).append(to: path("reapply.jsonl"))
-                    reapplied.append(applied)
-                }
+        if day.failures == 0 {
+            say("\n== re-apply of the whole cloud (must change nothing; log in \(path("reapply.log")))")
+            await day.phase("no-op re-apply") { day in
+                try await reapply(cloudBatch, client: client, into: &day)
             }
-            day.cases.append(DeployDayReport.reapplyCase(reapplied, seconds: Self.seconds(since: started)))
-            print("\n== verification: the cloud checked with the openstack client")
+            say("\n== verification: the cloud checked with the openstack client")
             await day.phase("verification") { day in
                 try await BatchApplier(client: client).apply(verificationBatch, force: true) { applied in
                     try BatchReportLine(applied).append(to: path("verify.jsonl"))
-                    day.cases.append(DeployDayReport.applyCase(applied))
-                    let log = try await client.request([RunLogLine].self, .GET, "runs/\(applied.run.id)/log")
-                    day.cases += DeployDayReport.checkCases(run: applied.run, log: log, checks: checks)
+                    let log = applied.barclamp == "verification" ? try await fullLog(of: applied.run.id, client: client) : []
+                    day.add(DeployDayReport.applyCase(applied))
+                    day.add(DeployDayReport.checkCases(run: applied.run, log: log))
                 }
             }
         }
 
-        let report = TestReport(suites: [TestSuite(name: "deploy-day", cases: day.cases)])
-        try report.junitXML.write(toFile: path("junit.xml"), atomically: true, encoding: .utf8)
-        try (report.summary + "\n").write(toFile: path("summary.txt"), atomically: true, encoding: .utf8)
-        let timings = "timings: " + day.timings.map { "\($0.phase) \(String(format: "%.1f", $0.seconds)) s" }.joined(separator: ", ")
-        try (timings + "\n").write(toFile: path("timings.txt"), atomically: true, encoding: .utf8)
-        print("\n== deploy-day report (\(path("junit.xml")))\n\(report.summary)\n\n== \(timings)")
-
         if keep {
-            print("lab kept: nodes \(lab.layout.nodeName(1))…\(lab.layout.nodeName(nodes)); 'crowbar lab down' removes them")
+            say("lab kept: 'crowbar lab status' shows the nodes, 'crowbar lab down' removes them")
         } else {
             await lab.down { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
         }
+        let report = day.report(checks: checks)
+        try report.junitXML.write(toFile: path("junit.xml"), atomically: true, encoding: .utf8)
+        try (report.summary + "\n").write(toFile: path("summary.txt"), atomically: true, encoding: .utf8)
+        try (day.timingsLine + "\n").write(toFile: path("timings.txt"), atomically: true, encoding: .utf8)
+        say("\n== deploy-day report (\(path("junit.xml")))\n\(report.summary)\n\n== \(day.timingsLine)")
         guard !report.failed else {
-            print("deploy-day: FAILED")
+            say("deploy-day: FAILED")
             throw ExitCode(RunReport.failedExitCode)
         }
-        print("deploy-day: OK")
+        say("deploy-day: OK")
     }
 
     /// Allocates every lab node that has no admin address yet and adds the address to its interface.
@@ -104,18 +91,47 @@ struct DeployDayCommand: ClientCommand {
         for labNode in labNodes {
             var node = try await client.request(Node.self, .GET, "nodes/\(labNode.name)")
             if node.adminAddress == nil { node = try await client.request(Node.self, .POST, "nodes/\(labNode.name)/allocate") }
-            guard let address = node.adminAddress else { throw ValidationError("\(labNode.name) was allocated without an admin address") }
+            guard let address = node.adminAddress else { throw DeployDayError(description: "crowbard allocated \(labNode.name) without an admin address") }
             try await lab.addAdminAddress(address, toNode: labNode.name)
-            print("\(labNode.name): allocated, admin address \(address)")
+            say("\(labNode.name): allocated, admin address \(address)")
         }
+    }
+
+    /// Applies the cloud again, every proposal, its run logs into reapply.log; the re-apply case fails on any change.
+    private func reapply(_ batch: BatchFile, client: CrowbarClient, into day: inout DeployDay) async throws {
+        let started = ContinuousClock.now
+        var reapplied: [AppliedProposal] = []
+        try Data().write(to: URL(fileURLWithPath: path("reapply.log")))
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path("reapply.log")))
+        defer { try? log.close() }
+        do {
+            try await BatchApplier(client: client, output: log).apply(batch, force: true) { applied in
+                try BatchReportLine(applied).append(to: path("reapply.jsonl"))
+                reapplied.append(applied)
+            }
+        } catch {
+            // A failed run is the re-apply case's failure; an error before any run is the phase's.
+            if !reapplied.isEmpty { day.add(DeployDayReport.reapplyCase(reapplied, seconds: (ContinuousClock.now - started).inSeconds)) }
+            throw error
+        }
+        day.add(DeployDayReport.reapplyCase(reapplied, seconds: (ContinuousClock.now - started).inSeconds))
+    }
+
+    /// A run's whole log, page by page (the API answers at most 1000 lines at a time).
+    private func fullLog(of run: Int64, client: CrowbarClient) async throws -> [RunLogLine] {
+        var lines: [RunLogLine] = []
+        for _ in 0..<1000 {
+            let page = try await client.request([RunLogLine].self, .GET, "runs/\(run)/log?after=\(lines.last?.sequence ?? 0)")
+            if page.isEmpty { break }
+            lines += page
+        }
+        return lines
     }
 
     private func verifierChecks() throws -> [String] {
         let file = "\(recipes)/verification/verifier.yml"
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read \(file)") }
-        do {
-            return DeployDayReport.checks(in: try RecipeParser.parse(text, name: "verification/verifier", file: file))
-        } catch { throw BatchApplier.refuse(error) }
+        return DeployDayReport.checks(in: try RecipeParser.parse(text, name: "verification/verifier", file: file))
     }
 
     /// Creates --out, removing what an earlier deploy-day wrote there.
@@ -128,33 +144,11 @@ struct DeployDayCommand: ClientCommand {
 
     private func path(_ name: String) -> String { "\(out)/\(name)" }
 
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = (ContinuousClock.now - start).components
-        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-    }
+    /// Writes to standard output's descriptor, in order with the followed run logs.
+    private func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 }
 
-/// What the deploy-day has found so far: the test cases, the phases' times, and phase failures outside any run.
-private struct DeployDay {
-    var cases: [TestCase] = []
-    var timings: [(phase: String, seconds: Double)] = []
-
-    var failures: Int { cases.filter { $0.failure != nil }.count }
-
-    /// Runs and times a phase; an error that no failed case explains yet (crowbard unreachable, a lab command
-    /// failing, a refused batch file) becomes a failed case of its own.
-    mutating func phase(_ name: String, _ body: (inout DeployDay) async throws -> Void) async {
-        let started = ContinuousClock.now
-        let failuresBefore = failures
-        do {
-            try await body(&self)
-        } catch {
-            if failures == failuresBefore {
-                let message = (error as? ExitCode).map { "stopped with exit code \($0.rawValue) (see the output above)" } ?? "\(error)"
-                cases.append(TestCase(className: "deploy-day.phase", name: name, seconds: DeployDayCommand.seconds(since: started),
-                                      failure: TestFailure(message: message), note: "failed"))
-            }
-        }
-        timings.append((name, DeployDayCommand.seconds(since: started)))
-    }
+/// A deploy-day problem that is neither the API's nor the lab's.
+struct DeployDayError: Error, CustomStringConvertible {
+    var description: String
 }

@@ -36,7 +36,9 @@ struct DeployDayReportTests {
 
     @Test func checksAreTimedFromTheLogAndUnreachedChecksFailAsNotRun() {
         let (run, log) = verificationRun()
-        let cases = DeployDayReport.checkCases(run: run, log: log, checks: ["token", "image", "server"])
+        var day = DeployDay()
+        day.add(DeployDayReport.checkCases(run: run, log: log))
+        let cases = day.report(checks: ["token", "image", "server"]).suites[0].cases
         #expect(cases.map(\.name) == ["verify token", "verify image", "verify server"])
         #expect(cases.map(\.seconds) == [3, 7, 0])
         #expect(cases[0].failure == nil)
@@ -50,10 +52,10 @@ struct DeployDayReportTests {
         let file = Fixtures.repositoryRoot.appendingPathComponent("recipes/verification/verifier.yml").path
         let recipe = try RecipeParser.parse(try String(contentsOfFile: file, encoding: .utf8), name: "verification/verifier", file: file)
         let checks = DeployDayReport.checks(in: recipe)
-        #expect(checks.first == "token")
-        #expect(checks.contains("server") && checks.contains("dashboard"))
+        let commandLabels = recipe.resources.map(\.kind.label).filter { $0.hasPrefix("command crowbar-verify") }
+        #expect(checks.map { "command crowbar-verify \($0)" } == commandLabels)
+        #expect(checks.count >= 10 && checks.first == "token" && checks.contains("server"))
         #expect(Set(checks).count == checks.count)
-        #expect(!checks.contains { $0.contains(" ") })
     }
 
     @Test func aFailedApplyNamesStepNodeResourceAndOutput() {
@@ -63,6 +65,11 @@ struct DeployDayReportTests {
         #expect(test.failure?.message == "step 1 on n1, command crowbar-verify image: exit status 1")
         #expect(test.failure?.details == "broken")
         #expect(test.note == "run 29, 1 changed")
+        var cancelled = run
+        cancelled.status = .cancelled
+        cancelled.failure = nil
+        let stopped = DeployDayReport.applyCase(AppliedProposal(barclamp: "verification", proposal: "default", seconds: 1, run: cancelled))
+        #expect(stopped.failure?.message == "run 29 cancelled")
     }
 
     @Test func aReapplyThatChangesAnythingFailsAndListsTheChanges() {
@@ -76,11 +83,15 @@ struct DeployDayReportTests {
         let quiet = DeployDayReport.reapplyCase([AppliedProposal(barclamp: "verification", proposal: "default", seconds: 1, run: run)], seconds: 1)
         #expect(quiet.failure == nil)
         #expect(quiet.note == "1 proposals, 0 changed")
+        let (failedRun, _) = verificationRun()
+        let failed = DeployDayReport.reapplyCase([AppliedProposal(barclamp: "verification", proposal: "default", seconds: 1, run: failedRun)], seconds: 1)
+        #expect(failed.failure?.message == "re-apply failed: verification/default")
+        #expect(failed.failure?.details == "step 1 on n1, command crowbar-verify image: exit status 1\nbroken")
     }
 
     @Test func junitXMLIsWellFormedAndCountsFailures() throws {
         let (run, log) = verificationRun()
-        let cases = DeployDayReport.checkCases(run: run, log: log, checks: ["token", "image", "server"])
+        let cases = DeployDayReport.checkCases(run: run, log: log) + DeployDayReport.notRunCases(["server"])
         let report = TestReport(suites: [TestSuite(name: "deploy-day \"lab\"", cases: cases)])
         #expect(report.failed)
         let xml = report.junitXML
@@ -96,13 +107,34 @@ struct DeployDayReportTests {
 
     @Test func theSummaryShowsFailuresWithTheirDetails() {
         let (run, log) = verificationRun()
-        let summary = TestReport(suites: [TestSuite(name: "d", cases: DeployDayReport.checkCases(run: run, log: log, checks: ["token", "image"]))]).summary
+        let long = TestCase(className: "deploy-day.apply", name: "apply a-barclamp-with-a-long-name/and-a-long-proposal", seconds: 1)
+        let summary = TestReport(suites: [TestSuite(name: "d", cases: DeployDayReport.checkCases(run: run, log: log) + [long])]).summary
         let lines = summary.split(separator: "\n").map(String.init)
         #expect(lines[0].hasPrefix("ok       verify token"))
         #expect(lines[0].contains("3.0 s  project: p1"))
         #expect(lines[1].hasPrefix("FAILED   verify image"))
         #expect(lines[2] == "         | check image failed on n1")
         #expect(lines[3].hasPrefix("         | image <cirros>"))
+        #expect(lines[4].contains("\(long.name)  ") && lines[4].hasSuffix("1.0 s  "))
+        #expect(lines[0].firstRange(of: " 3.0 s")?.lowerBound.utf16Offset(in: lines[0]) == lines[4].firstRange(of: " 1.0 s")?.lowerBound.utf16Offset(in: lines[4]))
+    }
+
+    @Test func aPhaseFailureWithoutAFailedCaseBecomesACase() async {
+        struct Unreachable: Error, CustomStringConvertible { var description: String { "crowbard unreachable" } }
+        var day = DeployDay()
+        await day.phase("lab up + allocate") { _ in }
+        await day.phase("cloud apply") { day in
+            day.add(TestCase(className: "deploy-day.apply", name: "apply a/default", seconds: 1, failure: TestFailure(message: "step 1: exit 1")))
+            throw Unreachable()
+        }
+        await day.phase("verification") { _ in throw Unreachable() }
+        let report = day.report(checks: ["token"])
+        #expect(report.suites[0].cases.map(\.name) == ["apply a/default", "verification", "verify token"])
+        #expect(report.suites[0].cases[1].failure?.message == "crowbard unreachable")
+        #expect(report.suites[0].cases[2].failure?.message == "not run: an earlier step failed")
+        #expect(day.timings.map(\.phase) == ["lab up + allocate", "cloud apply", "verification"])
+        #expect(day.timingsLine.hasPrefix("timings: lab up + allocate 0.0 s, cloud apply "))
+        #expect(day.timingsLine.contains(", total "))
     }
 }
 

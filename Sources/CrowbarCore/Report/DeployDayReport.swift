@@ -51,31 +51,37 @@ public enum DeployDayReport {
             note: "\(applied.count) proposals, \(changes.count) changed")
     }
 
-    /// One case per check of the verification run, timed from the run log (a check ends at its log line, and starts
-    /// where the resource before it ended); checks of `checks` the run never reached fail as not run.
-    public static func checkCases(run: Run, log: [RunLogLine], checks: [String]) -> [TestCase] {
+    /// One case per check the verification run reached, timed from the run log: a check ends at its log line and
+    /// starts where the last logged resource before it ended (the node's start for the first).
+    public static func checkCases(run: Run, log: [RunLogLine]) -> [TestCase] {
         var cases: [TestCase] = []
+        let label = "command " + checkCommand
         for result in run.steps.flatMap(\.results) {
             var previous = result.startedAt
             for resource in result.resources.sorted(by: { $0.index < $1.index }) {
                 let ended = log.first { $0.node == result.node && $0.at >= previous && $0.text.hasSuffix(": " + resource.resource) }?.at
                 defer { previous = ended ?? previous }
-                let label = "command " + checkCommand
                 guard resource.resource.hasPrefix(label) else { continue }
                 let check = String(resource.resource.dropFirst(label.count))
                 let failure = resource.status == .failed
                     ? TestFailure(message: "check \(check) failed on \(result.node)", details: resource.output) : nil
                 let lastLine = resource.output.split(separator: "\n").last.map { String($0.prefix(90)) } ?? ""
                 cases.append(TestCase(
-                    className: "deploy-day.verify", name: "verify \(check)", seconds: ended.map { $0.timeIntervalSince(previous) } ?? 0,
+                    className: "deploy-day.verify", name: checkCaseName(check), seconds: ended.map { $0.timeIntervalSince(previous) } ?? 0,
                     failure: failure, output: resource.output, note: lastLine))
             }
         }
-        for check in checks where !cases.contains(where: { $0.name == "verify \(check)" }) {
-            cases.append(TestCase(
-                className: "deploy-day.verify", name: "verify \(check)", seconds: 0,
-                failure: TestFailure(message: "not run: an earlier step failed"), note: "not run"))
-        }
         return cases
     }
+
+    /// Failed cases for checks that never ran (an earlier step or phase failed).
+    public static func notRunCases(_ checks: [String]) -> [TestCase] {
+        let notRun = "not run: an earlier step failed"
+        return checks.map { check in
+            TestCase(className: "deploy-day.verify", name: checkCaseName(check), seconds: 0,
+                     failure: TestFailure(message: notRun), note: notRun)
+        }
+    }
+
+    static func checkCaseName(_ check: String) -> String { "verify \(check)" }
 }

@@ -29,13 +29,16 @@ public struct TestReport: Sendable, Hashable {
         return xml + "</testsuites>\n"
     }
 
-    /// One line per case: `ok` or `FAILED`, the name, the time and the note; a failure's details follow it, indented.
+    /// One line per case: `ok` or `FAILED`, the name, the time and the note; a failure's message and details follow
+    /// it, indented, unless the note already says it all.
     public var summary: String {
-        suites.flatMap(\.cases).map { test in
+        let tests = suites.flatMap(\.cases)
+        let width = max(30, (tests.map(\.name.count).max() ?? 0) + 2)
+        return tests.map { test in
             let status = test.failure == nil ? "ok" : "FAILED"
             let time = test.seconds > 0 || test.failure == nil ? String(format: "%7.1f s", test.seconds) : "      - "
-            var line = "\(status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(test.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(time)  \(test.note)"
-            if let failure = test.failure {
+            var line = "\(status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(test.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(time)  \(test.note)"
+            if let failure = test.failure, failure.message != test.note || !failure.details.isEmpty {
                 line += "\n" + ([failure.message] + failure.details.split(separator: "\n").suffix(20).map(String.init))
                     .map { "         | \($0)" }.joined(separator: "\n")
             }

@@ -1,0 +1,44 @@
+/// What a deploy-day has found so far: its test cases and the time each phase took. A phase that fails without a
+/// failed case to explain it (crowbard unreachable, a lab command failing, a refused batch file) adds a failed case
+/// of its own, so every failure reaches the report.
+public struct DeployDay: Sendable {
+    public private(set) var cases: [TestCase] = []
+    public private(set) var timings: [(phase: String, seconds: Double)] = []
+
+    public init() {}
+
+    /// The number of failed cases.
+    public var failures: Int { cases.filter { $0.failure != nil }.count }
+
+    public mutating func add(_ test: TestCase) { cases.append(test) }
+
+    public mutating func add(_ tests: [TestCase]) { cases += tests }
+
+    /// Runs and times a phase; `body` records its cases through the deploy-day it is given.
+    public mutating func phase(_ name: String, _ body: (inout DeployDay) async throws -> Void) async {
+        let started = ContinuousClock.now
+        let failuresBefore = failures
+        do {
+            try await body(&self)
+        } catch {
+            if failures == failuresBefore {
+                cases.append(TestCase(
+                    className: "deploy-day.phase", name: name, seconds: (ContinuousClock.now - started).inSeconds,
+                    failure: TestFailure(message: "\(error)"), note: "phase stopped"))
+            }
+        }
+        timings.append((name, (ContinuousClock.now - started).inSeconds))
+    }
+
+    /// The report: the cases, then every check of `checks` that no case covers, failed as not run.
+    public func report(checks: [String]) -> TestReport {
+        let missing = checks.filter { check in !cases.contains { $0.name == DeployDayReport.checkCaseName(check) } }
+        return TestReport(suites: [TestSuite(name: "deploy-day", cases: cases + DeployDayReport.notRunCases(missing))])
+    }
+
+    /// `timings: phase 1.2 s, …, total 3.4 s`.
+    public var timingsLine: String {
+        let phases = timings.map { "\($0.phase) \(TestReport.seconds($0.seconds)) s" }
+        return "timings: " + (phases + ["total \(TestReport.seconds(timings.reduce(0) { $0 + $1.seconds })) s"]).joined(separator: ", ")
+    }
+}

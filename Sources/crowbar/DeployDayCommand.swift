@@ -62,9 +62,10 @@ struct DeployDayCommand: ClientCommand {
             await day.phase("verification") { day in
                 try await BatchApplier(client: client).apply(verificationBatch, force: true) { applied in
                     try BatchReportLine(applied).append(to: path("verify.jsonl"))
-                    let log = applied.barclamp == "verification" ? try await fullLog(of: applied.run.id, client: client) : []
+                    // The log first: if reading it fails, the phase's error reports that, not a bare failed apply.
+                    let log = applied.barclamp == "verification" ? try await fullLog(of: applied.run.id, client: client) : nil
                     day.add(DeployDayReport.applyCase(applied))
-                    day.add(DeployDayReport.checkCases(run: applied.run, log: log))
+                    if let log { day.add(DeployDayReport.checkCases(run: applied.run, log: log)) }
                 }
             }
         }

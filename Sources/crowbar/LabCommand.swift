@@ -129,7 +129,7 @@ struct LabCommand: AsyncParsableCommand {
         let keyFile = authorizedKey
             ?? (ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar") + "/ssh/id_ed25519.pub"
         guard let key = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
-            throw ValidationError("cannot read \(keyFile); start crowbard once (it creates its key) or pass --authorized-key")
+            throw ValidationError("cannot read \(keyFile), crowbard's public key: crowbard makes it at its first start in its data folder (CROWBAR_DATA_DIR)")
         }
         let labNodes = try await lab.up(nodes: count, authorizedKey: key.trimmingCharacters(in: .whitespacesAndNewlines)) {
             FileHandle.standardError.write(Data("lab: \($0)\n".utf8))

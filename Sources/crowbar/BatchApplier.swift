@@ -41,11 +41,9 @@ struct BatchApplier {
             let data = try await client.request(.POST, "proposals/\(entry.barclamp)/\(entry.name)/commit")
             guard let run = try JSONDecoder.crowbar.decode(CommitResult.self, from: data).run else { continue }
             say("applying \(entry.barclamp)/\(entry.name): run \(run.id)")
-            var outcome: (any Error)?
-            do { try await RunReport.follow(run.id, client: client, json: false, output: output) } catch { outcome = error }
-            let finished = try await client.request(Run.self, .GET, "runs/\(run.id)")
+            let finished = try await RunReport.printUntilFinished(run.id, client: client, json: false, output: output)
             try await applied(AppliedProposal(barclamp: entry.barclamp, proposal: entry.name, seconds: (ContinuousClock.now - started).inSeconds, run: finished))
-            if let outcome { throw outcome }
+            try RunReport.requireSuccess(finished)
         }
         say("batch applied: \(pending.count) proposals applied, \(entries.count - pending.count) unchanged")
     }

@@ -102,8 +102,13 @@ enum RunReport {
         return String(text.dropLast())
     }
 
-    /// Prints the log as it grows, then the summary, to `output`; throws the run's exit code unless it succeeded.
-    static func follow(_ id: Int64, client: CrowbarClient, json: Bool, output: FileHandle = .standardOutput) async throws {
+    /// Prints the log as it grows, then the summary; throws the run's exit code unless it succeeded.
+    static func follow(_ id: Int64, client: CrowbarClient, json: Bool) async throws {
+        try requireSuccess(try await printUntilFinished(id, client: client, json: json))
+    }
+
+    /// Prints the log to `output` as it grows, then the summary; answers the run as it ended.
+    static func printUntilFinished(_ id: Int64, client: CrowbarClient, json: Bool, output: FileHandle = .standardOutput) async throws -> Run {
         try await client.streamLines("runs/\(id)/log?follow=true") { data in
             // Written straight to the descriptor: a followed log must not wait in stdout's buffer.
             if json {
@@ -114,6 +119,11 @@ enum RunReport {
         }
         let run = try await client.request(Run.self, .GET, "runs/\(id)")
         if !json { output.write(Data((describe(run) + "\n").utf8)) }
+        return run
+    }
+
+    /// Throws the exit code of a run that did not succeed (8 failed, 9 cancelled).
+    static func requireSuccess(_ run: Run) throws {
         switch run.status {
         case .succeeded: return
         case .cancelled: throw ExitCode(cancelledExitCode)

@@ -105,17 +105,18 @@ struct DeployDayCommand: ClientCommand {
         try Data().write(to: URL(fileURLWithPath: path("reapply.log")))
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path("reapply.log")))
         defer { try? log.close() }
+        var stopped: (any Error)?
         do {
             try await BatchApplier(client: client, output: log).apply(batch, force: true) { applied in
                 try BatchReportLine(applied).append(to: path("reapply.jsonl"))
                 reapplied.append(applied)
             }
-        } catch {
-            // A failed run is the re-apply case's failure; an error before any run is the phase's.
-            if !reapplied.isEmpty { day.add(DeployDayReport.reapplyCase(reapplied, seconds: (ContinuousClock.now - started).inSeconds)) }
-            throw error
+        } catch { stopped = error }
+        // A failed run is the re-apply case's failure; an error before any run is the phase's alone.
+        if stopped == nil || !reapplied.isEmpty {
+            day.add(DeployDayReport.reapplyCase(reapplied, seconds: (ContinuousClock.now - started).inSeconds))
         }
-        day.add(DeployDayReport.reapplyCase(reapplied, seconds: (ContinuousClock.now - started).inSeconds))
+        if let stopped { throw stopped }
     }
 
     /// A run's whole log, page by page (the API answers at most 1000 lines at a time).

@@ -18,16 +18,14 @@ public struct DeployDay: Sendable {
     public mutating func phase(_ name: String, _ body: (inout DeployDay) async throws -> Void) async {
         let started = ContinuousClock.now
         let failuresBefore = failures
-        do {
-            try await body(&self)
-        } catch {
-            if failures == failuresBefore {
-                cases.append(TestCase(
-                    className: "deploy-day.phase", name: name, seconds: (ContinuousClock.now - started).inSeconds,
-                    failure: TestFailure(message: "\(error)"), note: "phase stopped"))
-            }
+        var stopped: (any Error)?
+        do { try await body(&self) } catch { stopped = error }
+        let seconds = (ContinuousClock.now - started).inSeconds
+        if let stopped, failures == failuresBefore {
+            cases.append(TestCase(
+                className: "deploy-day.phase", name: name, seconds: seconds, failure: TestFailure(message: "\(stopped)"), note: "phase stopped"))
         }
-        timings.append((name, (ContinuousClock.now - started).inSeconds))
+        timings.append((name, seconds))
     }
 
     /// The report: the cases, then every check of `checks` that no case covers, failed as not run.

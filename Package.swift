@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "crowbar", targets: ["crowbar"]),
         .library(name: "CrowbarCore", targets: ["CrowbarCore"]),
         .library(name: "CrowbarStore", targets: ["CrowbarStore"]),
+        .library(name: "CrowbarControl", targets: ["CrowbarControl"]),
         .library(name: "CrowbarAPI", targets: ["CrowbarAPI"]),
         .library(name: "CrowbarClient", targets: ["CrowbarClient"]),
         .library(name: "CrowbarSSH", targets: ["CrowbarSSH"]),
@@ -44,9 +45,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CrowbarControl",
+            dependencies: ["CrowbarCore", "CrowbarStore"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CrowbarAPI",
             dependencies: [
-                "CrowbarBoot", "CrowbarCore", "CrowbarStore",
+                "CrowbarControl", "CrowbarCore", "CrowbarStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "crowbard",
             dependencies: [
-                "CrowbarAPI", "CrowbarBoot", "CrowbarStore", "CrowbarCore", "CrowbarOrchestrator", "CrowbarSSH",
+                "CrowbarAPI", "CrowbarBoot", "CrowbarControl", "CrowbarStore", "CrowbarCore", "CrowbarOrchestrator", "CrowbarSSH",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,10 +138,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CrowbarStoreTests", dependencies: ["CrowbarStore", "CrowbarCore"], swiftSettings: strict),
+        .testTarget(name: "CrowbarControlTests", dependencies: ["CrowbarControl", "CrowbarStore", "CrowbarCore"], swiftSettings: strict),
         .testTarget(
             name: "CrowbarAPITests",
             dependencies: [
-                "CrowbarAPI", "CrowbarStore", "CrowbarCore",
+                "CrowbarAPI", "CrowbarControl", "CrowbarStore", "CrowbarCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

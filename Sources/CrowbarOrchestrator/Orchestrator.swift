@@ -45,7 +45,7 @@ public final class Orchestrator: Service, Sendable {
         let run = try await database.run(id: runID)
         guard !run.status.isFinished else { return false }
         cancelled.withLock { _ = $0.insert(runID) }
-        if run.status == .queued { _ = try await database.finishRun(runID, status: .cancelled, failure: nil) }
+        if run.status == .queued { _ = try await database.finishRun(runID, status: .cancelled, failure: nil, decide: RunOutcome.effects) }
         current.withLock { if $0?.run == runID { $0?.task.cancel() } }
         return true
     }
@@ -82,13 +82,13 @@ public final class Orchestrator: Service, Sendable {
                 }
             } catch where !Task.isCancelled {
                 logger.error("run could not continue", metadata: ["run": "\(id)", "error": "\(error)"])
-                _ = try? await database.finishRun(id, status: .failed, failure: RunFailure(step: 0, node: nil, resource: nil, message: "\(error)"))
+                _ = try? await database.finishRun(id, status: .failed, failure: RunFailure(step: 0, node: nil, resource: nil, message: "\(error)"), decide: RunOutcome.effects)
             } catch {
                 // Interrupted while writing; an operator's cancel is recorded below, shutdown resumes later.
             }
             if cancelRequested() {
                 // This task is cancelled and the store refuses cancelled callers: record from a fresh task.
-                await Task { _ = try? await database.cancelRun(id) }.value
+                await Task { _ = try? await database.cancelRun(id, decide: RunOutcome.effects) }.value
                 logger.info("run cancelled", metadata: ["run": "\(id)"])
             }
         }

@@ -38,7 +38,7 @@ struct RunExecutor: Sendable {
         case .interrupted:
             return .interrupted
         case .finished(let status, let failure):
-            return .finished(try await database.finishRun(run.id, status: status, failure: failure))
+            return .finished(try await database.finishRun(run.id, status: status, failure: failure, decide: RunOutcome.effects))
         }
     }
 

@@ -2,15 +2,6 @@ import CrowbarCore
 import Foundation
 import GRDB
 
-/// An address given to a node on one network.
-public struct AddressAllocation: Sendable, Hashable, Codable {
-    public var network: String
-    public var address: IPv4Address
-    public var node: String
-    public var range: String
-    public var allocatedAt: Date
-}
-
 extension CrowbarDatabase {
     /// Gives `node` an address from `rangeName` of `network`: the lowest free one, or the one it
     /// already holds on that network. Unique keys on (network, address) and (network, node)

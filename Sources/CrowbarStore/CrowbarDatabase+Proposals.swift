@@ -74,6 +74,7 @@ extension CrowbarDatabase {
                 barclamp: barclamp, proposal: name, revision: record.revision + 1, content: record.content, committedAt: now)
             try revision.insert(db)
             let from = record.status
+            try ProposalLifecycle.validate(proposal: "\(barclamp)/\(name)", from: from, to: .committed)
             record.revision = revision.revision
             record.status = .committed
             record.hasPendingChanges = false
@@ -104,15 +105,12 @@ extension CrowbarDatabase {
         }
     }
 
-    /// Sets a proposal's status (deactivate, or the orchestrator's applying/applied/failed).
+    /// Sets a proposal's status (deactivate) if ``ProposalLifecycle`` allows it.
     @discardableResult
     public func setProposalStatus(
         barclamp: String, name: String, to status: ProposalStatus, reason: String, now: Date = Date()
     ) async throws -> Proposal {
         try await writer.write { db in
-            if try Self.fetchProposal(barclamp, name, in: db).status == .draft {
-                throw StoreError(.conflict, "proposal \(barclamp)/\(name) has never been committed")
-            }
             try Self.setStatus(barclamp, name, to: status, reason: reason, now: now, in: db)
             return try Self.fetchProposal(barclamp, name, in: db).proposal
         }

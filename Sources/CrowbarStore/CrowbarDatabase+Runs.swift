@@ -3,11 +3,11 @@ import Foundation
 import GRDB
 
 extension CrowbarDatabase {
-    /// Queues a run of `plan`. For a proposal's apply (not check mode) the proposal becomes `applying`
-    /// in the same transaction.
+    /// Queues a run of `plan`, applying `effects` (what queuing it implies, ``RunOutcome/effectsOfQueuing``) in the
+    /// same transaction.
     public func createRun(
         plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
-        now: Date = Date()
+        effects: [RunEffect], now: Date = Date()
     ) async throws -> Run {
         try await writer.write { db in
             var record = RunRecord(
@@ -22,9 +22,7 @@ extension CrowbarDatabase {
             try Self.appendEvent(
                 .runQueued, subject: subject.isEmpty ? "run \(id)" : subject,
                 message: "run \(id) queued: \(plan.steps.count) steps\(checkMode ? " (check mode)" : "")", at: now, in: db)
-            if let barclamp, let proposal, !checkMode {
-                try Self.setStatus(barclamp, proposal, to: .applying, reason: "applying in run \(id)", now: now, in: db)
-            }
+            try Self.apply(effects, now: now, in: db)
             return try Self.fetchRun(id, in: db)
         }
     }
@@ -72,25 +70,32 @@ extension CrowbarDatabase {
         }
     }
 
-    /// Ends a run. A proposal's apply leaves the proposal `applied` or `failed` in the same transaction.
-    public func finishRun(_ id: Int64, status: RunStatus, failure: RunFailure?, now: Date = Date()) async throws -> Run {
-        try await writer.write { db in try Self.finish(id, status: status, failure: failure, now: now, in: db) }
+    /// What a run's end decides from: the run and the state of its subjects, read in the finishing transaction.
+    public typealias RunEffectsDecision = @Sendable (RunSubjects, RunStatus, RunFailure?) -> [RunEffect]
+
+    /// Ends a run and applies what `decide` (``RunOutcome/effects(of:ending:failure:)``) makes of it, in one transaction.
+    public func finishRun(
+        _ id: Int64, status: RunStatus, failure: RunFailure?, decide: RunEffectsDecision, now: Date = Date()
+    ) async throws -> Run {
+        try await writer.write { db in try Self.finish(id, status: status, failure: failure, decide: decide, now: now, in: db) }
     }
 
     /// Ends an unfinished run as `cancelled`, with its running step; a finished run is left as it is.
     @discardableResult
-    public func cancelRun(_ id: Int64, now: Date = Date()) async throws -> Run {
+    public func cancelRun(_ id: Int64, decide: RunEffectsDecision, now: Date = Date()) async throws -> Run {
         try await writer.write { db in
             let run = try Self.fetchRun(id, in: db)
             guard !run.status.isFinished else { return run }
             try db.execute(
                 sql: "UPDATE runSteps SET status = ?, finishedAt = ? WHERE runId = ? AND status = ?",
                 arguments: [StepStatus.cancelled.rawValue, now, id, StepStatus.running.rawValue])
-            return try Self.finish(id, status: .cancelled, failure: nil, now: now, in: db)
+            return try Self.finish(id, status: .cancelled, failure: nil, decide: decide, now: now, in: db)
         }
     }
 
-    private static func finish(_ id: Int64, status: RunStatus, failure: RunFailure?, now: Date, in db: Database) throws -> Run {
+    private static func finish(
+        _ id: Int64, status: RunStatus, failure: RunFailure?, decide: RunEffectsDecision, now: Date, in db: Database
+    ) throws -> Run {
         guard var record = try RunRecord.fetchOne(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
         record.status = status
         record.failure = failure
@@ -100,18 +105,30 @@ extension CrowbarDatabase {
         try appendEvent(
             .runFinished, subject: subject.isEmpty ? "run \(id)" : subject,
             message: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), at: now, in: db)
-        if let barclamp = record.barclamp, let proposal = record.proposal, !record.checkMode {
-            let proposalStatus: ProposalStatus = status == .succeeded ? .applied : .failed
-            try setStatus(barclamp, proposal, to: proposalStatus, reason: "run \(id) \(status.rawValue)", now: now, in: db)
+        var proposalNow: (status: ProposalStatus, revision: Int)?
+        if let barclamp = record.barclamp, let proposal = record.proposal,
+            let current = try ProposalRecord.fetchOne(db, key: ["barclamp": barclamp, "name": proposal])
+        {
+            proposalNow = (current.status, current.revision)
         }
-        if let node = record.transitionNode, let current = try NodeRecord.fetchOne(db, key: node)?.state {
-            if status == .succeeded, current == .readying {
-                try transition(node, to: .ready, reason: "run \(id) applied its readying barclamps", now: now, in: db)
-            } else if status != .succeeded, NodeLifecycle.allowedTargets(from: current).contains(.problem) {
-                try transition(node, to: .problem, reason: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), now: now, in: db)
+        let subjects = RunSubjects(
+            runID: id, barclamp: record.barclamp, proposal: record.proposal, revision: record.revision, checkMode: record.checkMode,
+            transitionNode: record.transitionNode, proposalNow: proposalNow,
+            nodeNow: try record.transitionNode.flatMap { try NodeRecord.fetchOne(db, key: $0)?.state })
+        try apply(decide(subjects, status, failure), now: now, in: db)
+        return try fetchRun(id, in: db)
+    }
+
+    /// Applies run effects inside the caller's transaction; each is checked against its lifecycle table.
+    static func apply(_ effects: [RunEffect], now: Date, in db: Database) throws {
+        for effect in effects {
+            switch effect {
+            case .proposalStatus(let barclamp, let proposal, let status, let reason):
+                try setStatus(barclamp, proposal, to: status, reason: reason, now: now, in: db)
+            case .nodeState(let node, let state, let reason):
+                try transition(node, to: state, reason: reason, now: now, in: db)
             }
         }
-        return try fetchRun(id, in: db)
     }
 
     /// Appends log lines in one transaction.
@@ -145,10 +162,11 @@ extension CrowbarDatabase {
         return record.run(steps: steps)
     }
 
-    /// Sets a proposal's status inside the caller's transaction, with an event.
+    /// Sets a proposal's status inside the caller's transaction, if ``ProposalLifecycle`` allows it, with an event.
     static func setStatus(_ barclamp: String, _ name: String, to status: ProposalStatus, reason: String, now: Date, in db: Database) throws {
         var record = try fetchProposal(barclamp, name, in: db)
         let from = record.status
+        try ProposalLifecycle.validate(proposal: "\(barclamp)/\(name)", from: from, to: status)
         record.status = status
         record.updatedAt = now
         try record.update(db)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CrowbarAPI
 import CrowbarBoot
+import CrowbarControl
 import CrowbarCore
 import CrowbarOrchestrator
 import CrowbarSSH
@@ -79,14 +80,17 @@ struct Crowbard: AsyncParsableCommand {
         let orchestrator = Orchestrator(
             database: database, catalog: catalog, recipes: RecipeBook(root: recipes), identity: identity, pool: pool,
             maxParallelNodes: sshThreads, logger: logger)
-        let admin = Admin(catalog: catalog, database: database, runs: orchestrator, bootCounters: bootAddress.map { _ in BootCounters() })
+        let bootCounters = bootAddress.map { _ in BootCounters() }
+        var countersSnapshot: (@Sendable () -> [String: Int])?
+        if let bootCounters { countersSnapshot = { bootCounters.snapshot } }
+        let control = Control(catalog: catalog, database: database, scheduler: orchestrator, bootCounters: countersSnapshot)
         let app = buildApplication(
-            admin: admin, token: token, host: host, port: port,
+            control: control, token: token, host: host, port: port,
             logger: logger
         ) { bound in
             FileHandle.standardOutput.write(Data("crowbard listening on http://\(host):\(bound)\n".utf8))
         }
-        let bootServices = try await makeBootServices(admin: admin, logger: logger)
+        let bootServices = try await makeBootServices(control: control, database: database, counters: bootCounters, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [orchestrator, app] + bootServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -94,8 +98,10 @@ struct Crowbard: AsyncParsableCommand {
     }
 
     /// DHCP, TFTP and the HTTP boot service, as the boot options ask.
-    private func makeBootServices(admin: Admin, logger: Logger) async throws -> [any Service] {
-        guard let bootAddress, let counters = admin.bootCounters else {
+    private func makeBootServices(
+        control: Control, database: CrowbarDatabase, counters: BootCounters?, logger: Logger
+    ) async throws -> [any Service] {
+        guard let bootAddress, let counters else {
             if bootInterface != nil { throw ValidationError("--boot-interface needs --boot-address") }
             if repository != nil { throw ValidationError("--repository needs --boot-address") }
             return []
@@ -106,13 +112,13 @@ struct Crowbard: AsyncParsableCommand {
         let endpoints = BootEndpoints(tftpServer: serverAddress, httpBase: "http://\(bootAddress):\(bootHTTPPort)")
         var services: [any Service] = [
             TFTPServer(root: files, host: bootAddress, counters: counters, logger: logger),
-            buildBootApplication(admin: admin, endpoints: endpoints, files: files, repository: repository, host: bootAddress, port: bootHTTPPort, logger: logger),
+            buildBootApplication(boot: control.boot, endpoints: endpoints, files: files, repository: repository, host: bootAddress, port: bootHTTPPort, logger: logger),
         ]
         if let bootInterface {
-            let subnets = try await admin.networks().compactMap(DHCPSubnet.init(network:))
+            let subnets = try await control.networks.inForce().compactMap(DHCPSubnet.init(network:))
             guard subnets.contains(where: { $0.contains(serverAddress) }) else { throw ValidationError("no network with a dhcp range holds \(bootAddress)") }
             let configuration = DHCPServerConfiguration(serverAddress: serverAddress, subnets: subnets, endpoints: endpoints)
-            services.append(DHCPServer(configuration: configuration, interface: bootInterface, database: admin.database, counters: counters, logger: logger))
+            services.append(DHCPServer(configuration: configuration, interface: bootInterface, database: database, counters: counters, logger: logger))
         }
         return services.map { AfterAddressAppears(bootAddress, run: $0, logger: logger) }
     }

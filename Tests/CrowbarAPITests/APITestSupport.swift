@@ -1,4 +1,5 @@
 import CrowbarAPI
+import CrowbarControl
 import CrowbarCore
 import CrowbarStore
 import Foundation
@@ -11,14 +12,16 @@ struct APIHarness {
     static let token = "test-token"
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    let admin: Admin
+    let database: CrowbarDatabase
+    let control: Control
 
     init() throws {
         let catalog = try BarclampDirectory.load(Self.repositoryRoot.appendingPathComponent("barclamps").path)
-        admin = Admin(catalog: catalog, database: try CrowbarDatabase.inMemory())
+        database = try CrowbarDatabase.inMemory()
+        control = Control(catalog: catalog, database: database)
     }
 
-    func router() -> Router<CrowbarRequestContext> { buildRouter(admin: admin, token: Self.token) }
+    func router() -> Router<CrowbarRequestContext> { buildRouter(control: control, token: Self.token) }
 
     /// Runs `body` against the router without sockets.
     func run(_ body: @Sendable (APIClient) async throws -> Void) async throws {

@@ -12,14 +12,14 @@ import Testing
 @Suite struct BootRoutesTests {
     let endpoints = BootEndpoints(tftpServer: IPv4Address("192.168.124.10")!, httpBase: "http://192.168.124.10:8091")
 
-    func run(_ body: @Sendable (any TestClientProtocol, Admin) async throws -> Void) async throws {
+    func run(_ body: @Sendable (any TestClientProtocol, APIHarness) async throws -> Void) async throws {
         let harness = try APIHarness()
         let files = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-boot-files-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: files.appendingPathComponent("discovery"), withIntermediateDirectories: true)
         try Data("kernel".utf8).write(to: files.appendingPathComponent("discovery/vmlinuz"))
         defer { try? FileManager.default.removeItem(at: files) }
-        let router = buildBootRouter(admin: harness.admin, endpoints: endpoints, files: files.path, logger: Logger(label: "test"))
-        try await Application(router: router, logger: Logger(label: "test")).test(.router) { client in try await body(client, harness.admin) }
+        let router = buildBootRouter(boot: harness.control.boot, endpoints: endpoints, files: files.path, logger: Logger(label: "test"))
+        try await Application(router: router, logger: Logger(label: "test")).test(.router) { client in try await body(client, harness) }
     }
 
     func get(_ client: any TestClientProtocol, _ path: String) async throws -> (Int, String) {
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func scriptsFollowTheNodeState() async throws {
-        try await run { client, admin in
+        try await run { client, harness in
             let (status, unknown) = try await get(client, "/boot/52-54-00-aa-00-01/boot.ipxe")
             #expect(status == 200)
             #expect(unknown.hasPrefix("#!ipxe"))
@@ -42,17 +42,17 @@ import Testing
             let stay = try await get(client, "/boot/52-54-00-aa-00-01/instruction")
             #expect(stay.1 == "stay\n")
             // The address is the boot MAC's lease, not what the report claims.
-            try await admin.database.saveLeaseChanges([
+            try await harness.database.saveLeaseChanges([
                 .bound(DHCPLease(mac: MACAddress("52:54:00:aa:00:01")!, address: IPv4Address("192.168.124.23")!, expiresAt: Date().addingTimeInterval(60)))
             ])
             let registered = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"address":"10.9.9.9","inventory":{"disks":[]}}"#)
             #expect(registered.0 == 201, "\(registered.1)")
             let name = Node.defaultName(bootMAC: MACAddress("52:54:00:aa:00:01")!)
-            #expect(try await admin.database.node(named: name).bootAddress == "192.168.124.23")
+            #expect(try await harness.database.node(named: name).bootAddress == "192.168.124.23")
             let unleased = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:02"],"address":"10.9.9.9","inventory":{"disks":[]}}"#)
             #expect(unleased.0 == 201)
-            #expect(try await admin.database.node(named: "d52-54-00-aa-00-02").bootAddress == nil)
-            _ = try await admin.allocate(node: name)
+            #expect(try await harness.database.node(named: "d52-54-00-aa-00-02").bootAddress == nil)
+            _ = try await harness.control.nodes.allocate(name)
             let localDisk = try await get(client, "/boot/52-54-00-aa-00-01/boot.ipxe")
             #expect(localDisk.1.contains("sanboot"))
             let reboot = try await get(client, "/boot/52-54-00-aa-00-01/instruction")

@@ -19,6 +19,8 @@ extension APIError {
             return APIError(.conflict, "conflict", error.message)
         case let error as IllegalTransition:
             return APIError(.conflict, "illegal_transition", error.description, field: "state")
+        case let error as IllegalProposalTransition:
+            return APIError(.conflict, "illegal_transition", error.description, field: "status")
         case let error as AddressExhausted:
             return APIError(.conflict, "address_exhausted", error.description)
         case let error as ProposalEditError:

@@ -1,12 +1,13 @@
+import CrowbarControl
 import CrowbarCore
 import Hummingbird
 
 /// `GET /barclamps` (in run order) and `GET /barclamps/{name}`.
 struct BarclampRoutes {
-    let admin: Admin
+    let barclamps: BarclampService
 
     func register(on api: RouterGroup<CrowbarRequestContext>) {
-        api.get("barclamps") { _, _ in admin.catalog.runOrder }
-        api.get("barclamps/:barclamp") { _, context in try admin.barclamp(named: context.parameters.path("barclamp")) }
+        api.get("barclamps") { _, _ in barclamps.list() }
+        api.get("barclamps/:barclamp") { _, context in try barclamps.barclamp(named: context.parameters.path("barclamp")) }
     }
 }

@@ -1,3 +1,4 @@
+import CrowbarControl
 import CrowbarCore
 import Hummingbird
 import Logging
@@ -8,23 +9,20 @@ import Logging
 /// one still in discovery (no name, no SSH host key, no MACs added to a known node; the address is the boot MAC's
 /// DHCP lease, whatever the report says).
 struct BootRoutes {
-    let admin: Admin
+    let boot: BootService
     let endpoints: BootEndpoints
 
     func register(on router: Router<CrowbarRequestContext>) {
-        let boot = router.group("boot")
-        boot.get(":mac/boot.ipxe") { _, context -> String in
-            let mac = try bootMAC(context)
-            let node = try await admin.database.node(withMAC: mac)
-            return BootTarget(state: node?.state).script(mac: mac, endpoints: endpoints)
+        let group = router.group("boot")
+        group.get(":mac/boot.ipxe") { _, context -> String in
+            try await boot.script(mac: try bootMAC(context), endpoints: endpoints)
         }
-        boot.get(":mac/instruction") { _, context -> String in
-            let node = try await admin.database.node(withMAC: try bootMAC(context))
-            return BootTarget.agentInstruction(state: node?.state) + "\n"
+        group.get(":mac/instruction") { _, context -> String in
+            try await boot.agentInstruction(mac: try bootMAC(context)) + "\n"
         }
-        boot.post("discover") { request, context -> EditedResponse<Node> in
+        group.post("discover") { request, context -> EditedResponse<Node> in
             let report = try await request.decodeBody(DiscoveryReport.self, context: context)
-            let (node, created) = try await admin.database.register(report, from: .bootNetwork)
+            let (node, created) = try await boot.discover(report)
             return EditedResponse(status: created ? .created : .ok, response: node)
         }
     }
@@ -39,7 +37,7 @@ struct BootRoutes {
 /// The boot service's router: `BootRoutes`, the files under `files` at `/boot/files/` and, when given, the nodes'
 /// offline Debian repository (iso/build-repository.sh) at `/debian/`.
 public func buildBootRouter(
-    admin: Admin, endpoints: BootEndpoints, files: String, repository: String? = nil, logger: Logger
+    boot: BootService, endpoints: BootEndpoints, files: String, repository: String? = nil, logger: Logger
 ) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -47,16 +45,16 @@ public func buildBootRouter(
     if let repository {
         router.add(middleware: FileMiddleware(repository, urlBasePath: "/debian", logger: logger))
     }
-    BootRoutes(admin: admin, endpoints: endpoints).register(on: router)
+    BootRoutes(boot: boot, endpoints: endpoints).register(on: router)
     return router
 }
 
 /// Builds the boot service bound to `host:port`.
 public func buildBootApplication(
-    admin: Admin, endpoints: BootEndpoints, files: String, repository: String?, host: String, port: Int, logger: Logger
+    boot: BootService, endpoints: BootEndpoints, files: String, repository: String?, host: String, port: Int, logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildBootRouter(admin: admin, endpoints: endpoints, files: files, repository: repository, logger: logger),
+        router: buildBootRouter(boot: boot, endpoints: endpoints, files: files, repository: repository, logger: logger),
         configuration: .init(address: .hostname(host, port: port), serverName: "crowbard-boot"), logger: logger)
 }
 

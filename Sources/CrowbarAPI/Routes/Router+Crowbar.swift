@@ -1,29 +1,23 @@
+import CrowbarControl
 import CrowbarCore
 import Foundation
 import Hummingbird
 
 /// Builds the `/api/v1` router: health is open, every other route needs the token.
-public func buildRouter(admin: Admin, token: String) -> Router<CrowbarRequestContext> {
+public func buildRouter(control: Control, token: String) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: TokenAuthMiddleware(token: token, openPaths: ["/api/v1/health"]))
     let api = router.group("api/v1")
     api.get("health") { _, _ in HealthStatus(status: "ok") }
-    BarclampRoutes(admin: admin).register(on: api)
-    NodeRoutes(admin: admin).register(on: api)
-    ProposalRoutes(admin: admin).register(on: api)
-    NetworkRoutes(admin: admin).register(on: api)
-    EventRoutes(admin: admin).register(on: api)
-    RunRoutes(admin: admin).register(on: api)
-    api.get("boot") { _, _ in
-        BootStatus(leases: try await admin.database.dhcpLeases(), counters: admin.bootCounters?.snapshot ?? [:])
-    }
+    BarclampRoutes(barclamps: control.barclamps).register(on: api)
+    NodeRoutes(nodes: control.nodes).register(on: api)
+    ProposalRoutes(proposals: control.proposals).register(on: api)
+    NetworkRoutes(networks: control.networks).register(on: api)
+    EventRoutes(events: control.events).register(on: api)
+    RunRoutes(runs: control.runs).register(on: api)
+    api.get("boot") { _, _ in try await control.boot.status() }
     return router
-}
-
-/// The body of `GET /api/v1/health`.
-public struct HealthStatus: ResponseCodable {
-    public var status: String
 }
 
 extension Parameters {
@@ -44,6 +38,15 @@ extension Request {
         }
     }
 
+    /// `limit`: absent is `default`, otherwise 1…1000 or a 400.
+    func limitQuery(default value: Int) throws -> Int {
+        let limit = try integerQuery("limit") ?? value
+        guard (1...1000).contains(limit) else {
+            throw APIError(.badRequest, "bad_request", "limit must be between 1 and 1000", field: "limit")
+        }
+        return limit
+    }
+
     /// An integer query parameter, or a 400 naming it.
     func integerQuery(_ name: String) throws -> Int? {
         guard let text = uri.queryParameters[Substring(name)] else { return nil }
@@ -62,6 +65,7 @@ extension ProposalRevision: ResponseEncodable {}
 extension Plan: ResponseEncodable {}
 extension Event: ResponseEncodable {}
 extension BootStatus: ResponseEncodable {}
+extension HealthStatus: ResponseEncodable {}
 
 extension Request {
     /// Decodes the JSON body as `T`, letting a `DecodingError` through so the error

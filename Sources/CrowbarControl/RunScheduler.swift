@@ -1,4 +1,4 @@
-/// What the API needs from the orchestrator: start queued runs and stop them.
+/// What the application layer needs from the orchestrator: start queued runs and stop them.
 public protocol RunScheduler: Sendable {
     /// Queues a run already created in the store.
     func schedule(runID: Int64)

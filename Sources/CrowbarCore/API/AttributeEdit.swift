@@ -1,4 +1,3 @@
-import CrowbarCore
 
 /// One attribute change in `PATCH /api/v1/proposals/{barclamp}/{name}`: a JSON `value`,
 /// or operator `text` read according to the attribute's type.
@@ -13,7 +12,8 @@ public struct AttributeEdit: Codable, Sendable, Hashable {
         self.text = text
     }
 
-    func apply(to content: ProposalContent, barclamp: Barclamp) throws -> ProposalContent {
+    /// The content with this edit applied, type-checked against the barclamp's schema.
+    public func apply(to content: ProposalContent, barclamp: Barclamp) throws -> ProposalContent {
         switch (value, text) {
         case (let value?, nil): try ProposalEditor.set(path, to: value, in: content, barclamp: barclamp)
         case (nil, let text?): try ProposalEditor.set(path, text: text, in: content, barclamp: barclamp)

@@ -1,16 +1,17 @@
 import CrowbarCore
 import CrowbarStore
 
-extension Admin {
+extension NodeService {
     /// Moves a node to `state`. With an orchestrator, the barclamps that list `state` in `transitions` and have an
     /// active proposal are then applied to the node (after adding it to each barclamp's transition role and
-    /// committing, when it has no role yet); the node becomes `ready` (from `readying`) when that run succeeds and
-    /// `problem` when it fails. Entering `readying` with nothing to apply makes the node `ready` at once.
-    public func transition(node: String, to state: NodeState, reason: String) async throws -> Node {
+    /// committing, when it has no role yet); the run's end takes it on (``RunOutcome``). Entering `readying` with
+    /// nothing to apply makes the node `ready` at once.
+    public func transition(_ node: String, to state: NodeState, reason: String) async throws -> Node {
+        let database = context.database
         let moved = try await database.transition(node: node, to: state, reason: reason)
-        guard let runs else { return moved }
+        guard let scheduler = context.scheduler else { return moved }
         do {
-            return try await applyTransition(of: moved, to: state, runs: runs)
+            return try await applyTransition(of: moved, to: state, scheduler: scheduler)
         } catch {
             // The node must not sit in its new state with nothing coming: say why it could not be applied.
             if NodeLifecycle.allowedTargets(from: state).contains(.problem) {
@@ -20,31 +21,31 @@ extension Admin {
         }
     }
 
-    private func applyTransition(of moved: Node, to state: NodeState, runs: any RunScheduler) async throws -> Node {
+    private func applyTransition(of moved: Node, to state: NodeState, scheduler: any RunScheduler) async throws -> Node {
+        let database = context.database
         let node = moved.name
         var planned: [PlannedProposal] = []
-        for barclamp in catalog.runOrder where barclamp.transitions.contains(state) {
+        for barclamp in context.catalog.runOrder where barclamp.transitions.contains(state) {
             let active = try await database.proposals(barclamp: barclamp.name).filter(\.status.isActive)
             guard let proposal = active.first(where: { $0.name == "default" }) ?? active.first else { continue }
             var deployment = try await database.revision(barclamp: barclamp.name, name: proposal.name, number: proposal.revision)
                 .content.deployment
             if !deployment.values.contains(where: { $0.contains(node) }), let role = barclamp.transitionRole {
-                _ = try await assign(
+                _ = try await proposals.assign(
                     barclamp: barclamp.name, proposal: proposal.name, role: role.name, nodes: (deployment[role.name] ?? []) + [node])
-                deployment = try await commit(barclamp: barclamp.name, proposal: proposal.name).content.deployment
+                deployment = try await proposals.commitRevision(barclamp: barclamp.name, proposal: proposal.name).content.deployment
             }
             planned.append(PlannedProposal(
                 barclamp: barclamp.name, name: proposal.name,
                 deployment: deployment.filter { $0.value.contains(node) }.mapValues { _ in [node] }))
         }
-        let plan = try Planner.plan(planned, catalog: catalog)
+        let plan = try Planner.plan(planned, catalog: context.catalog)
         guard !plan.steps.isEmpty else {
             return state == .readying
                 ? try await database.transition(node: node, to: .ready, reason: "no barclamp applies at readying") : moved
         }
-        let run = try await database.createRun(
-            plan: plan, barclamp: nil, proposal: nil, revision: nil, checkMode: false, transitionNode: node)
-        runs.schedule(runID: run.id)
+        _ = try await context.queueRun(
+            plan, barclamp: nil, proposal: nil, revision: nil, checkMode: false, transitionNode: node, scheduler: scheduler)
         return moved
     }
 }

@@ -1,0 +1,29 @@
+import CrowbarCore
+import CrowbarStore
+
+/// What the boot services ask of the admin node: which script a booting MAC gets, what the discovery agent should
+/// do next, the agent's registration, and the boot status (leases and counters).
+public struct BootService: Sendable {
+    let database: CrowbarDatabase
+    let counters: (@Sendable () -> [String: Int])?
+
+    /// The iPXE script for a machine booting with `mac`, from the state of the node that owns it.
+    public func script(mac: MACAddress, endpoints: BootEndpoints) async throws -> String {
+        BootTarget(state: try await database.node(withMAC: mac)?.state).script(mac: mac, endpoints: endpoints)
+    }
+
+    /// What the discovery agent on `mac` should do next.
+    public func agentInstruction(mac: MACAddress) async throws -> String {
+        BootTarget.agentInstruction(state: try await database.node(withMAC: mac)?.state)
+    }
+
+    /// A report from the open boot network: it may only create a node or update one still in discovery.
+    public func discover(_ report: DiscoveryReport) async throws -> (node: Node, created: Bool) {
+        try await database.register(report, from: .bootNetwork)
+    }
+
+    /// The DHCP leases on record and the boot services' counters.
+    public func status() async throws -> BootStatus {
+        BootStatus(leases: try await database.dhcpLeases(), counters: counters?() ?? [:])
+    }
+}

@@ -1,0 +1,65 @@
+import CrowbarCore
+import CrowbarStore
+import Foundation
+
+/// The admin node's application layer: one service per concern over the store and the orchestrator. The REST
+/// routes, the boot service, crowbard and the tests call these; nothing above this layer touches the database, and
+/// the rules these services apply live here or in `CrowbarCore` (lifecycle tables, run outcomes), never in the store.
+public struct Control: Sendable {
+    public let barclamps: BarclampService
+    public let proposals: ProposalService
+    public let nodes: NodeService
+    public let runs: RunService
+    public let networks: NetworkService
+    public let events: EventService
+    public let boot: BootService
+
+    /// - Parameters:
+    ///   - scheduler: executes runs; without one, commits are recorded but not applied.
+    ///   - bootCounters: what the boot services counted, when this crowbard runs them.
+    public init(
+        catalog: BarclampCatalog, database: CrowbarDatabase, scheduler: (any RunScheduler)? = nil,
+        bootCounters: (@Sendable () -> [String: Int])? = nil, generateSecret: @escaping @Sendable () -> String = Secrets.random
+    ) {
+        barclamps = BarclampService(catalog: catalog)
+        let context = ControlContext(barclamps: barclamps, database: database, scheduler: scheduler)
+        networks = NetworkService(context: context)
+        proposals = ProposalService(context: context, generateSecret: generateSecret)
+        nodes = NodeService(context: context, proposals: proposals, networks: networks)
+        runs = RunService(context: context)
+        events = EventService(database: database)
+        boot = BootService(database: database, counters: bootCounters)
+    }
+}
+
+/// What every service works with.
+struct ControlContext: Sendable {
+    let barclamps: BarclampService
+    let database: CrowbarDatabase
+    let scheduler: (any RunScheduler)?
+
+    var catalog: BarclampCatalog { barclamps.catalog }
+
+    /// Queues a run of `plan` and hands it to the scheduler.
+    func queueRun(
+        _ plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
+        scheduler: any RunScheduler
+    ) async throws -> Run {
+        let run = try await database.createRun(
+            plan: plan, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode,
+            transitionNode: transitionNode,
+            effects: RunOutcome.effectsOfQueuing(barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode))
+        scheduler.schedule(runID: run.id)
+        return run
+    }
+}
+
+/// Generated passwords.
+public enum Secrets {
+    /// 24 random letters and digits from the system's secure generator.
+    @Sendable public static func random() -> String {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+}

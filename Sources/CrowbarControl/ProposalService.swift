@@ -1,0 +1,99 @@
+import CrowbarCore
+import CrowbarStore
+import Foundation
+
+/// Proposals: create, edit, assign, commit, check, deactivate, delete. Reading, diffs and plans are in
+/// `ProposalService+Reading.swift`. Answers mask secrets unless the caller asks for them.
+public struct ProposalService: Sendable {
+    let context: ControlContext
+    let generateSecret: @Sendable () -> String
+
+    private var database: CrowbarDatabase { context.database }
+
+    /// Creates a draft from the barclamp's defaults, with a fresh value for every secret.
+    public func create(barclamp name: String, proposal: String, showSecrets: Bool = false) async throws -> Proposal {
+        let barclamp = try context.barclamps.barclamp(named: name)
+        guard Identifier.isValid(proposal) else { throw ProposalEditError(field: "name", message: Identifier.rule) }
+        let content = ProposalEditor.initialContent(for: barclamp, generateSecret: generateSecret)
+        return presented(try await database.createProposal(barclamp: name, name: proposal, content: content), showSecrets)
+    }
+
+    /// Applies attribute edits in order; all or nothing.
+    public func edit(barclamp name: String, proposal: String, edits: [AttributeEdit], showSecrets: Bool = false) async throws -> Proposal {
+        let barclamp = try context.barclamps.barclamp(named: name)
+        let edited = try await database.updateProposal(barclamp: name, name: proposal) { content in
+            try edits.reduce(content) { content, edit in try edit.apply(to: content, barclamp: barclamp) }
+        }
+        return presented(edited, showSecrets)
+    }
+
+    /// Gives `role` exactly `nodes`, each of which must be a known node.
+    public func assign(
+        barclamp name: String, proposal: String, role: String, nodes: [String], showSecrets: Bool = false
+    ) async throws -> Proposal {
+        let barclamp = try context.barclamps.barclamp(named: name)
+        let known = Set(try await database.nodes().map(\.name))
+        if let unknown = nodes.first(where: { !known.contains($0) }) {
+            throw ProposalEditError(field: "deployment.\(role)", message: "no node named '\(unknown)' (crowbar node list shows the known ones)")
+        }
+        let assigned = try await database.updateProposal(barclamp: name, name: proposal) { content in
+            try ProposalEditor.assign(nodes, to: role, in: content, barclamp: barclamp)
+        }
+        return presented(assigned, showSecrets)
+    }
+
+    /// Validates and commits the working copy as a new revision (secrets unmasked: callers present it).
+    func commitRevision(barclamp name: String, proposal: String) async throws -> ProposalRevision {
+        let barclamp = try context.barclamps.barclamp(named: name)
+        let catalog = context.catalog
+        return try await database.commitProposal(barclamp: name, name: proposal) { snapshot in
+            let validation = ValidationContext(catalog: catalog, knownNodes: snapshot.knownNodes, activeProposals: snapshot.activeProposals)
+            try ProposalValidator.validate(snapshot.proposal.content, of: barclamp, proposalName: proposal, context: validation)
+            if barclamp.name == "network" {
+                _ = try NetworkModel.networks(from: snapshot.proposal.content.attributes)
+            }
+        }
+    }
+
+    /// Commits the working copy and, when `apply` and crowbard has an orchestrator, queues the run that applies it.
+    public func commit(barclamp name: String, proposal: String, apply: Bool, showSecrets: Bool = false) async throws -> CommitResult {
+        let revision = try await commitRevision(barclamp: name, proposal: proposal)
+        var result = CommitResult(revision: presented(revision, showSecrets), run: nil)
+        if apply, let scheduler = context.scheduler {
+            result.run = try await queueRun(of: revision, checkMode: false, scheduler: scheduler)
+        }
+        return result
+    }
+
+    /// Queues a check-mode run of the last committed revision: what re-applying it would change on the nodes.
+    public func check(barclamp name: String, proposal: String) async throws -> Run {
+        _ = try context.barclamps.barclamp(named: name)
+        guard let scheduler = context.scheduler else { throw StoreError(.conflict, "this crowbard has no orchestrator") }
+        let current = try await database.proposal(barclamp: name, name: proposal)
+        guard current.revision > 0 else { throw StoreError(.conflict, "proposal \(name)/\(proposal) has never been committed") }
+        let revision = try await database.revision(barclamp: name, name: proposal, number: current.revision)
+        return try await queueRun(of: revision, checkMode: true, scheduler: scheduler)
+    }
+
+    private func queueRun(of revision: ProposalRevision, checkMode: Bool, scheduler: any RunScheduler) async throws -> Run {
+        let plan = try Planner.plan(
+            [PlannedProposal(barclamp: revision.barclamp, name: revision.proposal, deployment: revision.content.deployment)],
+            catalog: context.catalog)
+        return try await context.queueRun(
+            plan, barclamp: revision.barclamp, proposal: revision.proposal, revision: revision.revision, checkMode: checkMode,
+            scheduler: scheduler)
+    }
+
+    /// Takes a committed proposal out of force (not while it is applying).
+    public func deactivate(barclamp name: String, proposal: String, showSecrets: Bool = false) async throws -> Proposal {
+        _ = try context.barclamps.barclamp(named: name)
+        let proposal = try await database.setProposalStatus(barclamp: name, name: proposal, to: .deactivated, reason: "deactivated by operator")
+        return presented(proposal, showSecrets)
+    }
+
+    /// Deletes a proposal that is not active, with its revisions.
+    public func delete(barclamp name: String, proposal: String) async throws {
+        _ = try context.barclamps.barclamp(named: name)
+        try await database.deleteProposal(barclamp: name, name: proposal)
+    }
+}

@@ -1,4 +1,6 @@
 import CrowbarCore
+import Foundation
+import NIOHTTP1
 
 /// Why a CLI request failed, with the process exit code that reports it.
 public struct ClientError: Error, Sendable, CustomStringConvertible {
@@ -9,6 +11,18 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     public init(status: Int?, body: APIErrorBody) {
         self.status = status
         self.body = body
+    }
+
+    /// crowbard answered `status` with `body`: its JSON error, or a plain one naming the status.
+    init(status: HTTPResponseStatus, body data: Data) {
+        self.status = Int(status.code)
+        self.body = (try? JSONDecoder().decode(APIErrorBody.self, from: data))
+            ?? APIErrorBody(error: "http_\(status.code)", detail: "crowbard answered \(status)")
+    }
+
+    /// crowbard could not be reached at `url`.
+    static func unreachable(_ url: String, _ error: any Error) -> ClientError {
+        ClientError(status: nil, body: APIErrorBody(error: "unreachable", detail: "cannot reach crowbard at \(url): \(error)"))
     }
 
     public var description: String {

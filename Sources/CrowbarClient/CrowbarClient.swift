@@ -4,7 +4,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// A small client of crowbard's REST API, used by the `crowbar` CLI and the integration tests.
+/// The typed client of crowbard's REST API: one method per endpoint (in the `CrowbarClient+*.swift` files), on the
+/// request and answer types the server itself encodes, with every path segment and query value percent-encoded.
+/// Used by the `crowbar` CLI and the integration tests.
 public struct CrowbarClient: Sendable {
     public let baseURL: String
     public let token: String?
@@ -26,15 +28,39 @@ public struct CrowbarClient: Sendable {
         self.timeout = timeout
     }
 
-    /// Sends a request to `/api/v1/<path>` and returns the body of a 2xx answer.
-    /// Any other answer, or none, throws ``ClientError``.
-    public func request(_ method: HTTPMethod, _ path: String, body: (any Encodable & Sendable)? = nil) async throws -> Data {
-        var request = HTTPClientRequest(url: "\(baseURL)/api/v1/\(path)")
+    /// An endpoint below `/api/v1`: path segments (each percent-encoded on its own, so a `/` or `?` in a name stays
+    /// inside its segment) and query items (absent values left out).
+    struct Endpoint: Sendable {
+        var segments: [String]
+        var query: [(String, String?)] = []
+
+        init(_ segments: String..., query: [(String, String?)] = []) {
+            self.segments = segments
+            self.query = query
+        }
+
+        private static let segmentCharacters = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/;"))
+        private static let queryCharacters = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+?#"))
+
+        /// `api/v1/seg/ments?key=value`, encoded.
+        var path: String {
+            let path = "api/v1/" + segments.map { $0.addingPercentEncoding(withAllowedCharacters: Self.segmentCharacters) ?? $0 }
+                .joined(separator: "/")
+            let items = query.compactMap { key, value in
+                value.map { "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: Self.queryCharacters) ?? $0)" }
+            }
+            return items.isEmpty ? path : path + "?" + items.joined(separator: "&")
+        }
+    }
+
+    /// Sends a request and returns the body of a 2xx answer; any other answer, or none, throws ``ClientError``.
+    func send(_ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil) async throws -> Data {
+        var request = HTTPClientRequest(url: "\(baseURL)/\(endpoint.path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder.crowbar.encode(body)))
         }
         let response: HTTPClientResponse
         var bytes: ByteBuffer
@@ -42,40 +68,33 @@ public struct CrowbarClient: Sendable {
             response = try await http.execute(request, timeout: timeout)
             bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
         } catch {
-            throw ClientError(status: nil, body: APIErrorBody(error: "unreachable", detail: "cannot reach crowbard at \(baseURL): \(error)"))
+            throw ClientError.unreachable(baseURL, error)
         }
         let data = Data(bytes.readBytes(length: bytes.readableBytes) ?? [])
-        guard (200..<300).contains(response.status.code) else {
-            let body = (try? JSONDecoder().decode(APIErrorBody.self, from: data))
-                ?? APIErrorBody(error: "http_\(response.status.code)", detail: "crowbard answered \(response.status)")
-            throw ClientError(status: Int(response.status.code), body: body)
-        }
+        guard (200..<300).contains(response.status.code) else { throw ClientError(status: response.status, body: data) }
         return data
     }
 
     /// Sends a request and decodes the answer as `T`.
-    public func request<T: Decodable>(
-        _ type: T.Type, _ method: HTTPMethod, _ path: String, body: (any Encodable & Sendable)? = nil
+    func send<T: Decodable>(
+        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, as type: T.Type = T.self
     ) async throws -> T {
-        try JSONDecoder.crowbar.decode(T.self, from: try await request(method, path, body: body))
+        try JSONDecoder.crowbar.decode(T.self, from: try await send(method, endpoint, body: body))
     }
 
-    /// Reads a streamed answer of `/api/v1/<path>` line by line until the server ends it (at most `limit`).
-    public func streamLines(_ path: String, limit: TimeAmount = .hours(12), onLine: (Data) async throws -> Void) async throws {
-        var request = HTTPClientRequest(url: "\(baseURL)/api/v1/\(path)")
+    /// Reads a streamed answer line by line until the server ends it (at most `limit`).
+    func streamLines(_ endpoint: Endpoint, limit: TimeAmount, onLine: (Data) async throws -> Void) async throws {
+        var request = HTTPClientRequest(url: "\(baseURL)/\(endpoint.path)")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: limit)
         } catch {
-            throw ClientError(status: nil, body: APIErrorBody(error: "unreachable", detail: "cannot reach crowbard at \(baseURL): \(error)"))
+            throw ClientError.unreachable(baseURL, error)
         }
         guard (200..<300).contains(response.status.code) else {
             var bytes = try await response.body.collect(upTo: 1024 * 1024)
-            let data = Data(bytes.readBytes(length: bytes.readableBytes) ?? [])
-            let body = (try? JSONDecoder().decode(APIErrorBody.self, from: data))
-                ?? APIErrorBody(error: "http_\(response.status.code)", detail: "crowbard answered \(response.status)")
-            throw ClientError(status: Int(response.status.code), body: body)
+            throw ClientError(status: response.status, body: Data(bytes.readBytes(length: bytes.readableBytes) ?? []))
         }
         var pending = Data()
         for try await chunk in response.body {

@@ -11,7 +11,7 @@ struct BarclampCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.GET, "barclamps"), as: [Barclamp].self) { barclamps in
+            try show(try await client.barclamps()) { barclamps in
                 TextTable(
                     header: ["ORDER", "NAME", "ROLES", "REQUIRES"],
                     rows: barclamps.map {
@@ -28,7 +28,7 @@ struct BarclampCommand: AsyncParsableCommand {
         @Argument(help: "Barclamp name.") var name: String
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.GET, "barclamps/\(name)"), as: Barclamp.self) { barclamp in
+            try show(try await client.barclamp(named: name)) { barclamp in
                 let roles = TextTable(
                     header: ["ROLE", "PRIORITY", "MIN", "MAX", "CONFLICTS"],
                     rows: barclamp.roles.map {

@@ -14,8 +14,8 @@ struct BatchApplier {
     /// `force`. Throws the run's exit code after the first run that did not succeed, and a `DefinitionError` (file,
     /// line, key) for a barclamp or node alias crowbard does not know.
     func apply(_ batch: BatchFile, force: Bool, applied: (AppliedProposal) async throws -> Void) async throws {
-        let barclamps = try await client.request([Barclamp].self, .GET, "barclamps")
-        let nodes = try await client.request([Node].self, .GET, "nodes")
+        let barclamps = try await client.barclamps()
+        let nodes = try await client.nodes()
         let order = Dictionary(uniqueKeysWithValues: barclamps.enumerated().map { ($1.name, $0) })
         for entry in batch.proposals where order[entry.barclamp] == nil {
             throw DefinitionError(location: entry.location, key: "barclamp", message: "unknown barclamp '\(entry.barclamp)'")
@@ -34,12 +34,11 @@ struct BatchApplier {
         // Commit every record first, in run order, so each proposal's recipes see the others (nova's endpoints
         // in neutron's metadata agent, say) when its run compiles them.
         for entry in pending {
-            _ = try await client.request(.POST, "proposals/\(entry.barclamp)/\(entry.name)/commit?apply=false")
+            _ = try await client.commit(barclamp: entry.barclamp, name: entry.name, apply: false)
         }
         for entry in pending {
             let started = ContinuousClock.now
-            let data = try await client.request(.POST, "proposals/\(entry.barclamp)/\(entry.name)/commit")
-            guard let run = try JSONDecoder.crowbar.decode(CommitResult.self, from: data).run else { continue }
+            guard let run = try await client.commit(barclamp: entry.barclamp, name: entry.name).run else { continue }
             say("applying \(entry.barclamp)/\(entry.name): run \(run.id)")
             let finished = try await RunReport.printUntilFinished(run.id, client: client, json: false, output: output)
             try await applied(AppliedProposal(barclamp: entry.barclamp, proposal: entry.name, seconds: (ContinuousClock.now - started).inSeconds, run: finished))
@@ -51,18 +50,17 @@ struct BatchApplier {
     /// Creates the entry's proposal if missing, sets its attributes and its roles' nodes; answers the proposal as it
     /// now is (every edit answers with it).
     private func update(_ entry: BatchFile.ProposalEntry, schema: Barclamp, elements: [String: [String]]) async throws -> Proposal {
-        let path = "proposals/\(entry.barclamp)/\(entry.name)"
         var proposal: Proposal
-        if let existing = try? await client.request(Proposal.self, .GET, path) {
+        if let existing = try? await client.proposal(barclamp: entry.barclamp, name: entry.name) {
             proposal = existing
         } else {
-            proposal = try await client.request(Proposal.self, .POST, "proposals/\(entry.barclamp)", body: ["name": entry.name])
+            proposal = try await client.createProposal(barclamp: entry.barclamp, name: entry.name)
             say("created \(entry.barclamp)/\(entry.name)")
         }
-        let edits = entry.attributeEdits(schema: schema).map { Edit(path: $0.path, value: $0.value) }
-        if !edits.isEmpty { proposal = try await client.request(Proposal.self, .PATCH, path, body: Edits(edits: edits)) }
+        let edits = entry.attributeEdits(schema: schema).map { AttributeEdit(path: $0.path, value: $0.value) }
+        if !edits.isEmpty { proposal = try await client.edit(barclamp: entry.barclamp, name: entry.name, edits: edits) }
         for role in elements.keys.sorted() {
-            proposal = try await client.request(Proposal.self, .PUT, "\(path)/deployment/\(role)", body: ["nodes": elements[role]!])
+            proposal = try await client.assign(barclamp: entry.barclamp, name: entry.name, role: role, nodes: elements[role]!)
         }
         return proposal
     }
@@ -83,9 +81,6 @@ struct BatchApplier {
     private func say(_ text: String) {
         output.write(Data(("batch: " + text + "\n").utf8))
     }
-
-    struct Edit: Encodable, Sendable { var path: String; var value: AttributeValue }
-    struct Edits: Encodable, Sendable { var edits: [Edit] }
 }
 
 /// One line of a batch report (`--report`): a proposal's run, how it ended, its wall time and changes.

@@ -38,16 +38,15 @@ struct BatchCommand: AsyncParsableCommand {
         @Flag(help: "Include secret attributes in clear.") var secrets = false
 
         func run(client: CrowbarClient) async throws {
-            let barclamps = try await client.request([Barclamp].self, .GET, "barclamps")
-            let nodes = Dictionary(uniqueKeysWithValues: try await client.request([Node].self, .GET, "nodes").map { ($0.name, $0) })
-            let proposals = try await client.request([Proposal].self, .GET, "proposals")
+            let barclamps = try await client.barclamps()
+            let nodes = Dictionary(uniqueKeysWithValues: try await client.nodes().map { ($0.name, $0) })
+            let proposals = try await client.proposals()
             var entries: [BatchFile.ProposalEntry] = []
             var used: Set<String> = []
             for barclamp in barclamps {
                 for summary in proposals where summary.barclamp == barclamp.name && summary.status.isActive {
-                    let base = "proposals/\(summary.barclamp)/\(summary.name)"
-                    let revision = try await client.request(
-                        ProposalRevision.self, .GET, "\(base)/revisions/\(summary.revision)" + (secrets ? "?secrets=true" : ""))
+                    let revision = try await client.revision(
+                        barclamp: summary.barclamp, name: summary.name, number: summary.revision, secrets: secrets)
                     var attributes = revision.content.attributes
                     if !secrets {
                         for secret in SecretPaths.of(barclamp) { attributes = attributes.removing(at: secret) }

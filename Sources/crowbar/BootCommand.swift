@@ -10,7 +10,7 @@ struct BootCommand: ClientCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run(client: CrowbarClient) async throws {
-        try show(try await client.request(.GET, "boot"), as: BootStatus.self) { status in
+        try show(try await client.bootStatus()) { status in
             let leases = TextTable(
                 header: ["ADDRESS", "MAC", "EXPIRES", "HOSTNAME"],
                 rows: status.leases.map { [$0.address.description, $0.mac.description, $0.expiresAt.formatted(.iso8601), $0.hostname ?? ""] }

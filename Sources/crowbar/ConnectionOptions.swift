@@ -51,12 +51,8 @@ extension ClientCommand {
         }
     }
 
-    /// Prints `data` as JSON when `--json` was given, else the human rendering of the decoded value.
-    func show<T: Decodable>(_ data: Data, as type: T.Type, human: (T) -> String) throws {
-        if connection.json {
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print(human(try JSONDecoder.crowbar.decode(T.self, from: data)))
-        }
+    /// Prints `value` as the API's JSON when `--json` was given, else its human rendering.
+    func show<T: Encodable>(_ value: T, human: (T) -> String) throws {
+        print(connection.json ? String(decoding: try JSONEncoder.crowbar.encode(value), as: UTF8.self) : human(value))
     }
 }

@@ -90,8 +90,8 @@ struct DeployDayCommand: ClientCommand {
     /// Allocates every lab node that has no admin address yet and adds the address to its interface.
     private func allocate(_ labNodes: [LabNode], lab: Lab, client: CrowbarClient) async throws {
         for labNode in labNodes {
-            var node = try await client.request(Node.self, .GET, "nodes/\(labNode.name)")
-            if node.adminAddress == nil { node = try await client.request(Node.self, .POST, "nodes/\(labNode.name)/allocate") }
+            var node = try await client.node(named: labNode.name)
+            if node.adminAddress == nil { node = try await client.allocate(node: labNode.name) }
             guard let address = node.adminAddress else { throw DeployDayError(description: "crowbard allocated \(labNode.name) without an admin address") }
             try await lab.addAdminAddress(address, toNode: labNode.name)
             say("\(labNode.name): allocated, admin address \(address)")
@@ -123,7 +123,7 @@ struct DeployDayCommand: ClientCommand {
     private func fullLog(of run: Int64, client: CrowbarClient) async throws -> [RunLogLine] {
         var lines: [RunLogLine] = []
         for _ in 0..<1000 {
-            let page = try await client.request([RunLogLine].self, .GET, "runs/\(run)/log?after=\(lines.last?.sequence ?? 0)")
+            let page = try await client.runLog(run, after: lines.last?.sequence ?? 0)
             if page.isEmpty { break }
             lines += page
         }

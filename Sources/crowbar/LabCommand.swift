@@ -54,7 +54,7 @@ struct LabCommand: AsyncParsableCommand {
             let discovered = try await waitUntilDiscovered(machines, client: client, started: started)
             let seconds = (ContinuousClock.now - started).components.seconds
             let status = LabStatus(nodes: labNodes, machines: discovered)
-            try show(try JSONEncoder.crowbar.encode(status), as: LabStatus.self) { status in
+            try show(status) { status in
                 [status.nodes.isEmpty ? nil : LabCommand.table(status.nodes), status.machines.isEmpty ? nil : LabCommand.table(status.machines),
                  "\(status.nodes.count) nodes up and registered, \(status.machines.count) machines discovered in \(seconds) s"]
                     .compactMap { $0 }.joined(separator: "\n")
@@ -66,7 +66,7 @@ struct LabCommand: AsyncParsableCommand {
             var found: [String: DiscoveredMachine] = [:]
             let deadline = ContinuousClock.now + .seconds(discoveryTimeout)
             while found.count < machines.count {
-                let known = try await client.request([Node].self, .GET, "nodes")
+                let known = try await client.nodes()
                 for machine in machines where found[machine.mac] == nil {
                     guard let node = known.first(where: { $0.macs.contains(machine.mac) && $0.state == .discovered }) else { continue }
                     let seconds = Double((ContinuousClock.now - started).components.seconds)
@@ -141,7 +141,7 @@ struct LabCommand: AsyncParsableCommand {
                                      memoryMB: Int(ProcessInfo.processInfo.physicalMemory / 1_048_576),
                                      vendor: "systemd-nspawn", product: "crowbar lab node"),
                 address: node.address, sshHostKey: HostKeyPin(type: node.hostKeyType, fingerprint: node.hostKeyFingerprint))
-            _ = try await client.request(.POST, "nodes/discover", body: report)
+            _ = try await client.register(report)
         }
         return labNodes
     }

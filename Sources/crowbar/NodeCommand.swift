@@ -4,15 +4,15 @@ import CrowbarCore
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "List, show, allocate and delete nodes.",
-        subcommands: [List.self, Show.self, Allocate.self, Transition.self, Delete.self])
+        commandName: "node", abstract: "List, show, add, allocate and delete nodes.",
+        subcommands: [List.self, Show.self, Add.self, Allocate.self, Transition.self, Delete.self])
 
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List every node with its state and inventory summary.")
         @OptionGroup var connection: ConnectionOptions
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.GET, "nodes"), as: [Node].self) { nodes in
+            try show(try await client.nodes()) { nodes in
                 TextTable(
                     header: ["NAME", "STATE", "ADDRESS", "MACS", "CPUS", "MEMORY"],
                     rows: nodes.map { node in
@@ -32,7 +32,7 @@ struct NodeCommand: AsyncParsableCommand {
         @Argument(help: "Node name.") var name: String
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.GET, "nodes/\(name)"), as: Node.self) { Self.describe($0) }
+            try show(try await client.node(named: name)) { Self.describe($0) }
         }
 
         static func describe(_ node: Node) -> String {
@@ -49,13 +49,33 @@ struct NodeCommand: AsyncParsableCommand {
         }
     }
 
+    struct Add: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a node by hand (discovery registers PXE-booted machines by itself).",
+            discussion: "The node is `discovered`, named d + its first MAC with dashes unless --name is given.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "MAC addresses, the boot MAC first.") var macs: [String]
+        @Option(help: "Node name.") var name: String?
+
+        func validate() throws {
+            if macs.isEmpty { throw ValidationError("give at least one MAC address") }
+            for mac in macs where MACAddress(mac) == nil { throw ValidationError("'\(mac)' is not a MAC address") }
+        }
+
+        func run(client: CrowbarClient) async throws {
+            try show(try await client.register(DiscoveryReport(macs: macs, name: name, inventory: Inventory()))) {
+                "added \($0.name) (\($0.state.rawValue))"
+            }
+        }
+    }
+
     struct Allocate: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "Allocate a discovered node and give it an admin address.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Node name.") var name: String
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.POST, "nodes/\(name)/allocate"), as: Node.self) {
+            try show(try await client.allocate(node: name)) {
                 "allocated \($0.name) at \($0.adminAddress ?? "-")"
             }
         }
@@ -66,17 +86,11 @@ struct NodeCommand: AsyncParsableCommand {
             abstract: "Move a node to another state (entering readying applies the barclamps that list it).")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Node name.") var name: String
-        @Argument(help: "Target state, e.g. readying.") var state: String
+        @Argument(help: "Target state, e.g. readying.") var state: NodeState
         @Option(help: "Why, for the event history.") var reason: String?
 
-        struct Body: Encodable, Sendable {
-            var state: String
-            var reason: String?
-        }
-
         func run(client: CrowbarClient) async throws {
-            let body = Body(state: state, reason: reason)
-            try show(try await client.request(.POST, "nodes/\(name)/transition", body: body), as: Node.self) {
+            try show(try await client.transition(node: name, to: state, reason: reason)) {
                 "\($0.name) is \($0.state.rawValue)"
             }
         }
@@ -88,8 +102,10 @@ struct NodeCommand: AsyncParsableCommand {
         @Argument(help: "Node name.") var name: String
 
         func run(client: CrowbarClient) async throws {
-            _ = try await client.request(.DELETE, "nodes/\(name)")
+            try await client.deleteNode(named: name)
             if !connection.json { print("deleted \(name)") }
         }
     }
 }
+
+extension NodeState: ExpressibleByArgument {}

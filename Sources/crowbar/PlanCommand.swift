@@ -9,7 +9,7 @@ struct PlanCommand: ClientCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run(client: CrowbarClient) async throws {
-        try show(try await client.request(.GET, "plan"), as: Plan.self) { $0.table() }
+        try show(try await client.planOfActive()) { $0.table() }
     }
 }
 
@@ -21,9 +21,7 @@ struct EventsCommand: ClientCommand {
     @Option(help: "At most this many events (1-1000).") var limit: Int = 100
 
     func run(client: CrowbarClient) async throws {
-        var query = "events?after=\(after)&limit=\(limit)"
-        if let subject { query += "&subject=\(subject.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? subject)" }
-        try show(try await client.request(.GET, query), as: [Event].self) { events in
+        try show(try await client.events(after: Int64(after), subject: subject, limit: limit)) { events in
             TextTable(
                 header: ["ID", "AT", "KIND", "SUBJECT", "CHANGE", "MESSAGE"],
                 rows: events.map { event in

@@ -15,7 +15,6 @@ struct ProposalCommand: AsyncParsableCommand {
     struct Target: ParsableArguments {
         @Argument(help: "Barclamp name.") var barclamp: String
         @Argument(help: "Proposal name.") var name: String = "default"
-        var path: String { "proposals/\(barclamp)/\(name)" }
     }
 
     struct List: ClientCommand {
@@ -24,8 +23,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @Argument(help: "Barclamp name.") var barclamp: String?
 
         func run(client: CrowbarClient) async throws {
-            let path = barclamp.map { "proposals/\($0)" } ?? "proposals"
-            try show(try await client.request(.GET, path), as: [Proposal].self) { proposals in
+            try show(try await client.proposals(barclamp: barclamp)) { proposals in
                 TextTable(
                     header: ["BARCLAMP", "NAME", "STATUS", "REVISION", "PENDING"],
                     rows: proposals.map {
@@ -42,8 +40,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run(client: CrowbarClient) async throws {
-            let body = ["name": target.name]
-            try show(try await client.request(.POST, "proposals/\(target.barclamp)", body: body), as: Proposal.self) {
+            try show(try await client.createProposal(barclamp: target.barclamp, name: target.name)) {
                 "created proposal \($0.barclamp)/\($0.name) (draft)"
             }
         }
@@ -56,8 +53,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @Flag(help: "Show generated secrets instead of masking them.") var secrets = false
 
         func run(client: CrowbarClient) async throws {
-            let path = target.path + (secrets ? "?secrets=true" : "")
-            try show(try await client.request(.GET, path), as: Proposal.self) { Self.describe($0) }
+            try show(try await client.proposal(barclamp: target.barclamp, name: target.name, secrets: secrets)) { Self.describe($0) }
         }
 
         static func describe(_ proposal: Proposal) -> String {
@@ -97,16 +93,12 @@ struct ProposalCommand: AsyncParsableCommand {
             }
         }
 
-        struct Body: Encodable, Sendable { var edits: [Edit] }
-        struct Edit: Encodable, Sendable { var path: String; var text: String }
-
         func run(client: CrowbarClient) async throws {
-            let edits = assignments.map { assignment -> Edit in
+            let edits = assignments.map { assignment -> AttributeEdit in
                 let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                return Edit(path: String(parts[0]), text: String(parts[1]))
+                return AttributeEdit(path: String(parts[0]), text: String(parts[1]))
             }
-            let data = try await client.request(.PATCH, "proposals/\(barclamp)/\(name)", body: Body(edits: edits))
-            try show(data, as: Proposal.self) { "updated \($0.barclamp)/\($0.name): \(edits.map(\.path).joined(separator: ", "))" }
+            try show(try await client.edit(barclamp: barclamp, name: name, edits: edits)) { "updated \($0.barclamp)/\($0.name): \(edits.map(\.path).joined(separator: ", "))" }
         }
     }
 
@@ -120,9 +112,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @Argument(help: "Node names.") var nodes: [String] = []
 
         func run(client: CrowbarClient) async throws {
-            let data = try await client.request(
-                .PUT, "proposals/\(barclamp)/\(name)/deployment/\(role)", body: ["nodes": nodes])
-            try show(data, as: Proposal.self) {
+            try show(try await client.assign(barclamp: barclamp, name: name, role: role, nodes: nodes)) {
                 "\($0.barclamp)/\($0.name) \(role): \(($0.content.deployment[role] ?? []).joined(separator: ", "))"
             }
         }
@@ -134,7 +124,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.GET, target.path + "/plan"), as: CrowbarCore.Plan.self) { $0.table() }
+            try show(try await client.plan(barclamp: target.barclamp, name: target.name)) { $0.table() }
         }
     }
 
@@ -147,9 +137,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @Option(help: "New revision (default: the working copy).") var to: Int?
 
         func run(client: CrowbarClient) async throws {
-            let query = [from.map { "from=\($0)" }, to.map { "to=\($0)" }].compactMap { $0 }.joined(separator: "&")
-            let path = target.path + "/diff" + (query.isEmpty ? "" : "?" + query)
-            try show(try await client.request(.GET, path), as: [ProposalChange].self) { changes in
+            try show(try await client.diff(barclamp: target.barclamp, name: target.name, from: from, to: to)) { changes in
                 changes.isEmpty ? "no changes" : changes.map(\.description).joined(separator: "\n")
             }
         }
@@ -164,10 +152,9 @@ struct ProposalCommand: AsyncParsableCommand {
         @Flag(help: "Print the apply's log as it runs and exit with its outcome.") var follow = false
 
         func run(client: CrowbarClient) async throws {
-            let data = try await client.request(.POST, target.path + "/commit" + (noApply ? "?apply=false" : ""))
-            let result = try JSONDecoder.crowbar.decode(CommitResult.self, from: data)
+            let result = try await client.commit(barclamp: target.barclamp, name: target.name, apply: !noApply)
             if connection.json && !follow {
-                print(String(decoding: data, as: UTF8.self))
+                try show(result) { _ in "" }
             } else if !connection.json {
                 let revision = result.revision
                 let line = "committed \(revision.barclamp)/\(revision.proposal) as revision \(revision.revision)"
@@ -187,7 +174,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run(client: CrowbarClient) async throws {
-            let run = try await client.request(Run.self, .POST, target.path + "/check")
+            let run = try await client.check(barclamp: target.barclamp, name: target.name)
             if !connection.json { FileHandle.standardOutput.write(Data("check run \(run.id) queued\n".utf8)) }
             try await RunReport.follow(run.id, client: client, json: connection.json)
         }
@@ -199,7 +186,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.GET, target.path + "/revisions"), as: [ProposalRevision].self) { revisions in
+            try show(try await client.revisions(barclamp: target.barclamp, name: target.name)) { revisions in
                 TextTable(
                     header: ["REVISION", "COMMITTED", "NODES"],
                     rows: revisions.map {
@@ -216,7 +203,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.POST, target.path + "/deactivate"), as: Proposal.self) {
+            try show(try await client.deactivate(barclamp: target.barclamp, name: target.name)) {
                 "deactivated \($0.barclamp)/\($0.name)"
             }
         }
@@ -228,7 +215,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
 
         func run(client: CrowbarClient) async throws {
-            _ = try await client.request(.DELETE, target.path)
+            try await client.deleteProposal(barclamp: target.barclamp, name: target.name)
             if !connection.json { print("deleted \(target.barclamp)/\(target.name)") }
         }
     }

@@ -20,7 +20,7 @@ struct RunCommand: AsyncParsableCommand {
         @Option(help: "How many runs.") var limit = 20
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.GET, "runs?limit=\(limit)"), as: [Run].self) { runs in
+            try show(try await client.runs(limit: limit)) { runs in
                 TextTable(
                     header: ["RUN", "PROPOSAL", "REV", "STATUS", "STEPS", "CHANGED", "CREATED"],
                     rows: runs.map { run in
@@ -42,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
         @OptionGroup var run: RunID
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.GET, "runs/\(run.id)"), as: Run.self, human: RunReport.describe)
+            try show(try await client.run(run.id), human: RunReport.describe)
         }
     }
 
@@ -56,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
             if follow {
                 try await RunReport.follow(run.id, client: client, json: connection.json)
             } else {
-                try show(try await client.request(.GET, "runs/\(run.id)/log"), as: [RunLogLine].self) {
+                try show(try await client.runLog(run.id)) {
                     $0.map(RunReport.line).joined(separator: "\n")
                 }
             }
@@ -69,7 +69,7 @@ struct RunCommand: AsyncParsableCommand {
         @OptionGroup var run: RunID
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.request(.POST, "runs/\(run.id)/cancel"), as: Run.self) { "run \($0.id): \($0.status.rawValue)" }
+            try show(try await client.cancelRun(run.id)) { "run \($0.id): \($0.status.rawValue)" }
         }
     }
 }
@@ -109,15 +109,11 @@ enum RunReport {
 
     /// Prints the log to `output` as it grows, then the summary; answers the run as it ended.
     static func printUntilFinished(_ id: Int64, client: CrowbarClient, json: Bool, output: FileHandle = .standardOutput) async throws -> Run {
-        try await client.streamLines("runs/\(id)/log?follow=true") { data in
+        let run = try await client.followRun(id) { line in
             // Written straight to the descriptor: a followed log must not wait in stdout's buffer.
-            if json {
-                output.write(data + Data("\n".utf8))
-            } else if let line = try? JSONDecoder.crowbar.decode(RunLogLine.self, from: data) {
-                output.write(Data((self.line(line) + "\n").utf8))
-            }
+            let text = json ? String(decoding: try JSONEncoder.crowbar.encode(line), as: UTF8.self) : self.line(line)
+            output.write(Data((text + "\n").utf8))
         }
-        let run = try await client.request(Run.self, .GET, "runs/\(id)")
         if !json { output.write(Data((describe(run) + "\n").utf8)) }
         return run
     }

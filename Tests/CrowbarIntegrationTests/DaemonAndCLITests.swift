@@ -19,8 +19,7 @@ import Testing
         let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let client = CrowbarClient(baseURL: daemon.url, token: token)
-        _ = try await client.request(
-            .POST, "nodes/discover", body: DiscoveryReport(macs: [mac], inventory: Inventory(cpuCount: 1, memoryMB: 512)))
+        _ = try await client.register(DiscoveryReport(macs: [mac], inventory: Inventory(cpuCount: 1, memoryMB: 512)))
     }
 
     @Test func proposalWalkThroughTheCLISurvivesARestart() async throws {

@@ -21,8 +21,11 @@ public func buildRouter(control: Control, token: String) -> Router<CrowbarReques
 }
 
 extension Parameters {
-    /// A path parameter that the route pattern guarantees.
-    func path(_ name: String) throws -> String { try require(name) }
+    /// A path parameter that the route pattern guarantees, percent-decoded (the client encodes every segment).
+    func path(_ name: String) throws -> String {
+        let raw = try require(name)
+        return raw.removingPercentEncoding ?? raw
+    }
 }
 
 extension Request {

@@ -1,0 +1,50 @@
+import CrowbarCore
+
+extension CrowbarClient {
+    /// `GET /nodes`: every node, by name.
+    public func nodes() async throws -> [Node] { try await send(.GET, Endpoint("nodes")) }
+
+    /// `GET /nodes/{name}`.
+    public func node(named name: String) async throws -> Node { try await send(.GET, Endpoint("nodes", name)) }
+
+    /// `POST /nodes/discover`: registers (or updates) a node from a discovery report.
+    public func register(_ report: DiscoveryReport) async throws -> Node {
+        try await send(.POST, Endpoint("nodes", "discover"), body: report)
+    }
+
+    /// `POST /nodes/{name}/allocate`: `allocated`, with an admin address.
+    public func allocate(node name: String) async throws -> Node { try await send(.POST, Endpoint("nodes", name, "allocate")) }
+
+    /// `POST /nodes/{name}/transition`.
+    public func transition(node name: String, to state: NodeState, reason: String? = nil) async throws -> Node {
+        try await send(.POST, Endpoint("nodes", name, "transition"), body: NodeTransitionRequest(state: state, reason: reason))
+    }
+
+    /// `DELETE /nodes/{name}`.
+    public func deleteNode(named name: String) async throws { _ = try await send(.DELETE, Endpoint("nodes", name)) }
+}
+
+extension CrowbarClient {
+    /// `GET /health` (no token needed).
+    public func health() async throws -> HealthStatus { try await send(.GET, Endpoint("health")) }
+
+    /// `GET /barclamps`: every barclamp in run order.
+    public func barclamps() async throws -> [Barclamp] { try await send(.GET, Endpoint("barclamps")) }
+
+    /// `GET /barclamps/{name}`.
+    public func barclamp(named name: String) async throws -> Barclamp { try await send(.GET, Endpoint("barclamps", name)) }
+
+    /// `GET /networks`: the networks in force with their allocations.
+    public func networks() async throws -> [NetworkAllocations] { try await send(.GET, Endpoint("networks")) }
+
+    /// `GET /events`: history after event `id`, optionally about one subject.
+    public func events(after id: Int64 = 0, subject: String? = nil, limit: Int = 100) async throws -> [Event] {
+        try await send(.GET, Endpoint("events", query: [("after", String(id)), ("subject", subject), ("limit", String(limit))]))
+    }
+
+    /// `GET /boot`: DHCP leases and the boot services' counters.
+    public func bootStatus() async throws -> BootStatus { try await send(.GET, Endpoint("boot")) }
+
+    /// `GET /plan`: the plan of every active proposal.
+    public func planOfActive() async throws -> Plan { try await send(.GET, Endpoint("plan")) }
+}

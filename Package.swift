@@ -138,6 +138,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CrowbarStoreTests", dependencies: ["CrowbarStore", "CrowbarCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CrowbarOrchestratorTests",
+            dependencies: [
+                "CrowbarOrchestrator", "CrowbarControl", "CrowbarStore", "CrowbarSSH", "CrowbarCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "CrowbarControlTests", dependencies: ["CrowbarControl", "CrowbarStore", "CrowbarCore"], swiftSettings: strict),
         .testTarget(
             name: "CrowbarAPITests",

@@ -2,16 +2,16 @@ import CrowbarCore
 import CrowbarSSH
 import CrowbarStore
 
-/// One SSH connection per node for the length of a run, so later steps skip the handshake. Host keys are
-/// pinned from the node record, or learned on first contact and stored as the node's pin.
-actor ConnectionCache {
+/// The SSH transport: one connection per node for the length of a run, so later steps skip the handshake. Host keys
+/// are pinned from the node record, or learned on first contact and stored as the node's pin.
+public actor ConnectionCache: NodeTransport {
     private let database: CrowbarDatabase
     private let identity: SSHIdentity
     private let pool: SSHWorkerPool
     private let options: SSHOptions
     private var open: [String: SSHConnection] = [:]
 
-    init(database: CrowbarDatabase, identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions) {
+    public init(database: CrowbarDatabase, identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions()) {
         self.database = database
         self.identity = identity
         self.pool = pool
@@ -38,12 +38,19 @@ actor ConnectionCache {
         return connection
     }
 
-    /// Forgets a node's connection after a failure, so the next step reconnects.
-    func drop(_ node: String) async {
+    /// Runs the command on the node's cached connection; only the lookup is isolated to the actor, so the nodes' commands
+    /// run side by side.
+    public nonisolated func execute(
+        _ command: String, stdin: [UInt8], timeout: Duration, on node: Node, output: @escaping @Sendable (SSHOutput) -> Void
+    ) async throws -> SSHExit {
+        try await connection(to: node).execute(command, stdin: stdin, timeout: timeout, output: output)
+    }
+
+    public func drop(_ node: String) async {
         await open.removeValue(forKey: node)?.close()
     }
 
-    func closeAll() async {
+    public func closeAll() async {
         for connection in open.values { await connection.close() }
         open = [:]
     }

@@ -3,10 +3,10 @@ import CrowbarSSH
 import Foundation
 import Synchronization
 
-/// Applies one compiled recipe to one node: runs it with ``CompiledRecipe/command`` over SSH, streams its lines
+/// Applies one compiled recipe to one node: runs it with ``CompiledRecipe/command`` through the transport, streams its lines
 /// to the log (the parser masks secrets in each line) and turns the markers into a result.
 struct NodeApplier: Sendable {
-    let connections: ConnectionCache
+    let transport: any NodeTransport
     let log: RunLogSink
 
     func apply(
@@ -27,9 +27,8 @@ struct NodeApplier: Sendable {
             }
         }
         do {
-            let connection = try await connections.connection(to: node)
-            let exit = try await connection.execute(
-                CompiledRecipe.command, stdin: Array(compiled.script.utf8), timeout: .seconds(timeoutSeconds)
+            let exit = try await transport.execute(
+                CompiledRecipe.command, stdin: Array(compiled.script.utf8), timeout: .seconds(timeoutSeconds), on: node
             ) { output in
                 switch output.stream {
                 case .stdout: log.write(lines(parser.state.withLock { $0.consume(output.bytes) }))
@@ -48,7 +47,7 @@ struct NodeApplier: Sendable {
                 : "the recipe stopped early (exit \(exit.signal.map { "signal \($0)" } ?? String(exit.status)))"
             return NodeApplyResult(node: node.name, succeeded: false, resources: resources, error: reason, startedAt: started, finishedAt: Date())
         } catch {
-            await connections.drop(node.name)
+            await transport.drop(node.name)
             var resources = parser.state.withLock { $0.results }.map { scrubbed($0, scrubber) }
             if let unfinished = parser.state.withLock({ $0.unfinished }), compiled.resources.indices.contains(unfinished.index - 1) {
                 resources.append(ResourceResult(

@@ -1,5 +1,4 @@
 import CrowbarCore
-import CrowbarSSH
 import CrowbarStore
 import Logging
 import ServiceLifecycle
@@ -8,6 +7,7 @@ import Synchronization
 /// Runs queued runs one after another, as a service of crowbard. At start it first resumes the runs a
 /// previous crowbard left queued or running. On graceful shutdown the current run is interrupted, stays
 /// `running` in the store and resumes at the next start; an operator's cancel ends it as `cancelled`.
+/// Each run is a child task of this service's `run()`, beside a watcher that cancels it when asked.
 public final class Orchestrator: Service, Sendable {
     private let executor: RunExecutor
     private let database: CrowbarDatabase
@@ -16,21 +16,28 @@ public final class Orchestrator: Service, Sendable {
     private let continuation: AsyncStream<Int64>.Continuation
     /// Runs an operator asked to cancel.
     private let cancelled = Mutex<Set<Int64>>([])
-    /// The run executing now, so shutdown or a cancel can interrupt it.
-    private let current = Mutex<(run: Int64, task: Task<Void, Never>)?>(nil)
+    /// The run executing now and how to interrupt it (shutdown or an operator's cancel).
+    private let current = Mutex<(run: Int64, interrupt: AsyncStream<Void>.Continuation)?>(nil)
     /// Set once at shutdown: no further run starts, the current one is interrupted.
     private let stopping = Mutex(false)
 
-    public init(
-        database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, identity: SSHIdentity,
-        pool: SSHWorkerPool, sshOptions: SSHOptions = SSHOptions(), maxParallelNodes: Int = 32, logger: Logger
+    /// - Parameters:
+    ///   - transport: how recipes reach the nodes (``ConnectionCache`` over SSH in crowbard).
+    ///   - maxParallelNodes: how many nodes of one step are applied at once.
+    public convenience init(
+        database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, transport: any NodeTransport,
+        maxParallelNodes: Int = 32, logger: Logger
     ) {
-        self.database = database
+        self.init(
+            executor: RunExecutor(
+                database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: maxParallelNodes),
+            logger: logger)
+    }
+
+    init(executor: RunExecutor, logger: Logger) {
+        self.executor = executor
+        self.database = executor.database
         self.logger = logger
-        let connections = ConnectionCache(database: database, identity: identity, pool: pool, options: sshOptions)
-        executor = RunExecutor(
-            database: database, catalog: catalog, recipes: recipes, connections: connections,
-            maxParallelNodes: maxParallelNodes)
         (queue, continuation) = AsyncStream.makeStream(of: Int64.self)
     }
 
@@ -46,7 +53,7 @@ public final class Orchestrator: Service, Sendable {
         guard !run.status.isFinished else { return false }
         cancelled.withLock { _ = $0.insert(runID) }
         if run.status == .queued { _ = try await database.finishRun(runID, status: .cancelled, failure: nil, decide: RunOutcome.effects) }
-        current.withLock { if $0?.run == runID { $0?.task.cancel() } }
+        current.withLock { if $0?.run == runID { $0?.interrupt.yield() } }
         return true
     }
 
@@ -62,43 +69,52 @@ public final class Orchestrator: Service, Sendable {
         } onCancelOrGracefulShutdown: {
             self.stopping.withLock { $0 = true }
             self.continuation.finish()
-            self.current.withLock { $0?.task.cancel() }
+            self.current.withLock { $0?.interrupt.yield() }
         }
     }
 
-    /// Executes one run in a child task that shutdown or an operator's cancel can stop.
+    /// Executes one run as a child task, beside a watcher that cancels it when shutdown or an operator asks.
     private func execute(_ id: Int64) async {
         guard !Task.isCancelled, !stopping.withLock({ $0 }) else { return }
-        let task = Task { [executor, database, logger] in
-            let cancelRequested: @Sendable () -> Bool = { self.cancelled.withLock { $0.contains(id) } }
-            do {
-                let run = try await database.run(id: id)
-                guard !run.status.isFinished else { return }
-                let outcome = try await executor.execute(run, cancelRequested: cancelRequested)
-                if case .finished(let finished) = outcome {
-                    logger.info("run finished", metadata: ["run": "\(id)", "status": "\(finished.status.rawValue)"])
-                } else if !cancelRequested() {
-                    logger.info("run interrupted; it resumes at the next start", metadata: ["run": "\(id)"])
-                }
-            } catch where !Task.isCancelled {
-                logger.error("run could not continue", metadata: ["run": "\(id)", "error": "\(error)"])
-                _ = try? await database.finishRun(id, status: .failed, failure: RunFailure(step: 0, node: nil, resource: nil, message: "\(error)"), decide: RunOutcome.effects)
-            } catch {
-                // Interrupted while writing; an operator's cancel is recorded below, shutdown resumes later.
+        let (interrupts, interrupt) = AsyncStream.makeStream(of: Void.self)
+        current.withLock { $0 = (id, interrupt) }
+        if stopping.withLock({ $0 }) { interrupt.yield() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.perform(id) }
+            group.addTask {
+                var iterator = interrupts.makeAsyncIterator()
+                _ = await iterator.next()
             }
-            if cancelRequested() {
-                // This task is cancelled and the store refuses cancelled callers: record from a fresh task.
-                await Task { _ = try? await database.cancelRun(id, decide: RunOutcome.effects) }.value
-                logger.info("run cancelled", metadata: ["run": "\(id)"])
-            }
-        }
-        current.withLock { $0 = (id, task) }
-        if stopping.withLock({ $0 }) { task.cancel() }
-        await withTaskCancellationHandler {
-            await task.value
-        } onCancel: {
-            task.cancel()
+            // Whichever ends first: the run (then the watcher is no longer needed) or the watcher (then the run stops).
+            await group.next()
+            group.cancelAll()
         }
         current.withLock { $0 = nil }
+        interrupt.finish()
+        if cancelled.withLock({ $0.contains(id) }) {
+            // This task may be cancelled and the store refuses cancelled callers: record from a fresh task.
+            await Task { _ = try? await database.cancelRun(id, decide: RunOutcome.effects) }.value
+            logger.info("run cancelled", metadata: ["run": "\(id)"])
+        }
+    }
+
+    private func perform(_ id: Int64) async {
+        let cancelRequested: @Sendable () -> Bool = { self.cancelled.withLock { $0.contains(id) } }
+        do {
+            let run = try await database.run(id: id)
+            guard !run.status.isFinished else { return }
+            let outcome = try await executor.execute(run, cancelRequested: cancelRequested)
+            if case .finished(let finished) = outcome {
+                logger.info("run finished", metadata: ["run": "\(id)", "status": "\(finished.status.rawValue)"])
+            } else if !cancelRequested() {
+                logger.info("run interrupted; it resumes at the next start", metadata: ["run": "\(id)"])
+            }
+        } catch where !Task.isCancelled {
+            logger.error("run could not continue", metadata: ["run": "\(id)", "error": "\(error)"])
+            _ = try? await database.finishRun(
+                id, status: .failed, failure: RunFailure(step: 0, node: nil, resource: nil, message: "\(error)"), decide: RunOutcome.effects)
+        } catch {
+            // Interrupted while writing; an operator's cancel is recorded by execute, shutdown resumes later.
+        }
     }
 }

@@ -1,17 +1,17 @@
 import CrowbarCore
-import CrowbarSSH
 import CrowbarStore
 import Foundation
 
-/// Runs one run's steps in order, recording each node's result before the step ends and each step
-/// before the next begins. Steps already succeeded, and nodes already succeeded in an unfinished step,
-/// are skipped: that is how a run resumes after a crash.
+/// Performs one run's ``RunProgress`` actions: each step's nodes in parallel (bounded), every node's result recorded
+/// as it ends, each step's status before the next step begins. A run resumed from the store skips what succeeded.
 struct RunExecutor: Sendable {
     let database: CrowbarDatabase
     let catalog: BarclampCatalog
     let recipes: RecipeBook
-    let connections: ConnectionCache
+    let transport: any NodeTransport
     let maxParallelNodes: Int
+    /// Hears every action before it is performed; what it throws stops the run where it is, as a crash would (tests).
+    var willPerform: @Sendable (RunProgress.Action) async throws -> Void = { _ in }
 
     enum Outcome: Sendable {
         case finished(Run)
@@ -24,85 +24,65 @@ struct RunExecutor: Sendable {
         let log = RunLogSink()
         async let drained: Void = log.drain(into: database, run: run.id)
         defer { log.finish() }
-        let outcome: StepsOutcome
+        let outcome: Outcome
         do {
-            outcome = try await executeSteps(run, log: log, cancelRequested: cancelRequested)
+            outcome = try await perform(run, log: log, cancelRequested: cancelRequested)
         } catch {
-            await connections.closeAll()
+            await transport.closeAll()
             throw error
         }
         log.finish()
         await drained
-        await connections.closeAll()
-        switch outcome {
-        case .interrupted:
-            return .interrupted
-        case .finished(let status, let failure):
-            return .finished(try await database.finishRun(run.id, status: status, failure: failure, decide: RunOutcome.effects))
-        }
+        await transport.closeAll()
+        return outcome
     }
 
-    private enum StepsOutcome {
-        case finished(RunStatus, RunFailure?)
-        case interrupted
-    }
-
-    private func executeSteps(_ run: Run, log: RunLogSink, cancelRequested: @Sendable () -> Bool) async throws -> StepsOutcome {
+    private func perform(_ run: Run, log: RunLogSink, cancelRequested: @Sendable () -> Bool) async throws -> Outcome {
         let total = run.steps.count
-        let mode = run.checkMode ? " (check mode: nothing is changed)" : ""
-        log.write(step: nil, "run \(run.id): \(total) steps\(mode)")
-        for step in run.steps where step.status != .succeeded {
-            let plan = step.plan
-            if cancelRequested() {
-                try await database.markStep(run.id, step: plan.index, status: .cancelled)
-                log.write(step: plan.index, "cancelled before step \(plan.index)")
-                return .finished(.cancelled, nil)
-            }
-            if Task.isCancelled { return .interrupted }
-            let done = Set(step.results.filter(\.succeeded).map(\.node))
-            let remaining = plan.nodes.filter { !done.contains($0) }
-            log.write(step: plan.index, "step \(plan.index)/\(total): \(plan.recipe) (\(plan.barclamp)/\(plan.proposal)) on \(remaining.joined(separator: ", "))"
-                + (done.isEmpty ? "" : "; already done on \(done.sorted().joined(separator: ", "))"))
-            try await database.markStep(run.id, step: plan.index, status: .running)
-            let results: [NodeApplyResult]
-            do {
-                results = try await applyStep(plan, nodes: remaining, run: run, log: log)
-            } catch {
-                try await database.markStep(run.id, step: plan.index, status: .failed)
-                log.write(step: plan.index, "step \(plan.index) failed: \(error)")
-                return .finished(.failed, RunFailure(step: plan.index, node: nil, resource: nil, message: "\(error)"))
-            }
+        log.write(step: nil, "run \(run.id): \(total) steps\(run.checkMode ? " (check mode: nothing is changed)" : "")")
+        var progress = RunProgress(run)
+        var actions = progress.start(cancelRequested: cancelRequested())[...]
+        while let action = actions.popFirst() {
             if Task.isCancelled && !cancelRequested() { return .interrupted }
-            if let failed = results.first(where: { !$0.succeeded }) {
-                let cancelled = cancelRequested()
-                try await database.markStep(run.id, step: plan.index, status: cancelled ? .cancelled : .failed)
-                let resource = failed.resources.first { $0.status == .failed }
-                let failure = RunFailure(
-                    step: plan.index, node: failed.node, resource: resource?.resource,
-                    message: failed.error ?? "failed", output: resource?.output ?? "")
-                log.write(step: plan.index, "step \(plan.index) \(cancelled ? "cancelled" : "failed"): \(failure)")
-                return .finished(cancelled ? .cancelled : .failed, cancelled ? nil : failure)
+            try await willPerform(action)
+            switch action {
+            case .record(let step, let status):
+                try await database.markStep(run.id, step: step, status: status)
+                log.write(step: step, "step \(step) \(status.rawValue)")
+            case .finish(let status, let failure):
+                if let failure { log.write(step: failure.step, "run failed: \(failure)") }
+                return .finished(try await database.finishRun(run.id, status: status, failure: failure, decide: RunOutcome.effects))
+            case .apply(let step, let nodes, let done):
+                log.write(step: step.index, "step \(step.index)/\(total): \(step.recipe) (\(step.barclamp)/\(step.proposal)) on \(nodes.joined(separator: ", "))"
+                    + (done.isEmpty ? "" : "; already done on \(done.joined(separator: ", "))"))
+                try await database.markStep(run.id, step: step.index, status: .running)
+                do {
+                    let results = try await apply(step, to: nodes, run: run, log: log)
+                    if Task.isCancelled && !cancelRequested() { return .interrupted }
+                    let changed = results.reduce(0) { $0 + $1.changedCount }
+                    log.write(step: step.index, "step \(step.index): \(changed) \(run.checkMode ? "would change" : "changed")")
+                    actions += progress.stepEnded(results, cancelRequested: cancelRequested())
+                } catch where !(error is CancellationError) {
+                    actions += progress.stepFailedToStart("\(error)")
+                }
             }
-            try await database.markStep(run.id, step: plan.index, status: .succeeded)
-            let changed = results.reduce(0) { $0 + $1.changedCount }
-            log.write(step: plan.index, "step \(plan.index) succeeded: \(changed) \(run.checkMode ? "would change" : "changed")")
         }
-        return .finished(.succeeded, nil)
+        preconditionFailure("RunProgress ended without finishing the run")
     }
 
     /// Applies one step to its nodes, at most `maxParallelNodes` at a time, recording each result as it ends.
-    private func applyStep(_ plan: PlanStep, nodes: [String], run: Run, log: RunLogSink) async throws -> [NodeApplyResult] {
-        let (recipe, templates) = try recipes.load(plan.recipe)
-        let inputs = try await StepInputs.load(step: plan, run: run, database: database, catalog: catalog)
+    private func apply(_ step: PlanStep, to nodes: [String], run: Run, log: RunLogSink) async throws -> [NodeApplyResult] {
+        let (recipe, templates) = try recipes.load(step.recipe)
+        let inputs = try await StepInputs.load(step: step, run: run, database: database, catalog: catalog)
         var compiled: [(Node, CompiledRecipe)] = []
         for name in nodes {
             guard let node = inputs.nodes[name] else { throw StoreError(.notFound, "node \(name) no longer exists") }
             let marker = "crowbar-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
             compiled.append((node, try RecipeCompiler.compile(
-                recipe, templates: templates, context: inputs.context(step: plan, node: node), checkMode: run.checkMode,
+                recipe, templates: templates, context: inputs.context(step: step, node: node), checkMode: run.checkMode,
                 marker: marker)))
         }
-        let applier = NodeApplier(connections: connections, log: log)
+        let applier = NodeApplier(transport: transport, log: log)
         let database = self.database
         return try await withThrowingTaskGroup(of: NodeApplyResult.self) { group in
             var pending = compiled[...]
@@ -111,8 +91,8 @@ struct RunExecutor: Sendable {
                 guard let (node, script) = pending.popFirst() else { return }
                 group.addTask {
                     let result = await applier.apply(
-                        script, timeoutSeconds: recipe.timeoutSeconds, to: node, step: plan.index, scrubber: inputs.scrubber)
-                    try await database.recordNodeResult(run.id, step: plan.index, result: result)
+                        script, timeoutSeconds: recipe.timeoutSeconds, to: node, step: step.index, scrubber: inputs.scrubber)
+                    try await database.recordNodeResult(run.id, step: step.index, result: result)
                     return result
                 }
             }
@@ -121,7 +101,7 @@ struct RunExecutor: Sendable {
                 results.append(result)
                 let counts = Dictionary(grouping: result.resources, by: \.status).mapValues(\.count)
                 log.write(
-                    step: plan.index, node: result.node,
+                    step: step.index, node: result.node,
                     "\(result.succeeded ? "done" : "FAILED"): \(counts[.ok] ?? 0) ok, \(counts[.changed] ?? 0) changed, \(counts[.failed] ?? 0) failed"
                         + (result.error.map { " (\($0))" } ?? ""))
                 startNext()

@@ -78,8 +78,8 @@ struct Crowbard: AsyncParsableCommand {
         let identity = try await SSHIdentity.loadOrCreate(in: dataDir + "/ssh")
         let pool = SSHWorkerPool(threadCount: sshThreads)
         let orchestrator = Orchestrator(
-            database: database, catalog: catalog, recipes: RecipeBook(root: recipes), identity: identity, pool: pool,
-            maxParallelNodes: sshThreads, logger: logger)
+            database: database, catalog: catalog, recipes: RecipeBook(root: recipes),
+            transport: ConnectionCache(database: database, identity: identity, pool: pool), maxParallelNodes: sshThreads, logger: logger)
         let bootCounters = bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?
         if let bootCounters { countersSnapshot = { bootCounters.snapshot } }

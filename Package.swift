@@ -46,7 +46,11 @@ let package = Package(
         ),
         .target(
             name: "CrowbarControl",
-            dependencies: ["CrowbarCore", "CrowbarStore"],
+            dependencies: [
+                "CrowbarCore", "CrowbarStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -1,6 +1,7 @@
 import CrowbarCore
 import CrowbarStore
 import Foundation
+import Logging
 
 /// The admin node's application layer: one service per concern over the store and the orchestrator. The REST
 /// routes, the boot service, crowbard and the tests call these; nothing above this layer touches the database, and
@@ -13,13 +14,17 @@ public struct Control: Sendable {
     public let networks: NetworkService
     public let events: EventService
     public let boot: BootService
+    public let batches: BatchService
+    /// Applies submitted batches: a service to run beside the orchestrator.
+    public let batchRunner: BatchRunner
 
     /// - Parameters:
     ///   - scheduler: executes runs; without one, commits are recorded but not applied.
     ///   - bootCounters: what the boot services counted, when this crowbard runs them.
     public init(
         catalog: BarclampCatalog, database: CrowbarDatabase, scheduler: (any RunScheduler)? = nil,
-        bootCounters: (@Sendable () -> [String: Int])? = nil, generateSecret: @escaping @Sendable () -> String = Secrets.random
+        bootCounters: (@Sendable () -> [String: Int])? = nil, generateSecret: @escaping @Sendable () -> String = Secrets.random,
+        logger: Logger = Logger(label: "crowbar.control")
     ) {
         barclamps = BarclampService(catalog: catalog)
         let context = ControlContext(barclamps: barclamps, database: database, scheduler: scheduler)
@@ -29,6 +34,8 @@ public struct Control: Sendable {
         runs = RunService(context: context)
         events = EventService(database: database)
         boot = BootService(database: database, counters: bootCounters)
+        batchRunner = BatchRunner(context: context, logger: logger)
+        batches = BatchService(context: context, proposals: proposals, runner: batchRunner)
     }
 }
 
@@ -43,12 +50,13 @@ struct ControlContext: Sendable {
     /// Queues a run of `plan` and hands it to the scheduler.
     func queueRun(
         _ plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
-        scheduler: any RunScheduler
+        batchEntry: (batch: Int64, position: Int)? = nil, scheduler: any RunScheduler
     ) async throws -> Run {
         let run = try await database.createRun(
             plan: plan, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode,
             transitionNode: transitionNode,
-            effects: RunOutcome.effectsOfQueuing(barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode))
+            effects: RunOutcome.effectsOfQueuing(barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode),
+            batchEntry: batchEntry)
         scheduler.schedule(runID: run.id)
         return run
     }

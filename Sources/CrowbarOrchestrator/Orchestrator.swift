@@ -8,7 +8,7 @@ import Synchronization
 /// previous crowbard left queued or running. On graceful shutdown the current run is interrupted, stays
 /// `running` in the store and resumes at the next start; an operator's cancel ends it as `cancelled`.
 /// Each run is a child task of this service's `run()`, beside a watcher that cancels it when asked.
-public final class Orchestrator: Service, Sendable {
+public final class Orchestrator: Service, RunScheduler, Sendable {
     private let executor: RunExecutor
     private let database: CrowbarDatabase
     private let logger: Logger

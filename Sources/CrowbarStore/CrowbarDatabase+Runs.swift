@@ -3,11 +3,11 @@ import Foundation
 import GRDB
 
 extension CrowbarDatabase {
-    /// Queues a run of `plan`, applying `effects` (what queuing it implies, ``RunOutcome/effectsOfQueuing``) in the
-    /// same transaction.
+    /// Queues a run of `plan`, applying `effects` (what queuing it implies, ``RunOutcome/effectsOfQueuing``) and
+    /// linking it to its batch entry, if any, in the same transaction.
     public func createRun(
         plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
-        effects: [RunEffect], now: Date = Date()
+        effects: [RunEffect], batchEntry: (batch: Int64, position: Int)? = nil, now: Date = Date()
     ) async throws -> Run {
         try await writer.write { db in
             var record = RunRecord(
@@ -23,6 +23,7 @@ extension CrowbarDatabase {
                 .runQueued, subject: subject.isEmpty ? "run \(id)" : subject,
                 message: "run \(id) queued: \(plan.steps.count) steps\(checkMode ? " (check mode)" : "")", at: now, in: db)
             try Self.apply(effects, now: now, in: db)
+            if let batchEntry { try Self.linkRun(id, toBatch: batchEntry.batch, position: batchEntry.position, now: now, in: db) }
             return try Self.fetchRun(id, in: db)
         }
     }

@@ -134,6 +134,28 @@ public struct CrowbarDatabase: Sendable {
                 table.column("hostname", .text)
             }
         }
+        migrator.registerMigration("v4-batches") { db in
+            try db.create(table: "batches") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("file", .text).notNull()
+                table.column("force", .boolean).notNull()
+                table.column("status", .text).notNull().indexed()
+                table.column("createdAt", .datetime).notNull()
+                table.column("finishedAt", .datetime)
+                table.column("failure", .text)
+            }
+            try db.create(table: "batchEntries") { table in
+                table.column("batchId", .integer).notNull().references("batches", onDelete: .cascade)
+                table.column("position", .integer).notNull()
+                table.column("barclamp", .text).notNull()
+                table.column("proposal", .text).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("runId", .integer).references("runs", onDelete: .setNull)
+                table.column("startedAt", .datetime)
+                table.column("finishedAt", .datetime)
+                table.primaryKey(["batchId", "position"])
+            }
+        }
         return migrator
     }
 }

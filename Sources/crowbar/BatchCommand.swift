@@ -12,9 +12,10 @@ struct BatchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create, edit, commit and apply the file's proposals in run order; unchanged proposals are skipped.",
             discussion: """
-                Every proposal is created if missing, its listed attributes set and its listed roles assigned exactly.
-                Those that changed (or are not applied yet) are committed in run order, then applied one at a time,
-                each run followed to its end; the first failed run stops the batch (exit code 8).
+                crowbard creates every proposal if missing, sets its listed attributes and assigns its listed roles
+                exactly; those that changed (or are not applied yet) are committed in run order, then applied one at a
+                time as a batch that survives a restart of crowbard. This command follows each run to its end; the
+                first failed run stops the batch (exit code 8).
                 A second apply of the same file changes nothing; --force applies every proposal again.
                 """)
         @OptionGroup var connection: ConnectionOptions
@@ -24,7 +25,7 @@ struct BatchCommand: AsyncParsableCommand {
         var report: String?
 
         func run(client: CrowbarClient) async throws {
-            try await BatchApplier(client: client).apply(try BatchApplier.read(file), force: force) { applied in
+            try await BatchFollower(client: client).apply(file: file, force: force) { applied in
                 if let report { try BatchReportLine(applied).append(to: report) }
             }
         }

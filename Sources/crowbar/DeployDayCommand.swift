@@ -34,8 +34,8 @@ struct DeployDayCommand: ClientCommand {
     }
 
     func run(client: CrowbarClient) async throws {
-        let cloudBatch = try BatchApplier.read(cloud)
-        let verificationBatch = try BatchApplier.read(verification)
+        try BatchFollower.check(cloud)
+        try BatchFollower.check(verification)
         let checks = try verifierChecks()
         try prepareOutputFolder()
         let lab = labOptions.lab
@@ -47,7 +47,7 @@ struct DeployDayCommand: ClientCommand {
         }
         if day.failures == 0 {
             await day.phase("cloud apply") { day in
-                try await BatchApplier(client: client).apply(cloudBatch, force: false) { applied in
+                try await BatchFollower(client: client).apply(file: cloud, force: false) { applied in
                     try BatchReportLine(applied).append(to: path("apply.jsonl"))
                     day.add(DeployDayReport.applyCase(applied))
                 }
@@ -56,11 +56,11 @@ struct DeployDayCommand: ClientCommand {
         if day.failures == 0 {
             say("\n== re-apply of the whole cloud (must change nothing; log in \(path("reapply.log")))")
             await day.phase("no-op re-apply") { day in
-                try await reapply(cloudBatch, client: client, into: &day)
+                try await reapply(cloud, client: client, into: &day)
             }
             say("\n== verification: the cloud checked with the openstack client")
             await day.phase("verification") { day in
-                try await BatchApplier(client: client).apply(verificationBatch, force: true) { applied in
+                try await BatchFollower(client: client).apply(file: verification, force: true) { applied in
                     try BatchReportLine(applied).append(to: path("verify.jsonl"))
                     // The log first: if reading it fails, the phase's error reports that, not a bare failed apply.
                     let log = applied.barclamp == "verification" ? try await fullLog(of: applied.run.id, client: client) : nil
@@ -99,7 +99,7 @@ struct DeployDayCommand: ClientCommand {
     }
 
     /// Applies the cloud again, every proposal, its run logs into reapply.log; the re-apply case fails on any change.
-    private func reapply(_ batch: BatchFile, client: CrowbarClient, into day: inout DeployDay) async throws {
+    private func reapply(_ file: String, client: CrowbarClient, into day: inout DeployDay) async throws {
         let started = ContinuousClock.now
         var reapplied: [AppliedProposal] = []
         try Data().write(to: URL(fileURLWithPath: path("reapply.log")))
@@ -107,7 +107,7 @@ struct DeployDayCommand: ClientCommand {
         defer { try? log.close() }
         var stopped: (any Error)?
         do {
-            try await BatchApplier(client: client, output: log).apply(batch, force: true) { applied in
+            try await BatchFollower(client: client, output: log).apply(file: file, force: true) { applied in
                 try BatchReportLine(applied).append(to: path("reapply.jsonl"))
                 reapplied.append(applied)
             }

@@ -83,7 +83,8 @@ struct Crowbard: AsyncParsableCommand {
         let bootCounters = bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?
         if let bootCounters { countersSnapshot = { bootCounters.snapshot } }
-        let control = Control(catalog: catalog, database: database, scheduler: orchestrator, bootCounters: countersSnapshot)
+        let control = Control(
+            catalog: catalog, database: database, scheduler: orchestrator, bootCounters: countersSnapshot, logger: logger)
         let app = buildApplication(
             control: control, token: token, host: host, port: port,
             logger: logger
@@ -92,7 +93,7 @@ struct Crowbard: AsyncParsableCommand {
         }
         let bootServices = try await makeBootServices(control: control, database: database, counters: bootCounters, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [orchestrator, app] + bootServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [orchestrator, control.batchRunner, app] + bootServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await pool.shutdown()
     }
@@ -132,5 +133,3 @@ struct Crowbard: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
-
-extension Orchestrator: RunScheduler {}

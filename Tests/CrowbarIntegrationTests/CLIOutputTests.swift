@@ -116,6 +116,15 @@ import Testing
         try expect(["proposal", "diff", "provisioner", "default"], daemon: daemon, output: "~ attributes.dhcp_lease_time: 60 → 120\n")
         // Names are percent-encoded segment by segment: a slash stays inside its name instead of making another path.
         try expect(["proposal", "show", "provisioner", "a/b"], daemon: daemon, status: 5, errors: "error: no proposal provisioner/a/b\n")
+        // A batch file naming an unknown node alias is refused by crowbard with its file and line; nothing is created.
+        let batch = dataDir.appendingPathComponent("cloud.yml")
+        try "nodes:\n  - alias: ghost\n    name: nobody\nproposals:\n  - barclamp: ntp\n    deployment:\n      elements:\n        ntp-server: [\"@@ghost@@\"]\n"
+            .write(to: batch, atomically: true, encoding: .utf8)
+        try expect(["batch", "apply", batch.path], daemon: daemon, status: 7, errors: """
+            error: \(batch.path):2:5: nodes: no node matches alias 'ghost'
+
+            """)
+        try expect(["proposal", "list", "ntp"], daemon: daemon, output: "BARCLAMP  NAME  STATUS  REVISION  PENDING\n")
         try expect(["node", "transition", node, "installing"], daemon: daemon, status: 6, errors: """
             error: node \(node) cannot go from discovered to installing (allowed: allocated, deleted, discovering, problem) (field: state)
 

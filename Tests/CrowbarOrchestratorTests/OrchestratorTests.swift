@@ -12,7 +12,7 @@ import Testing
 /// this machine's shell (``LocalShellTransport``): ordering, the parallelism bound, first-failure stop, cancel, and
 /// resume after a crash at every boundary — as a normal user, in about a second. The lab test is the SSH proof.
 @Suite final class OrchestratorTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    nonisolated static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/orchestrator")
     let folder: URL
     let catalog: BarclampCatalog

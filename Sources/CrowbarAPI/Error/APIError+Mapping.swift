@@ -31,6 +31,8 @@ extension APIError {
                 issues: error.issues.map { ["field": $0.field, "message": $0.message] })
         case let error as UnknownBarclampError:
             return APIError(.conflict, "unknown_barclamp", "a stored proposal names \(error.description); restore its barclamp file")
+        case let error as DefinitionError:
+            return APIError(.unprocessableContent, "invalid_definition", error.description, field: error.key.isEmpty ? nil : error.key)
         case let error as NetworkModelError:
             return APIError(.unprocessableContent, "invalid_network", error.description, field: error.field)
         case let error as DecodingError:

@@ -16,6 +16,7 @@ public func buildRouter(control: Control, token: String) -> Router<CrowbarReques
     NetworkRoutes(networks: control.networks).register(on: api)
     EventRoutes(events: control.events).register(on: api)
     RunRoutes(runs: control.runs).register(on: api)
+    BatchRoutes(batches: control.batches).register(on: api)
     api.get("boot") { _, _ in try await control.boot.status() }
     return router
 }

@@ -19,6 +19,8 @@ public struct Event: Sendable, Hashable, Codable {
         public static let nodeHostKeyPinned = Kind(rawValue: "node.host-key-pinned")
         public static let runQueued = Kind(rawValue: "run.queued")
         public static let runFinished = Kind(rawValue: "run.finished")
+        public static let batchSubmitted = Kind(rawValue: "batch.submitted")
+        public static let batchFinished = Kind(rawValue: "batch.finished")
     }
 
     public var id: Int64

@@ -1,4 +1,5 @@
-/// What the application layer needs from the orchestrator: start queued runs and stop them.
+/// What the application layer needs from the orchestrator: start queued runs and stop them (a protocol, so the
+/// application layer is testable without one).
 public protocol RunScheduler: Sendable {
     /// Queues a run already created in the store.
     func schedule(runID: Int64)

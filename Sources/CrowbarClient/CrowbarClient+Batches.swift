@@ -1,0 +1,16 @@
+import CrowbarCore
+
+extension CrowbarClient {
+    /// `POST /batches`: submits a batch file; crowbard applies it in the background.
+    public func submitBatch(_ submission: BatchSubmission) async throws -> Batch {
+        try await send(.POST, Endpoint("batches"), body: submission)
+    }
+
+    /// `GET /batches`: the newest first.
+    public func batches(limit: Int = 50) async throws -> [Batch] {
+        try await send(.GET, Endpoint("batches", query: [("limit", String(limit))]))
+    }
+
+    /// `GET /batches/{id}`.
+    public func batch(_ id: Int64) async throws -> Batch { try await send(.GET, Endpoint("batches", String(id))) }
+}

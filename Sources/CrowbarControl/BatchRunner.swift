@@ -1,0 +1,81 @@
+import CrowbarCore
+import CrowbarStore
+import Logging
+import ServiceLifecycle
+
+/// Applies submitted batches, one after another, as a service of crowbard: each pending proposal's committed revision
+/// is queued as a run linked to its batch entry (in the run's own transaction), the runner waits for the run's end
+/// and records what it means (``BatchProgress``), stopping at the first failure. At start it first resumes the batches
+/// a previous crowbard left unfinished: a linked run is waited for (the orchestrator resumes it), never queued again.
+public final class BatchRunner: Service, Sendable {
+    let context: ControlContext
+    private let logger: Logger
+    private let queue: AsyncStream<Int64>
+    private let continuation: AsyncStream<Int64>.Continuation
+    /// How often a batch looks at its current run.
+    static let pollInterval: Duration = .milliseconds(200)
+
+    init(context: ControlContext, logger: Logger) {
+        self.context = context
+        self.logger = logger
+        (queue, continuation) = AsyncStream.makeStream(of: Int64.self)
+    }
+
+    /// Queues a stored batch.
+    func schedule(batchID: Int64) { continuation.yield(batchID) }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            for batch in try await context.database.unfinishedBatches() where !Task.isCancelled {
+                logger.info("resuming batch", metadata: ["batch": "\(batch.id)"])
+                try await drive(batch.id)
+            }
+            for await id in queue where !Task.isCancelled {
+                try await drive(id)
+            }
+        } onGracefulShutdown: {
+            self.continuation.finish()
+        }
+    }
+
+    /// Works through one batch until it ends, or until this task is cancelled (it then resumes at the next start).
+    func drive(_ id: Int64) async throws {
+        while !Task.isCancelled {
+            let batch = try await context.database.batch(id: id)
+            guard !batch.status.isFinished, let entry = batch.current else { return }
+            if entry.outcome == .pending {
+                do {
+                    _ = try await queueRun(of: entry, in: batch)
+                } catch where !(error is CancellationError) {
+                    try await context.database.recordBatchStep(id, position: entry.position, BatchProgress.couldNotStart(entry, error: error))
+                }
+                continue
+            }
+            guard let runID = entry.run, let run = try await waitForEnd(of: runID) else { return }
+            let step = BatchProgress.runEnded(run.status, entry: entry, of: batch, failure: run.failure)
+            try await context.database.recordBatchStep(id, position: entry.position, step)
+            if let status = step.batch { logger.info("batch finished", metadata: ["batch": "\(id)", "status": "\(status.rawValue)"]) }
+        }
+    }
+
+    private func queueRun(of entry: BatchEntry, in batch: Batch) async throws -> Run {
+        guard let scheduler = context.scheduler else { throw StoreError(.conflict, "this crowbard has no orchestrator") }
+        let proposal = try await context.database.proposal(barclamp: entry.barclamp, name: entry.proposal)
+        let revision = try await context.database.revision(barclamp: entry.barclamp, name: entry.proposal, number: proposal.revision)
+        let plan = try Planner.plan(
+            [PlannedProposal(barclamp: entry.barclamp, name: entry.proposal, deployment: revision.content.deployment)], catalog: context.catalog)
+        return try await context.queueRun(
+            plan, barclamp: entry.barclamp, proposal: entry.proposal, revision: revision.revision, checkMode: false,
+            batchEntry: (batch.id, entry.position), scheduler: scheduler)
+    }
+
+    /// The run once it has ended; nil when this task is cancelled first.
+    private func waitForEnd(of runID: Int64) async throws -> Run? {
+        while !Task.isCancelled {
+            let run = try await context.database.run(id: runID)
+            if run.status.isFinished { return run }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,73 @@
+import CrowbarCore
+import CrowbarStore
+import Foundation
+
+/// Batches: a whole batch file submitted at once. Submitting checks the file (file:line: key errors), resolves node
+/// aliases, creates and edits the proposals, commits the changed ones in run order and stores the batch; the
+/// ``BatchRunner`` then applies them one at a time.
+public struct BatchService: Sendable {
+    let context: ControlContext
+    let proposals: ProposalService
+    let runner: BatchRunner
+
+    /// Every alias resolves and every barclamp exists before anything is written: a file naming an unknown node or
+    /// barclamp changes nothing.
+    public func submit(_ submission: BatchSubmission) async throws -> Batch {
+        guard context.scheduler != nil else { throw StoreError(.conflict, "this crowbard has no orchestrator") }
+        let batch = try BatchFileParser.parse(submission.content, file: submission.file)
+        let order = Dictionary(uniqueKeysWithValues: context.catalog.runOrder.enumerated().map { ($1.name, $0) })
+        for entry in batch.proposals where order[entry.barclamp] == nil {
+            throw DefinitionError(location: entry.location, key: "barclamp", message: "unknown barclamp '\(entry.barclamp)'")
+        }
+        let entries = batch.proposals.sorted { (order[$0.barclamp]!, $0.name) < (order[$1.barclamp]!, $1.name) }
+        let nodes = try await context.database.nodes()
+        let elements = try entries.map { entry in try batch.resolvedElements(of: entry) { alias in Self.node(alias, in: nodes) } }
+
+        var outcomes: [(barclamp: String, proposal: String, outcome: BatchEntryOutcome)] = []
+        for (entry, elements) in zip(entries, elements) {
+            let proposal = try await update(entry, elements: elements)
+            let apply = submission.force || proposal.hasPendingChanges || proposal.status != .applied
+            outcomes.append((entry.barclamp, entry.name, apply ? .pending : .unchanged))
+        }
+        // Every changed proposal is committed first, in run order, so each one's recipes see the others (nova's
+        // endpoints in neutron's metadata agent, say) when its run compiles them.
+        for entry in outcomes where entry.outcome == .pending {
+            _ = try await proposals.commitRevision(barclamp: entry.barclamp, proposal: entry.proposal)
+        }
+        let stored = try await context.database.createBatch(file: submission.file, force: submission.force, entries: outcomes)
+        if !stored.status.isFinished { runner.schedule(batchID: stored.id) }
+        return stored
+    }
+
+    /// The newest batches first.
+    public func list(limit: Int = 50) async throws -> [Batch] { try await context.database.batches(limit: limit) }
+
+    /// One batch with its entries.
+    public func batch(_ id: Int64) async throws -> Batch { try await context.database.batch(id: id) }
+
+    /// Creates the entry's proposal if missing, sets its attributes and its roles' nodes; answers the proposal as it
+    /// now is.
+    private func update(_ entry: BatchFile.ProposalEntry, elements: [String: [String]]) async throws -> Proposal {
+        let barclamp = try context.barclamps.barclamp(named: entry.barclamp)
+        var proposal: Proposal
+        do {
+            proposal = try await context.database.proposal(barclamp: entry.barclamp, name: entry.name)
+        } catch let error as StoreError where error.code == .notFound {
+            proposal = try await proposals.create(barclamp: entry.barclamp, proposal: entry.name)
+        }
+        let edits = entry.attributeEdits(schema: barclamp).map { AttributeEdit(path: $0.path, value: $0.value) }
+        if !edits.isEmpty { proposal = try await proposals.edit(barclamp: entry.barclamp, proposal: entry.name, edits: edits) }
+        for role in elements.keys.sorted() {
+            proposal = try await proposals.assign(barclamp: entry.barclamp, proposal: entry.name, role: role, nodes: elements[role]!)
+        }
+        return proposal
+    }
+
+    /// The node a batch file's alias names: by boot MAC (any of its MACs) or by name.
+    static func node(_ alias: BatchFile.NodeAlias, in nodes: [Node]) -> String? {
+        switch alias.identity {
+        case .mac(let mac): nodes.first { $0.macs.compactMap(MACAddress.init).contains(mac) }?.name
+        case .name(let name): nodes.contains { $0.name == name } ? name : nil
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import CrowbarControl
+import CrowbarCore
+import CrowbarStore
+import Foundation
+import Logging
+import Testing
+
+@testable import CrowbarOrchestrator
+
+/// Server-side batches with the real orchestrator and batch runner over a SQLite file, recipes run by the local shell:
+/// a batch applies its proposals in order, and a crowbard stopped mid-batch resumes it without applying a finished
+/// proposal again or queuing a second run for the one in flight.
+@Suite final class BatchTests {
+    let folder: URL
+    let catalog: BarclampCatalog
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-batch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        catalog = try BarclampDirectory.load(OrchestratorTests.fixtures.appendingPathComponent("barclamps").path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// Two proposals of `steps`: `first` on n1, then `second` on n2 (pausing so a stop can land inside it).
+    static let file = """
+        nodes:
+          - alias: one
+            name: n1
+          - alias: two
+            name: n2
+        proposals:
+          - barclamp: steps
+            name: second
+            attributes: {pause: "0.3"}
+            deployment:
+              elements:
+                steps-one: ["@@two@@"]
+                steps-two: ["@@two@@"]
+                steps-three: ["@@two@@"]
+          - barclamp: steps
+            name: first
+            deployment:
+              elements:
+                steps-one: ["@@one@@"]
+                steps-two: ["@@one@@"]
+        """
+
+    /// crowbard's services over the store at `folder`: the orchestrator and the batch runner, until `body` returns; then
+    /// every task is cancelled at once, as a killed process leaves things (nothing is flushed or finished on the way out).
+    func withCrowbard<T: Sendable>(
+        transport: LocalShellTransport, _ body: @escaping @Sendable (Control, CrowbarDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
+        let recipes = RecipeBook(root: OrchestratorTests.fixtures.appendingPathComponent("recipes").path)
+        let orchestrator = Orchestrator(
+            executor: RunExecutor(database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: 4),
+            logger: Logger(label: "test"))
+        let control = Control(catalog: catalog, database: database, scheduler: orchestrator)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await orchestrator.run(); return nil }
+            group.addTask { try await control.batchRunner.run(); return nil }
+            group.addTask { try await body(control, database) }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Polls the batch (at most 30 s) until `done` says so.
+    static func waitFor(_ id: Int64, in control: Control, until done: (Batch) -> Bool) async throws -> Batch {
+        for _ in 0..<300 {
+            let batch = try await control.batches.batch(id)
+            if done(batch) { return batch }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await control.batches.batch(id)
+    }
+
+    static func register(_ control: Control) async throws {
+        for (index, name) in ["n1", "n2"].enumerated() {
+            _ = try await control.nodes.register(DiscoveryReport(macs: ["52:54:00:00:02:0\(index)"], name: name, inventory: Inventory()))
+        }
+    }
+
+    @Test func aBatchAppliesInRunOrderAndASecondSubmissionChangesNothing() async throws {
+        let transport = LocalShellTransport()
+        let (first, second) = try await withCrowbard(transport: transport) { control, _ in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.file))
+            #expect(submitted.entries.map { "\($0.barclamp)/\($0.proposal) \($0.outcome.rawValue)" }
+                == ["steps/first pending", "steps/second pending"], "run order: barclamp order, then name")
+            let first = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+            let again = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.file))
+            return (first, again)
+        }
+        #expect(first.status == .succeeded)
+        #expect(first.entries.map(\.outcome) == [.applied, .applied])
+        #expect(transport.finished.map(\.node) == ["n1", "n1", "n2", "n2", "n2"])
+        #expect(second.status == .succeeded)
+        #expect(second.entries.map(\.outcome) == [.unchanged, .unchanged])
+    }
+
+    @Test func aMalformedFileOrAnUnknownAliasIsRefusedWithItsLineAndChangesNothing() async throws {
+        let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
+        final class Recorder: RunScheduler {
+            func schedule(runID: Int64) {}
+            func cancel(runID: Int64) async throws -> Bool { false }
+        }
+        let control = Control(catalog: catalog, database: database, scheduler: Recorder())
+        let unknown = await #expect(throws: DefinitionError.self) {
+            try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.file))
+        }
+        #expect(unknown?.description == "cloud.yml:2:5: nodes: no node matches alias 'one'")
+        let malformed = await #expect(throws: DefinitionError.self) {
+            try await control.batches.submit(BatchSubmission(file: "bad.yml", content: "proposals:\n  - barclamp: steps\n    colour: red\n"))
+        }
+        #expect(malformed?.description.hasPrefix("bad.yml:3:5: ") == true)
+        #expect(try await database.proposals().isEmpty)
+        #expect(try await database.batches().isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCrowbardStoppedMidBatchResumesWithoutReapplyingFinishedProposals() async throws {
+        let stoppedInSecond = AsyncStream.makeStream(of: Void.self)
+        let before = LocalShellTransport { apply in
+            if apply.node == "n2" && apply.recipe == "steps/steps-two" { stoppedInSecond.continuation.yield() }
+        }
+        let id = try await withCrowbard(transport: before) { control, _ in
+            try await Self.register(control)
+            let batch = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.file))
+            var waiter = stoppedInSecond.stream.makeAsyncIterator()
+            _ = await waiter.next()
+            return batch.id
+        }
+        let after = LocalShellTransport()
+        let (resumed, runs) = try await withCrowbard(transport: after) { control, database in
+            let batch = try await Self.waitFor(id, in: control) { $0.status.isFinished }
+            return (batch, try await database.runs())
+        }
+        #expect(resumed.status == .succeeded)
+        #expect(resumed.entries.map(\.outcome) == [.applied, .applied])
+        #expect(runs.count == 2, "the second proposal's run was resumed, not queued again")
+        #expect(!after.started.contains { $0.node == "n1" }, "the finished proposal was not applied again")
+        #expect(!after.started.contains { $0.recipe == "steps/steps-one" }, "the second proposal's finished step was not redone")
+        #expect(after.finished.map(\.recipe) == ["steps/steps-two", "steps/steps-three"])
+    }
+}

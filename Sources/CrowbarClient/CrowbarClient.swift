@@ -97,7 +97,15 @@ public struct CrowbarClient: Sendable {
             throw ClientError(status: response.status, body: Data(bytes.readBytes(length: bytes.readableBytes) ?? []))
         }
         var pending = Data()
-        for try await chunk in response.body {
+        var chunks = response.body.makeAsyncIterator()
+        while true {
+            let next: ByteBuffer?
+            do {
+                next = try await chunks.next()
+            } catch {
+                throw ClientError.unreachable(baseURL, error)  // crowbard went away mid-stream
+            }
+            guard let chunk = next else { break }
             pending.append(contentsOf: chunk.readableBytesView)
             while let newline = pending.firstIndex(of: 0x0A) {
                 let line = pending[pending.startIndex..<newline]

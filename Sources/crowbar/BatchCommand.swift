@@ -6,7 +6,42 @@ import Foundation
 struct BatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch", abstract: "Apply or export a whole cloud described in one YAML file (Crowbar's batch format).",
-        subcommands: [Apply.self, Export.self])
+        subcommands: [Apply.self, List.self, Show.self, Export.self])
+
+    struct List: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "List recent batches, newest first.")
+        @OptionGroup var connection: ConnectionOptions
+        @Option(help: "How many batches.") var limit = 20
+
+        func run(client: CrowbarClient) async throws {
+            try show(try await client.batches(limit: limit)) { batches in
+                TextTable(
+                    header: ["BATCH", "FILE", "STATUS", "APPLIED", "CREATED"],
+                    rows: batches.map { batch in
+                        let applied = batch.entries.filter { $0.outcome == .applied }.count
+                        let toApply = batch.entries.filter { $0.outcome != .unchanged }.count
+                        return [String(batch.id), batch.file, batch.status.rawValue, "\(applied)/\(toApply)", batch.createdAt.formatted(.iso8601)]
+                    }
+                ).rendered
+            }
+        }
+    }
+
+    struct Show: ClientCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a batch: each proposal, what became of it and its run.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The batch's number.") var id: Int64
+
+        func run(client: CrowbarClient) async throws {
+            try show(try await client.batch(id)) { batch in
+                let header = "batch \(batch.id) (\(batch.file)): \(batch.status.rawValue)" + (batch.failure.map { "\nfailed: \($0)" } ?? "")
+                let entries = TextTable(
+                    header: ["#", "PROPOSAL", "OUTCOME", "RUN"],
+                    rows: batch.entries.map { ["\($0.position)", "\($0.barclamp)/\($0.proposal)", $0.outcome.rawValue, $0.run.map(String.init) ?? "-"] })
+                return header + "\n\n" + entries.rendered
+            }
+        }
+    }
 
     struct Apply: ClientCommand {
         static let configuration = CommandConfiguration(

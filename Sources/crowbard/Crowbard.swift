@@ -56,6 +56,9 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Offline Debian repository (iso/build-repository.sh) served to nodes at /debian/ by the HTTP boot service.")
     var repository: String?
 
+    @Option(help: "Once the API listens, write its URL (http://HOST:PORT) to this file: the readiness signal for scripts.")
+    var readyFile: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -88,13 +91,24 @@ struct Crowbard: AsyncParsableCommand {
         let app = buildApplication(
             control: control, token: token, host: host, port: port,
             logger: logger
-        ) { bound in
-            FileHandle.standardOutput.write(Data("crowbard listening on http://\(host):\(bound)\n".utf8))
+        ) { [readyFile, logger] bound in
+            let url = "http://\(host):\(bound)"
+            FileHandle.standardOutput.write(Data("crowbard listening on \(url)\n".utf8))
+            if let readyFile {
+                // Written whole, then renamed: a reader never sees half a URL.
+                do {
+                    try Data((url + "\n").utf8).write(to: URL(fileURLWithPath: readyFile), options: .atomic)
+                } catch {
+                    logger.error("cannot write the ready file", metadata: ["file": "\(readyFile)", "error": "\(error)"])
+                }
+            }
         }
         let bootServices = try await makeBootServices(control: control, database: database, counters: bootCounters, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [orchestrator, control.batchRunner, app] + bootServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        if let readyFile { try? FileManager.default.removeItem(atPath: readyFile) }
         try await group.run()
+        if let readyFile { try? FileManager.default.removeItem(atPath: readyFile) }
         await pool.shutdown()
     }
 

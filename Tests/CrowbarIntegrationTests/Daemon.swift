@@ -37,29 +37,28 @@ final class Daemon {
     let url: String
     private let logURL: URL
 
-    /// Starts crowbard and waits (at most 20 s) until it prints the URL it listens on.
+    /// Starts crowbard and waits (at most 20 s) for its ready file, which holds the URL it listens on.
     init(binaries: Binaries, dataDir: URL, definitions: URL = Fixtures.repositoryRoot, extraArguments: [String] = []) throws {
         self.dataDir = dataDir
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         logURL = dataDir.appendingPathComponent("crowbard.out")
-        let startOffset = (try? FileManager.default.attributesOfItem(atPath: logURL.path)[.size] as? Int) ?? 0
+        let ready = dataDir.appendingPathComponent("ready")
+        try? FileManager.default.removeItem(at: ready)
         child = try ChildProcess(
             binaries.crowbard.path,
             [
-                "--data-dir", dataDir.path, "--listen", "127.0.0.1:0",
+                "--data-dir", dataDir.path, "--listen", "127.0.0.1:0", "--ready-file", ready.path,
                 "--barclamps", definitions.appendingPathComponent("barclamps").path,
                 "--recipes", definitions.appendingPathComponent("recipes").path,
             ] + extraArguments,
             environment: ProcessInfo.processInfo.environment, stdout: logURL.path, stderr: logURL.path)
-        let deadline = Date().addingTimeInterval(20)
         var found: String?
-        while found == nil, Date() < deadline, child.isRunning {
-            Thread.sleep(forTimeInterval: 0.05)
-            let data = (try? Data(contentsOf: logURL)) ?? Data()
-            let text = String(decoding: data.dropFirst(startOffset), as: UTF8.self)
-            if let range = text.range(of: #"listening on (http://[0-9.:]+)"#, options: .regularExpression) {
-                found = String(text[range].dropFirst("listening on ".count))
+        for _ in 0..<400 where child.isRunning {
+            if let text = try? String(contentsOf: ready, encoding: .utf8), text.hasSuffix("\n") {
+                found = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                break
             }
+            Thread.sleep(forTimeInterval: 0.05)
         }
         guard let found else {
             child.signal(SIGKILL)

@@ -220,5 +220,44 @@ final class LabApplyTests {
         #expect(try crowbar("node", "transition", "n4", "readying").status == 0)
         #expect(try crowbar("run", "log", "8", "--follow").status == 8)
         #expect(try crowbar("node", "show", "n4", "--json").output.contains(#""state":"problem""#))
+
+        // crowbard killed (SIGKILL) in the middle of a batch's second proposal: after a restart the batch resumes
+        // that proposal's run, never applies the first one again and queues no other run.
+        let before = (try onNode("192.168.124.61", "cat /var/log/labsteps"), try onNode("192.168.124.62", "cat /var/log/labsteps"))
+        let batchFile = dataDir.appendingPathComponent("steps.yml")
+        try """
+            nodes:
+              - {alias: a, name: n1}
+              - {alias: b, name: n2}
+            proposals:
+              - barclamp: labsteps
+                name: afirst
+                deployment: {elements: {labsteps-one: ["@@a@@"], labsteps-two: ["@@a@@"], labsteps-three: ["@@a@@"]}}
+              - barclamp: labsteps
+                name: bsecond
+                attributes: {pause: 6}
+                deployment: {elements: {labsteps-one: ["@@b@@"], labsteps-two: ["@@b@@"], labsteps-three: ["@@b@@"]}}
+            """.write(to: batchFile, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CROWBAR_URL"] = daemon.url
+        environment["CROWBAR_DATA_DIR"] = dataDir.path
+        let follower = try ChildProcess(
+            binaries.crowbar.path, ["batch", "apply", batchFile.path], environment: environment,
+            stdout: dataDir.appendingPathComponent("batch.out").path, stderr: dataDir.appendingPathComponent("batch.err").path)
+        #expect(try waitForLog(of: 10, containing: "step 2/3"), "the second proposal's run is 10")
+        Thread.sleep(forTimeInterval: 1)
+        daemon.crash()
+        #expect(follower.wait(timeout: 20) == 3, "the follower loses crowbard: exit 3")
+        daemon = try Daemon(binaries: binaries, dataDir: dataDir, definitions: definitions)
+        var batch = try JSONDecoder.crowbar.decode(Batch.self, from: Data(try crowbar("batch", "show", "1", "--json").output.utf8))
+        for _ in 0..<120 where !batch.status.isFinished {
+            Thread.sleep(forTimeInterval: 0.5)
+            batch = try JSONDecoder.crowbar.decode(Batch.self, from: Data(try crowbar("batch", "show", "1", "--json").output.utf8))
+        }
+        #expect(batch.status == .succeeded, "\(batch)")
+        #expect(batch.entries.map(\.run) == [9, 10])
+        #expect(try JSONDecoder.crowbar.decode([Run].self, from: Data(try crowbar("run", "list", "--json").output.utf8)).first?.id == 10)
+        #expect(try onNode("192.168.124.61", "cat /var/log/labsteps") == before.0 + "one\ntwo\nthree\n")
+        #expect(try onNode("192.168.124.62", "cat /var/log/labsteps") == before.1 + "one\ntwo\nthree\n")
     }
 }

@@ -5,6 +5,8 @@
 # Needs root. Usage: Benchmarks/apply/run.sh [NODE_COUNTS…]   (default: 8 32)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/swift.sh
+source scripts/lib/crowbard.sh
 here=Benchmarks/apply
 counts=("${@:-8 32}")
 # shellcheck disable=SC2206
@@ -12,14 +14,15 @@ counts=(${counts[*]})
 bash scripts/install-deps.sh
 command -v ansible-playbook >/dev/null && command -v parallel-ssh >/dev/null || \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible pssh >/dev/null
-swift build -c release --product crowbard >/dev/null
-swift build -c release --product crowbar >/dev/null
-bin=$(swift build -c release --show-bin-path)
+swift=$(find_swift)
+"$swift" build -c release --product crowbard >/dev/null
+"$swift" build -c release --product crowbar >/dev/null
+bin=$("$swift" build -c release --show-bin-path)
 work=$(mktemp -d /tmp/crowbar-apply-bench.XXXXXX)
-pid=""
+CROWBARD_PID=""
 cleanup() {
     "$bin/crowbar" lab down >/dev/null 2>&1 || true
-    [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
+    [ -z "$CROWBARD_PID" ] || stop_crowbard "$CROWBARD_PID"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -29,13 +32,9 @@ elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 results=()
 for n in "${counts[@]}"; do
     "$bin/crowbar" lab down >/dev/null 2>&1 || true
-    [ -z "$pid" ] || { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+    [ -z "$CROWBARD_PID" ] || stop_crowbard "$CROWBARD_PID"
     rm -rf "$work/data"
-    "$bin/crowbard" --data-dir "$work/data" --listen 127.0.0.1:0 --barclamps $here/barclamps --recipes $here/recipes \
-        --log-level warning >"$work/crowbard.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 100); do grep -q 'listening on' "$work/crowbard.log" && break; sleep 0.1; done
-    export CROWBAR_URL=$(grep -o 'http://[0-9.:]*' "$work/crowbard.log") CROWBAR_DATA_DIR="$work/data"
+    start_crowbard "$bin" "$work/data" --barclamps $here/barclamps --recipes $here/recipes --log-level warning
     crowbar() { "$bin/crowbar" "$@"; }
     crowbar lab up --nodes "$n" >/dev/null
     nodes=$(seq -f 'n%g' 1 "$n" | tr '\n' ' ')

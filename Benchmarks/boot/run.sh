@@ -8,6 +8,8 @@
 # Needs root. Usage: Benchmarks/boot/run.sh [dhcp] [tftp] [pxe]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/swift.sh
+source scripts/lib/crowbard.sh
 parts=("${@:-dhcp tftp pxe}")
 # shellcheck disable=SC2206
 parts=(${parts[*]})
@@ -16,9 +18,10 @@ for package in kea-dhcp4-server dnsmasq-base tftpd-hpa; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
         || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package" >/dev/null
 done
-swift build -c release --product crowbard >/dev/null
-swift build -c release --product crowbar >/dev/null
-bin=$(swift build -c release --show-bin-path)
+swift=$(find_swift)
+"$swift" build -c release --product crowbard >/dev/null
+"$swift" build -c release --product crowbar >/dev/null
+bin=$("$swift" build -c release --show-bin-path)
 work=$(mktemp -d /tmp/crowbar-boot-bench.XXXXXX)
 namespace=crowbar-bench-dhcp
 veth=cbbench
@@ -42,14 +45,10 @@ elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 report=()
 rate=${DHCP_RATE:-8000}
 
-# start_crowbard ARGS…: crowbard on a free loopback port with the shipped barclamps; exports CROWBAR_URL.
-start_crowbard() {
-    "$bin/crowbard" --data-dir "$work/data" --listen 127.0.0.1:0 --barclamps barclamps --recipes recipes --log-level warning "$@" \
-        >"$work/crowbard.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 100); do grep -q 'listening on' "$work/crowbard.log" && break; sleep 0.1; done
-    CROWBAR_URL=$(grep -o 'http://[0-9.:]*' "$work/crowbard.log" | head -n 1)
-    export CROWBAR_URL CROWBAR_DATA_DIR="$work/data"
+# crowbard_with ARGS…: crowbard on a free loopback port with the shipped barclamps; exports CROWBAR_URL.
+crowbard_with() {
+    start_crowbard "$bin" "$work/data" --barclamps barclamps --recipes recipes --log-level warning "$@"
+    server_pid=$CROWBARD_PID
 }
 
 # perfdhcp_rate NAME: DORA at an offered $rate/s for 5 s from 40000 clients; prints achieved rate and drops.
@@ -75,7 +74,7 @@ if [[ " ${parts[*]} " == *" dhcp "* ]]; then
     ip -n "$namespace" link set eth0 up
 
     # crowbard: the admin network is set to 10.77.0.0/16 through a network proposal, then DHCP serves it.
-    start_crowbard
+    crowbard_with
     # The network barclamp needs a committed provisioner, which needs a node for its server role.
     curl -sSf -H "Authorization: Bearer $(cat "$work/data/api-token")" -H 'Content-Type: application/json' \
         -d '{"macs":["02:00:00:00:00:01"],"name":"admin","inventory":{"disks":[]}}' "$CROWBAR_URL/api/v1/nodes/discover" >/dev/null
@@ -88,7 +87,7 @@ if [[ " ${parts[*]} " == *" dhcp "* ]]; then
         networks.admin.ranges='{"admin":{"start":"10.77.0.1","end":"10.77.0.9"},"dhcp":{"start":"10.77.1.0","end":"10.77.200.255"},"host":{"start":"10.77.201.0","end":"10.77.250.255"}}' >/dev/null
     "$bin/crowbar" proposal commit --no-apply network default >/dev/null
     stop_server
-    start_crowbard --boot-address 10.77.0.1 --boot-interface "$veth" --boot-http-port 18091
+    crowbard_with --boot-address 10.77.0.1 --boot-interface "$veth" --boot-http-port 18091
     perfdhcp_rate crowbard
     leases=$(curl -sf -H "Authorization: Bearer $(cat "$work/data/api-token")" "$CROWBAR_URL/api/v1/boot" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["leases"]))')
     echo "           $leases leases in crowbard's store"
@@ -125,7 +124,7 @@ if [[ " ${parts[*]} " == *" tftp "* ]]; then
     head -c $((64 << 20)) /dev/urandom >"$work/tftp/image.bin"
     # crowbard's TFTP (its boot services on 127.0.0.1, no DHCP) and tftpd-hpa, side by side.
     rm -rf "$work/data"
-    start_crowbard --boot-address 127.0.0.1 --boot-files "$work/tftp" --boot-http-port 18092
+    crowbard_with --boot-address 127.0.0.1 --boot-files "$work/tftp" --boot-http-port 18092
     crowbard_pid=$server_pid
     in.tftpd -L -s "$work/tftp" -a 127.0.0.1:6969 &
     hpa_pid=$!
@@ -157,7 +156,7 @@ if [[ " ${parts[*]} " == *" pxe "* ]]; then
     echo "== PXE: power-on → discovered (QEMU TCG)"
     rm -rf "$work/data"
     bash iso/build-discovery.sh "$work/boot" >/dev/null
-    start_crowbard --boot-address 192.168.124.10 --boot-interface crowbar0 --boot-files "$work/boot"
+    crowbard_with --boot-address 192.168.124.10 --boot-interface crowbar0 --boot-files "$work/boot"
     for count in 1 4; do
         CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
         start=$(now)

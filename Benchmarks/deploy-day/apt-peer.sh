@@ -6,32 +6,30 @@
 # Needs root; uses the lab (one lab per machine: nothing else may use it meanwhile). Usage: Benchmarks/deploy-day/apt-peer.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/swift.sh
+source scripts/lib/crowbard.sh
 bash scripts/install-deps.sh
-swift build --product crowbard >/dev/null
-swift build --product crowbar >/dev/null
-bin=$(swift build --show-bin-path)
+swift=$(find_swift)
+"$swift" build --product crowbard >/dev/null
+"$swift" build --product crowbar >/dev/null
+bin=$("$swift" build --show-bin-path)
 lab_dir=${CROWBAR_LAB_DIR:-/var/lib/crowbar-lab}
 bash iso/build-discovery.sh "$lab_dir/boot" >/dev/null
 bash iso/build-repository.sh "$lab_dir/repository" --recipes recipes >/dev/null
 work=$(mktemp -d /tmp/crowbar-apt-peer.XXXXXX)
-pid=""
+CROWBARD_PID=""
 crowbar() { "$bin/crowbar" "$@"; }
-stop_crowbard() { [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=""; }; }
-cleanup() { crowbar lab down >/dev/null 2>&1 || true; stop_crowbard; rm -rf "$work"; }
+stop() { [ -z "$CROWBARD_PID" ] || stop_crowbard "$CROWBARD_PID"; CROWBARD_PID=""; }
+cleanup() { crowbar lab down >/dev/null 2>&1 || true; stop; rm -rf "$work"; }
 trap cleanup EXIT
 now() { date +%s.%N; }
 
-# start_crowbard NAME: a fresh crowbard serving the repository on the lab network (its data in $work/NAME).
-start_crowbard() {
-    stop_crowbard
-    "$bin/crowbard" --data-dir "$work/$1" --listen 127.0.0.1:0 --barclamps barclamps --recipes recipes \
+# fresh_crowbard NAME: a fresh crowbard serving the repository on the lab network (its data in $work/NAME).
+fresh_crowbard() {
+    stop
+    start_crowbard "$bin" "$work/$1" --barclamps barclamps --recipes recipes \
         --boot-address 192.168.124.10 --boot-interface crowbar0 --boot-files "$lab_dir/boot" \
-        --repository "$lab_dir/repository" --log-level warning >"$work/$1.log" 2>&1 &
-    pid=$!
-    for _ in $(seq 1 100); do grep -q 'listening on' "$work/$1.log" && break; sleep 0.1; done
-    CROWBAR_URL=$(grep -o 'http://[0-9.:]*' "$work/$1.log" | head -1)
-    export CROWBAR_URL CROWBAR_DATA_DIR="$work/$1"
-    [ -n "$CROWBAR_URL" ] || { cat "$work/$1.log" >&2; exit 1; }
+        --repository "$lab_dir/repository" --log-level warning
 }
 
 # The packages of each lab node's roles: node number (the aliases are n1, n2, n3 in MAC order) → package list.
@@ -54,7 +52,7 @@ PY
 }
 
 echo "== peer: plain apt-get on fresh nodes"
-start_crowbard peer
+fresh_crowbard peer
 crowbar lab down >/dev/null 2>&1 || true
 crowbar lab up --nodes 3 >/dev/null
 key="$work/peer/ssh/id_ed25519"
@@ -77,7 +75,7 @@ installed=$(for n in 1 2 3; do ssh_node "$n" "dpkg-query -W -f='\${Status}\n' | 
 crowbar lab down >/dev/null
 
 echo "== crowbar deploy-day on fresh nodes"
-start_crowbard cloud
+fresh_crowbard cloud
 crowbar deploy-day --nodes 3 --out "$work/deploy-day" >"$work/deploy-day.log" 2>&1 || { tail -n 40 "$work/deploy-day.log" >&2; exit 1; }
 apply=$(grep -o 'cloud apply [0-9.]*' "$work/deploy-day/timings.txt" | grep -o '[0-9.]*$')
 total=$(grep -o 'total [0-9.]*' "$work/deploy-day/timings.txt" | grep -o '[0-9.]*$')

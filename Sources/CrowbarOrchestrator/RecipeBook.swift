@@ -1,8 +1,10 @@
 import CrowbarCore
 import Foundation
 
-/// The recipes folder: `<root>/<barclamp>/<role>.yml` and `<root>/<barclamp>/templates/*.mustache`.
-/// Read at each step, so an edited recipe applies on the next run without a restart.
+/// The recipes folder: `<root>/<barclamp>/<role>.yml`, `<root>/<barclamp>/templates/*.mustache`, and what recipes
+/// share in `<root>/_shared/`: INI sections (`<name>.yml`, for an ini's `include`) and templates (`templates/`, for
+/// a template's `{{> name}}` partials). Read at each step, so an edited recipe applies on the next run
+/// without a restart.
 public struct RecipeBook: Sendable {
     public let root: String
 
@@ -14,16 +16,30 @@ public struct RecipeBook: Sendable {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RecipeMissing(name: name, file: file)
         }
-        let recipe = try RecipeParser.parse(String(decoding: data, as: UTF8.self), name: name, file: file)
+        let recipe = try RecipeParser.parse(String(decoding: data, as: UTF8.self), name: name, file: file, shared: try sharedSettings())
         let barclamp = name.split(separator: "/").first.map(String.init) ?? name
-        let folder = "\(root)/\(barclamp)/templates"
+        // The shared templates (partials such as keystone_authtoken), then the barclamp's own, which win.
         var templates: [String: String] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
-            if let text = FileManager.default.contents(atPath: "\(folder)/\(entry)") {
-                templates[entry] = String(decoding: text, as: UTF8.self)
+        for folder in ["\(root)/_shared/templates", "\(root)/\(barclamp)/templates"] {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                if let text = FileManager.default.contents(atPath: "\(folder)/\(entry)") {
+                    templates[entry] = String(decoding: text, as: UTF8.self)
+                }
             }
         }
         return (recipe, templates)
+    }
+
+    /// The shared INI sections, by file name without `.yml`.
+    public func sharedSettings() throws -> [String: [IniSetting]] {
+        let folder = "\(root)/_shared"
+        var shared: [String: [IniSetting]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasSuffix(".yml") {
+            guard let data = FileManager.default.contents(atPath: "\(folder)/\(entry)") else { continue }
+            shared[String(entry.dropLast(4))] = try RecipeParser.parseSharedSettings(
+                String(decoding: data, as: UTF8.self), file: "\(folder)/\(entry)")
+        }
+        return shared
     }
 }
 

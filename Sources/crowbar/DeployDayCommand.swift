@@ -9,6 +9,7 @@ struct DeployDayCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy-day", abstract: "Build the lab cloud from bare nodes, re-apply it, verify it and report (needs root).",
         discussion: """
+            with --vms: PXE machines boot the discovery image and must be discovered with their inventory → \
             lab up (the nodes register) → allocate each node and give it its admin address → batch apply of the \
             cloud file → a forced re-apply that must change nothing → the verification batch (checks with the \
             openstack client) → a JUnit report (one testcase per barclamp apply, the re-apply and each check, \
@@ -22,6 +23,8 @@ struct DeployDayCommand: ClientCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var labOptions: LabCommand.LabOptions
     @Option(help: "How many lab nodes (the cloud file's node aliases name their MACs).") var nodes = 3
+    @Option(help: "QEMU machines that must PXE-boot and be discovered first (needs the discovery image in crowbard's boot files).")
+    var vms = 0
     @Option(help: "Batch file of the cloud.") var cloud = "docs/examples/lab-cloud.yml"
     @Option(help: "Batch file of the verification.") var verification = "docs/examples/lab-verification.yml"
     @Option(help: "Recipes folder (the verifier recipe lists the checks the report expects).") var recipes = "recipes"
@@ -41,6 +44,12 @@ struct DeployDayCommand: ClientCommand {
         let lab = labOptions.lab
         var day = DeployDay()
 
+        if vms > 0 {
+            say("== discovery: \(vms) machines PXE-boot the discovery image from crowbard's DHCP, TFTP and HTTP boot")
+            await day.phase("discovery") { day in
+                try await discover(lab: lab, client: client, into: &day)
+            }
+        }
         await day.phase("lab up + allocate") { _ in
             let labNodes = try await LabCommand.startNodes(nodes, lab: lab, authorizedKey: nil, client: client)
             try await allocate(labNodes, lab: lab, client: client)
@@ -85,6 +94,25 @@ struct DeployDayCommand: ClientCommand {
             throw ExitCode(RunReport.failedExitCode)
         }
         say("deploy-day: OK")
+    }
+
+    /// Starts the PXE machines, waits until each is discovered, records a case per machine, and stops them (the
+    /// cloud's nodes need the machine's CPU).
+    private func discover(lab: Lab, client: CrowbarClient, into day: inout DeployDay) async throws {
+        let started = ContinuousClock.now
+        do {
+            let machines = try await lab.up(machines: vms) { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
+            let found = try await LabCommand.waitUntilDiscovered(machines, client: client, started: started, timeoutSeconds: 300)
+            for machine in found {
+                guard let name = machine.node else { continue }
+                day.add(DeployDayReport.discoveryCase(
+                    machine: machine.machine.name, node: try await client.node(named: name), seconds: machine.secondsToDiscovered ?? 0))
+            }
+        } catch {
+            await lab.down { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
+            throw error
+        }
+        await lab.down { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
     }
 
     /// Allocates every lab node that has no admin address yet and adds the address to its interface.

@@ -51,7 +51,8 @@ struct LabCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             let labNodes = try await LabCommand.startNodes(nodes, lab: options.lab, authorizedKey: authorizedKey, client: client)
             let machines = try await options.lab.up(machines: vms) { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
-            let discovered = try await waitUntilDiscovered(machines, client: client, started: started)
+            let discovered = try await LabCommand.waitUntilDiscovered(
+                machines, client: client, started: started, timeoutSeconds: discoveryTimeout)
             let seconds = (ContinuousClock.now - started).components.seconds
             let status = LabStatus(nodes: labNodes, machines: discovered)
             try show(status) { status in
@@ -60,32 +61,34 @@ struct LabCommand: AsyncParsableCommand {
                     .compactMap { $0 }.joined(separator: "\n")
             }
         }
+    }
 
-        /// Polls crowbard until each machine's boot MAC belongs to a discovered node; on timeout, shows the consoles.
-        private func waitUntilDiscovered(_ machines: [LabMachine], client: CrowbarClient, started: ContinuousClock.Instant) async throws -> [DiscoveredMachine] {
-            var found: [String: DiscoveredMachine] = [:]
-            let deadline = ContinuousClock.now + .seconds(discoveryTimeout)
-            while found.count < machines.count {
-                let known = try await client.nodes()
-                for machine in machines where found[machine.mac] == nil {
-                    guard let node = known.first(where: { $0.macs.contains(machine.mac) && $0.state == .discovered }) else { continue }
-                    let seconds = Double((ContinuousClock.now - started).components.seconds)
-                    FileHandle.standardError.write(Data("lab: \(machine.name) discovered as \(node.name) after \(Int(seconds)) s\n".utf8))
-                    found[machine.mac] = DiscoveredMachine(machine: machine, node: node.name, address: node.bootAddress, secondsToDiscovered: seconds)
-                }
-                if found.count == machines.count { break }
-                guard ContinuousClock.now < deadline else {
-                    let missing = machines.filter { found[$0.mac] == nil }
-                    let consoles = missing.map { machine in
-                        let text = (try? String(contentsOfFile: machine.console, encoding: .utf8)) ?? "(no console output)"
-                        return "--- \(machine.name) console (last lines of \(machine.console)):\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
-                    }
-                    throw ValidationError("not discovered within \(discoveryTimeout) s: \(missing.map(\.name).joined(separator: ", "))\n" + consoles.joined(separator: "\n"))
-                }
-                try await Task.sleep(for: .seconds(2))
+    /// Polls crowbard until each machine's boot MAC belongs to a discovered node; on timeout, shows the consoles.
+    static func waitUntilDiscovered(
+        _ machines: [LabMachine], client: CrowbarClient, started: ContinuousClock.Instant, timeoutSeconds: Int
+    ) async throws -> [DiscoveredMachine] {
+        var found: [String: DiscoveredMachine] = [:]
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        while found.count < machines.count {
+            let known = try await client.nodes()
+            for machine in machines where found[machine.mac] == nil {
+                guard let node = known.first(where: { $0.macs.contains(machine.mac) && $0.state == .discovered }) else { continue }
+                let seconds = Double((ContinuousClock.now - started).components.seconds)
+                FileHandle.standardError.write(Data("lab: \(machine.name) discovered as \(node.name) after \(Int(seconds)) s\n".utf8))
+                found[machine.mac] = DiscoveredMachine(machine: machine, node: node.name, address: node.bootAddress, secondsToDiscovered: seconds)
             }
-            return machines.compactMap { found[$0.mac] }
+            if found.count == machines.count { break }
+            guard ContinuousClock.now < deadline else {
+                let missing = machines.filter { found[$0.mac] == nil }
+                let consoles = missing.map { machine in
+                    let text = (try? String(contentsOfFile: machine.console, encoding: .utf8)) ?? "(no console output)"
+                    return "--- \(machine.name) console (last lines of \(machine.console)):\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+                }
+                throw ValidationError("not discovered within \(timeoutSeconds) s: \(missing.map(\.name).joined(separator: ", "))\n" + consoles.joined(separator: "\n"))
+            }
+            try await Task.sleep(for: .seconds(2))
         }
+        return machines.compactMap { found[$0.mac] }
     }
 
     /// What `lab up` and `lab status` show: the nodes and the machines.

@@ -18,10 +18,14 @@ public struct Recipe: Sendable, Hashable {
 public struct Resource: Sendable, Hashable {
     public var kind: ResourceKind
     public var location: SourceLocation
+    /// How logs and results name it: the kind's label, or the label of the shorthand it was written as
+    /// (`database glance`, `keystone_service image`).
+    public var label: String
 
-    public init(kind: ResourceKind, location: SourceLocation) {
+    public init(kind: ResourceKind, location: SourceLocation, label: String? = nil) {
         self.kind = kind
         self.location = location
+        self.label = label ?? kind.label
     }
 }
 

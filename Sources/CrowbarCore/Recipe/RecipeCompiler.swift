@@ -35,7 +35,7 @@ public enum RecipeCompiler {
         for (offset, resource) in recipe.resources.enumerated() {
             let index = offset + 1
             let kind = rendered[offset]
-            script += "\n# \(index): \(resource.kind.label.replacingOccurrences(of: "\n", with: " "))\n"
+            script += "\n# \(index): \(resource.label.replacingOccurrences(of: "\n", with: " "))\n"
             script += "crowbar_r\(index)() {\n\(try ResourceScript.body(kind, location: resource.location))\n}\n"
             if case .service(let name, _, _, let subscribes) = kind {
                 script += "crowbar_restart=0\n[ ! -e \(restartMarker(name)) ] || crowbar_restart=1\n"
@@ -54,10 +54,34 @@ public enum RecipeCompiler {
                         + "{ mkdir -p \(restartFolder.shellQuoted) && : > \(restartMarker(service)); }\n"
                 }
             }
-            labels.append(resource.kind.label)
+            labels.append(resource.label)
         }
         script += "crowbar_mark done\n"
         return CompiledRecipe(script: script, resources: labels, marker: marker)
+    }
+
+    /// A template with each `{{> name}}` replaced by the template `name.mustache` (the recipe's own, or a shared one),
+    /// partials within partials too, a few levels deep.
+    static func withPartials(
+        _ text: String, templates: [String: String], location: SourceLocation, key: String, depth: Int = 0
+    ) throws(DefinitionError) -> String {
+        guard text.contains("{{>") else { return text }
+        guard depth < 4 else { throw DefinitionError(location: location, key: key, message: "partials nested more than 4 deep") }
+        var result = ""
+        var rest = text[...]
+        while let match = rest.firstMatch(of: /\{\{>\s*([A-Za-z0-9_.\-]+)\s*\}\}/) {
+            let name = String(match.output.1)
+            guard let partial = templates[name + ".mustache"] else {
+                throw DefinitionError(location: location, key: key, message: "partial '\(name)' not found (no \(name).mustache among the templates)")
+            }
+            result += rest[..<match.range.lowerBound]
+            // The tag's own line ends the partial: its last newline is dropped, so `{{> name}}` on a line of its own
+            // leaves the text as if the partial's lines stood there.
+            let body = partial.hasSuffix("\n") ? String(partial.dropLast()) : partial
+            result += try withPartials(body, templates: templates, location: location, key: key, depth: depth + 1)
+            rest = rest[match.range.upperBound...]
+        }
+        return result + rest
     }
 
     /// Where pending restarts are kept on a node, one empty file per service.
@@ -91,7 +115,8 @@ public enum RecipeCompiler {
             guard let template = templates[source] else {
                 throw DefinitionError(location: at, key: "source", message: "template '\(source)' not found in the recipe's templates/")
             }
-            return .file(path: try text(path, "template"), content: try text(template, "source \(source)"), attributes: try attributes(fileAttributes))
+            let whole = try withPartials(template, templates: templates, location: at, key: "source \(source)")
+            return .file(path: try text(path, "template"), content: try text(whole, "source \(source)"), attributes: try attributes(fileAttributes))
         case .ini(let path, let settings, let fileAttributes):
             var rendered: [IniSetting] = []
             for setting in settings {

@@ -1,7 +1,10 @@
 /// Reads a recipe file (`recipes/<barclamp>/<role>.yml`). Every problem names file, line and key.
 public enum RecipeParser {
-    /// Parses the text of one recipe; `name` is `barclamp/role` and `file` the name used in errors.
-    public static func parse(_ yaml: String, name: String, file: String) throws(DefinitionError) -> Recipe {
+    /// Parses the text of one recipe; `name` is `barclamp/role` and `file` the name used in errors. `shared` are the
+    /// INI sections an `ini` resource may `include` (``parseSharedSettings(_:file:)``), by name.
+    public static func parse(
+        _ yaml: String, name: String, file: String, shared: [String: [IniSetting]] = [:]
+    ) throws(DefinitionError) -> Recipe {
         let root = try composeDocument(yaml, file: file)
         var reader = try YAMLMappingReader(root, path: "", file: file)
         let timeout = try reader.integer("timeout") ?? 1800
@@ -12,16 +15,29 @@ public enum RecipeParser {
         try reader.rejectUnknownKeys()
         var resources: [Resource] = []
         for (index, node) in sequence.enumerated() {
-            resources.append(try parseResource(node, path: "resources.\(index)", file: file))
+            resources.append(try parseResource(node, path: "resources.\(index)", file: file, shared: shared))
         }
         return Recipe(name: name, resources: resources, timeoutSeconds: timeout)
     }
 
     private static let keywords = ["package", "file", "template", "ini", "service", "user", "command", "wait_for"]
+        + RecipeShorthands.keywords
 
-    private static func parseResource(_ node: YAMLNode, path: String, file: String) throws(DefinitionError) -> Resource {
+    /// A file of shared INI sections (`recipes/_shared/<name>.yml`): `settings: {section: {key: value}}`.
+    public static func parseSharedSettings(_ yaml: String, file: String) throws(DefinitionError) -> [IniSetting] {
+        var reader = try YAMLMappingReader(try composeDocument(yaml, file: file), path: "", file: file)
+        let settings = try iniSettings(reader.requiredNode("settings"), path: "settings", file: file)
+        try reader.rejectUnknownKeys()
+        return settings
+    }
+
+    private static func parseResource(
+        _ node: YAMLNode, path: String, file: String, shared: [String: [IniSetting]]
+    ) throws(DefinitionError) -> Resource {
         var reader = try YAMLMappingReader(node, path: path, file: file)
-        let present = keywords.filter { reader.mapping[$0] != nil }
+        var present = keywords.filter { reader.mapping[$0] != nil }
+        // A shorthand's `user:` names its account: it does not make the resource a `user` resource.
+        if present.contains(where: RecipeShorthands.keywords.contains) { present.removeAll { $0 == "user" } }
         guard present.count == 1, let keyword = present.first else {
             throw DefinitionError(
                 location: reader.location, key: path,
@@ -46,9 +62,19 @@ public enum RecipeParser {
                 path: try reader.requiredString("template"), source: try reader.requiredString("source"),
                 attributes: try fileAttributes(&reader))
         case "ini":
-            kind = .ini(
-                path: try reader.requiredString("ini"), settings: try iniSettings(reader.requiredNode("settings"), path: reader.keyPath("settings"), file: file),
-                attributes: try fileAttributes(&reader))
+            var settings: [IniSetting] = []
+            for (name, location) in try reader.stringList("include") {
+                guard let included = shared[name] else {
+                    throw DefinitionError(
+                        location: location, key: reader.keyPath("include"),
+                        message: "no shared settings '\(name)' (known: \(shared.keys.sorted().joined(separator: ", ")))")
+                }
+                settings += included
+            }
+            if reader.node("settings") != nil || settings.isEmpty {
+                settings += try iniSettings(reader.requiredNode("settings"), path: reader.keyPath("settings"), file: file)
+            }
+            kind = .ini(path: try reader.requiredString("ini"), settings: settings, attributes: try fileAttributes(&reader))
         case "service":
             kind = .service(
                 name: try reader.requiredString("service"), running: try reader.boolean("running"),
@@ -59,8 +85,12 @@ public enum RecipeParser {
                 system: try reader.boolean("system") ?? false)
         case "command":
             kind = .command(run: try reader.requiredString("command"), creates: try reader.string("creates"), unless: try reader.string("unless"))
-        default:
+        case "wait_for":
             kind = .waitFor(try waitTarget(&reader), timeoutSeconds: try reader.integer("timeout") ?? 120)
+        default:
+            let (expanded, label) = try RecipeShorthands.expand(keyword, &reader)
+            try reader.rejectUnknownKeys()
+            return Resource(kind: expanded, location: reader.location, label: label)
         }
         try reader.rejectUnknownKeys()
         return Resource(kind: kind, location: reader.location)

@@ -14,6 +14,20 @@ public enum DeployDayReport {
         }
     }
 
+    /// A machine that PXE-booted the discovery image: failed unless its node has disks and a serial number in its
+    /// inventory (what the discovery agent reads from the hardware).
+    public static func discoveryCase(machine: String, node: Node, seconds: Double) -> TestCase {
+        let inventory = node.inventory
+        var missing: [String] = []
+        if inventory.disks.isEmpty { missing.append("disks") }
+        if inventory.serial?.isEmpty ?? true { missing.append("serial number") }
+        if node.state != .discovered { missing.append("state discovered (is \(node.state.rawValue))") }
+        return TestCase(
+            className: "deploy-day.discovery", name: "discover \(machine)", seconds: seconds,
+            failure: missing.isEmpty ? nil : TestFailure(message: "\(node.name) lacks \(missing.joined(separator: ", "))"),
+            note: "\(node.name), \(inventory.disks.count) disks, \(inventory.memoryMB ?? 0) MB")
+    }
+
     /// The apply of one proposal; failed with the run's failure (step, node, resource, output) unless it succeeded.
     public static func applyCase(_ applied: AppliedProposal) -> TestCase {
         let run = applied.run

@@ -13,7 +13,7 @@ public struct ProposalService: Sendable {
     /// Creates a draft from the barclamp's defaults, with a fresh value for every secret.
     public func create(barclamp name: String, proposal: String, showSecrets: Bool = false) async throws -> Proposal {
         let barclamp = try context.barclamps.barclamp(named: name)
-        guard Identifier.isValid(proposal) else { throw ProposalEditError(field: "name", message: Identifier.rule) }
+        guard Identifier.isValid(proposal) else { throw ProposalIssue(field: "name", message: Identifier.rule) }
         let content = ProposalEditor.initialContent(for: barclamp, generateSecret: generateSecret)
         return presented(try await database.createProposal(barclamp: name, name: proposal, content: content), showSecrets)
     }
@@ -34,7 +34,7 @@ public struct ProposalService: Sendable {
         let barclamp = try context.barclamps.barclamp(named: name)
         let known = Set(try await database.nodes().map(\.name))
         if let unknown = nodes.first(where: { !known.contains($0) }) {
-            throw ProposalEditError(field: "deployment.\(role)", message: "no node named '\(unknown)' (crowbar node list shows the known ones)")
+            throw ProposalIssue(field: "deployment.\(role)", message: "no node named '\(unknown)' (crowbar node list shows the known ones)")
         }
         let assigned = try await database.updateProposal(barclamp: name, name: proposal) { content in
             try ProposalEditor.assign(nodes, to: role, in: content, barclamp: barclamp)

@@ -33,7 +33,7 @@ import Testing
 
     @Test func assignRefusesAnUnknownNodeAndChangesNothing() async throws {
         _ = try await control.proposals.create(barclamp: "provisioner", proposal: "default")
-        let error = await #expect(throws: ProposalEditError.self) {
+        let error = await #expect(throws: ProposalIssue.self) {
             try await control.proposals.assign(barclamp: "provisioner", proposal: "default", role: "provisioner-server", nodes: ["d52-54-00-12-34-56"])
         }
         #expect(error?.field == "deployment.provisioner-server")

@@ -54,10 +54,10 @@ import Testing
         let initial = content(keystone)
         let updated = try ProposalEditor.set("token_expiration", text: "7200", in: initial, barclamp: keystone)
         #expect(updated.attributes.value(at: ["token_expiration"]) == .integer(7200))
-        #expect(throws: ProposalEditError.self) { try ProposalEditor.set("token_expiration", text: "soon", in: initial, barclamp: keystone) }
-        #expect(throws: ProposalEditError.self) { try ProposalEditor.set("token_expiration", to: .string("7200"), in: initial, barclamp: keystone) }
-        #expect(throws: ProposalEditError.self) { try ProposalEditor.set("no_such_thing", text: "1", in: initial, barclamp: keystone) }
-        #expect(throws: ProposalEditError.self) { try ProposalEditor.set("token_provider", text: "uuid", in: initial, barclamp: keystone) }
+        #expect(throws: ProposalIssue.self) { try ProposalEditor.set("token_expiration", text: "soon", in: initial, barclamp: keystone) }
+        #expect(throws: ProposalIssue.self) { try ProposalEditor.set("token_expiration", to: .string("7200"), in: initial, barclamp: keystone) }
+        #expect(throws: ProposalIssue.self) { try ProposalEditor.set("no_such_thing", text: "1", in: initial, barclamp: keystone) }
+        #expect(throws: ProposalIssue.self) { try ProposalEditor.set("token_provider", text: "uuid", in: initial, barclamp: keystone) }
         let nested = try ProposalEditor.set("db.user", text: "ks", in: initial, barclamp: keystone)
         #expect(nested.attributes.value(at: ["db", "user"]) == .string("ks"))
     }
@@ -76,8 +76,8 @@ import Testing
         let initial = content(nova)
         let assigned = try ProposalEditor.assign(["n2", "n1", "n2"], to: "nova-compute-qemu", in: initial, barclamp: nova)
         #expect(assigned.deployment["nova-compute-qemu"] == ["n1", "n2"])
-        #expect(throws: ProposalEditError.self) { try ProposalEditor.assign(["n1"], to: "nova-compute-xen", in: initial, barclamp: nova) }
-        #expect(throws: ProposalEditError.self) { try ProposalEditor.assign(["N 1"], to: "nova-controller", in: initial, barclamp: nova) }
+        #expect(throws: ProposalIssue.self) { try ProposalEditor.assign(["n1"], to: "nova-compute-xen", in: initial, barclamp: nova) }
+        #expect(throws: ProposalIssue.self) { try ProposalEditor.assign(["N 1"], to: "nova-controller", in: initial, barclamp: nova) }
     }
 
     @Test func validatorReportsRoleCountsUnknownNodesAndMissingRequirements() throws {
@@ -85,13 +85,13 @@ import Testing
         proposal = try ProposalEditor.assign(["a", "ghost"], to: "keystone-server", in: proposal, barclamp: keystone)
         let context = ValidationContext(catalog: catalog, knownNodes: ["a"], activeProposals: [active("database")])
         let issues = ProposalValidator.issues(in: proposal, of: keystone, proposalName: "default", context: context)
-        #expect(issues.contains(ValidationIssue(field: "deployment.keystone-server", message: "allows at most 1 node(s), has 2")))
-        #expect(issues.contains(ValidationIssue(field: "deployment.keystone-server", message: "unknown node 'ghost'")))
+        #expect(issues.contains(ProposalIssue(field: "deployment.keystone-server", message: "allows at most 1 node(s), has 2")))
+        #expect(issues.contains(ProposalIssue(field: "deployment.keystone-server", message: "unknown node 'ghost'")))
         #expect(issues.contains { $0.field == "requires" && $0.message.contains("memcached") })
         #expect(!issues.contains { $0.field == "requires" && $0.message.contains("database") })
         let empty = content(keystone)
         let emptyIssues = ProposalValidator.issues(in: empty, of: keystone, proposalName: "default", context: context)
-        #expect(emptyIssues.contains(ValidationIssue(field: "deployment.keystone-server", message: "needs at least 1 node(s), has 0")))
+        #expect(emptyIssues.contains(ProposalIssue(field: "deployment.keystone-server", message: "needs at least 1 node(s), has 0")))
     }
 
     @Test func validProposalPasses() throws {
@@ -120,7 +120,7 @@ import Testing
         let context = ValidationContext(catalog: try BarclampCatalog([barclamp]), knownNodes: [], activeProposals: [])
         let issues = ProposalValidator.issues(
             in: ProposalContent(attributes: .map([:]), deployment: [:]), of: barclamp, proposalName: "p", context: context)
-        #expect(issues == [ValidationIssue(field: "attributes.endpoint", message: "is required")])
+        #expect(issues == [ProposalIssue(field: "attributes.endpoint", message: "is required")])
     }
 
     @Test func diffListsAddedRemovedAndChangedLeaves() {
@@ -137,7 +137,7 @@ import Testing
     @Test func listItemsCannotBeSetOneByOne() throws {
         let dns = try Fixtures.shippedCatalog()["dns"]!
         let content = ProposalEditor.initialContent(for: dns) { "s" }
-        #expect(throws: ProposalEditError.self) { try ProposalEditor.set("forwarders.0", text: "1.1.1.1", in: content, barclamp: dns) }
+        #expect(throws: ProposalIssue.self) { try ProposalEditor.set("forwarders.0", text: "1.1.1.1", in: content, barclamp: dns) }
         let whole = try ProposalEditor.set("forwarders", text: #"["1.1.1.1", "9.9.9.9"]"#, in: content, barclamp: dns)
         #expect(whole.attributes.value(at: ["forwarders"]) == .list([.string("1.1.1.1"), .string("9.9.9.9")]))
     }

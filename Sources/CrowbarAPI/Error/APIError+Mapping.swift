@@ -23,7 +23,7 @@ extension APIError {
             return APIError(.conflict, "illegal_transition", error.description, field: "status")
         case let error as AddressExhausted:
             return APIError(.conflict, "address_exhausted", error.description)
-        case let error as ProposalEditError:
+        case let error as ProposalIssue:
             return APIError(.unprocessableContent, "invalid_attribute", error.description, field: error.field)
         case let error as ProposalValidationError:
             return APIError(

@@ -17,7 +17,7 @@ public struct AttributeEdit: Codable, Sendable, Hashable {
         switch (value, text) {
         case (let value?, nil): try ProposalEditor.set(path, to: value, in: content, barclamp: barclamp)
         case (nil, let text?): try ProposalEditor.set(path, text: text, in: content, barclamp: barclamp)
-        default: throw ProposalEditError(field: path, message: "give exactly one of 'value' or 'text'")
+        default: throw ProposalIssue(field: path, message: "give exactly one of 'value' or 'text'")
         }
     }
 }

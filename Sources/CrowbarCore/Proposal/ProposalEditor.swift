@@ -1,17 +1,3 @@
-/// An edit of a proposal that the barclamp's schema refuses.
-public struct ProposalEditError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The attribute path or role at fault.
-    public var field: String
-    public var message: String
-
-    public init(field: String, message: String) {
-        self.field = field
-        self.message = message
-    }
-
-    public var description: String { "\(field): \(message)" }
-}
-
 /// Creates proposal content from a barclamp and edits it, type-checking against the schema.
 public enum ProposalEditor {
     /// A new proposal's content: the barclamp's defaults, a freshly generated value for
@@ -28,16 +14,16 @@ public enum ProposalEditor {
     /// Sets the attribute at a dotted `path` to `value`, checked against its schema.
     public static func set(
         _ path: String, to value: AttributeValue, in content: ProposalContent, barclamp: Barclamp
-    ) throws(ProposalEditError) -> ProposalContent {
+    ) throws(ProposalIssue) -> ProposalContent {
         let components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard !path.isEmpty, !components.contains(""), let schema = barclamp.schema.schema(at: components) else {
-            throw ProposalEditError(field: path, message: "is not an attribute of barclamp \(barclamp.name)")
+            throw ProposalIssue(field: path, message: "is not an attribute of barclamp \(barclamp.name)")
         }
         let checked: AttributeValue
         do {
             checked = try schema.check(value, path: path)
         } catch {
-            throw ProposalEditError(field: error.path, message: error.message)
+            throw ProposalIssue(field: error.path, message: error.message)
         }
         var updated = content
         updated.attributes = content.attributes.setting(checked, at: components)
@@ -48,13 +34,13 @@ public enum ProposalEditor {
     /// (`3306` for an integer, `true` for a boolean, JSON for lists, maps and objects).
     public static func set(
         _ path: String, text: String, in content: ProposalContent, barclamp: Barclamp
-    ) throws(ProposalEditError) -> ProposalContent {
+    ) throws(ProposalIssue) -> ProposalContent {
         let components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard !path.isEmpty, let schema = barclamp.schema.schema(at: components) else {
-            throw ProposalEditError(field: path, message: "is not an attribute of barclamp \(barclamp.name)")
+            throw ProposalIssue(field: path, message: "is not an attribute of barclamp \(barclamp.name)")
         }
         guard let value = schema.value(fromText: text) else {
-            throw ProposalEditError(field: path, message: "'\(text)' is not a valid \(schema.kind.name)")
+            throw ProposalIssue(field: path, message: "'\(text)' is not a valid \(schema.kind.name)")
         }
         return try set(path, to: value, in: content, barclamp: barclamp)
     }
@@ -62,13 +48,13 @@ public enum ProposalEditor {
     /// Assigns exactly `nodes` to `role`; the node list is kept sorted and unique.
     public static func assign(
         _ nodes: [String], to role: String, in content: ProposalContent, barclamp: Barclamp
-    ) throws(ProposalEditError) -> ProposalContent {
+    ) throws(ProposalIssue) -> ProposalContent {
         guard barclamp.role(named: role) != nil else {
             let known = barclamp.roles.map(\.name).joined(separator: ", ")
-            throw ProposalEditError(field: "deployment.\(role)", message: "barclamp \(barclamp.name) has no role '\(role)' (roles: \(known))")
+            throw ProposalIssue(field: "deployment.\(role)", message: "barclamp \(barclamp.name) has no role '\(role)' (roles: \(known))")
         }
         for node in nodes where !Identifier.isValid(node) {
-            throw ProposalEditError(field: "deployment.\(role)", message: "'\(node)' is not a node name: \(Identifier.rule)")
+            throw ProposalIssue(field: "deployment.\(role)", message: "'\(node)' is not a node name: \(Identifier.rule)")
         }
         var updated = content
         updated.deployment[role] = Array(Set(nodes)).sorted()

@@ -1,6 +1,7 @@
-/// One reason a proposal cannot be committed.
-public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The attribute path, `deployment.<role>` or `requires` at fault.
+/// One reason a proposal edit or commit is refused: thrown alone by an edit the barclamp's schema refuses, and
+/// collected by the validator before a commit.
+public struct ProposalIssue: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The attribute path, `deployment.<role>`, `name` or `requires` at fault.
     public var field: String
     public var message: String
 
@@ -14,7 +15,7 @@ public struct ValidationIssue: Sendable, Hashable, Codable, CustomStringConverti
 
 /// A proposal that failed validation, with every issue found.
 public struct ProposalValidationError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var issues: [ValidationIssue]
+    public var issues: [ProposalIssue]
 
     public var description: String { issues.map(\.description).joined(separator: "; ") }
 }
@@ -40,12 +41,12 @@ public enum ProposalValidator {
     /// Every issue with `content` as a proposal of `barclamp`; empty means it may be committed.
     public static func issues(
         in content: ProposalContent, of barclamp: Barclamp, proposalName: String, context: ValidationContext
-    ) -> [ValidationIssue] {
-        var issues: [ValidationIssue] = []
+    ) -> [ProposalIssue] {
+        var issues: [ProposalIssue] = []
         do {
             _ = try barclamp.schema.check(content.attributes, path: "attributes")
         } catch {
-            issues.append(ValidationIssue(field: error.path, message: error.message))
+            issues.append(ProposalIssue(field: error.path, message: error.message))
         }
         issues += missingRequiredAttributes(in: content.attributes, schema: barclamp.schema, path: ["attributes"])
         issues += deploymentIssues(content, barclamp: barclamp, knownNodes: context.knownNodes)
@@ -53,7 +54,7 @@ public enum ProposalValidator {
         for required in barclamp.requires {
             let satisfied = context.activeProposals.contains { $0.barclamp == required && $0.status.isActive }
             if !satisfied {
-                issues.append(ValidationIssue(
+                issues.append(ProposalIssue(
                     field: "requires", message: "barclamp \(barclamp.name) requires an active \(required) proposal; commit one first"))
             }
         }
@@ -70,14 +71,14 @@ public enum ProposalValidator {
 
     private static func missingRequiredAttributes(
         in value: AttributeValue, schema: AttributeSchema, path: [String]
-    ) -> [ValidationIssue] {
+    ) -> [ProposalIssue] {
         guard case .object(let properties) = schema.kind else { return [] }
-        var issues: [ValidationIssue] = []
+        var issues: [ProposalIssue] = []
         for name in properties.keys.sorted() {
             let property = properties[name]!
             let child = value.value(at: [name])
             if property.required, child == nil || child == .null {
-                issues.append(ValidationIssue(field: (path + [name]).joined(separator: "."), message: "is required"))
+                issues.append(ProposalIssue(field: (path + [name]).joined(separator: "."), message: "is required"))
             } else if let child {
                 issues += missingRequiredAttributes(in: child, schema: property, path: path + [name])
             }
@@ -87,23 +88,23 @@ public enum ProposalValidator {
 
     private static func deploymentIssues(
         _ content: ProposalContent, barclamp: Barclamp, knownNodes: Set<String>
-    ) -> [ValidationIssue] {
-        var issues: [ValidationIssue] = []
+    ) -> [ProposalIssue] {
+        var issues: [ProposalIssue] = []
         for role in content.deployment.keys.sorted() where barclamp.role(named: role) == nil {
-            issues.append(ValidationIssue(field: "deployment.\(role)", message: "barclamp \(barclamp.name) has no such role"))
+            issues.append(ProposalIssue(field: "deployment.\(role)", message: "barclamp \(barclamp.name) has no such role"))
         }
         for role in barclamp.roles {
             let nodes = content.deployment[role.name] ?? []
             if nodes.count < role.min {
-                issues.append(ValidationIssue(
+                issues.append(ProposalIssue(
                     field: "deployment.\(role.name)", message: "needs at least \(role.min) node(s), has \(nodes.count)"))
             }
             if let maximum = role.max, nodes.count > maximum {
-                issues.append(ValidationIssue(
+                issues.append(ProposalIssue(
                     field: "deployment.\(role.name)", message: "allows at most \(maximum) node(s), has \(nodes.count)"))
             }
             for node in nodes where !knownNodes.contains(node) {
-                issues.append(ValidationIssue(field: "deployment.\(role.name)", message: "unknown node '\(node)'"))
+                issues.append(ProposalIssue(field: "deployment.\(role.name)", message: "unknown node '\(node)'"))
             }
         }
         return issues
@@ -111,7 +112,7 @@ public enum ProposalValidator {
 
     private static func conflictIssues(
         _ content: ProposalContent, barclamp: Barclamp, proposalName: String, context: ValidationContext
-    ) -> [ValidationIssue] {
+    ) -> [ProposalIssue] {
         var rolesByNode: [String: Set<String>] = [:]
         for other in context.activeProposals where !(other.barclamp == barclamp.name && other.name == proposalName) {
             for (role, nodes) in other.content.deployment { for node in nodes { rolesByNode[node, default: []].insert(role) } }
@@ -124,12 +125,12 @@ public enum ProposalValidator {
                 conflictsByRole[conflict, default: []].insert(candidate.name)
             }
         }
-        var issues: [ValidationIssue] = []
+        var issues: [ProposalIssue] = []
         for role in barclamp.roles {
             for node in content.deployment[role.name] ?? [] {
                 let clashing = (rolesByNode[node] ?? []).intersection(conflictsByRole[role.name] ?? []).sorted()
                 for other in clashing {
-                    issues.append(ValidationIssue(
+                    issues.append(ProposalIssue(
                         field: "deployment.\(role.name)", message: "node '\(node)' also has role '\(other)', which conflicts with '\(role.name)'"))
                 }
             }

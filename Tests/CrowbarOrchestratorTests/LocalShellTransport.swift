@@ -28,6 +28,8 @@ final class LocalShellTransport: NodeTransport {
 
     init(onStart: @escaping @Sendable (Apply) -> Void = { _ in }) {
         self.onStart = onStart
+        // A script killed by a cancel before its stdin is written must fail that write, not end the test process.
+        signal(SIGPIPE, SIG_IGN)
     }
 
     var started: [Apply] { state.withLock { $0.started } }

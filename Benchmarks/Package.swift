@@ -17,7 +17,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CrowbarCore", package: "crowbar"),
                 .product(name: "CrowbarStore", package: "crowbar"),
-                .product(name: "CrowbarAPI", package: "crowbar"),
+                .product(name: "CrowbarControl", package: "crowbar"),
             ],
             path: "Benchmarks/CrowbarBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

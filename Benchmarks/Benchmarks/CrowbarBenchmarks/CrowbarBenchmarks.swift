@@ -1,5 +1,5 @@
 import Benchmark
-import CrowbarAPI
+import CrowbarControl
 import CrowbarCore
 import CrowbarStore
 import Foundation
@@ -63,13 +63,13 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Proposal commits (validate + new revision), 100 per iteration", configuration: .init(scalingFactor: .one)) { benchmark in
         let catalog = try shippedCatalog()
-        let admin = Admin(catalog: catalog, database: try CrowbarDatabase.inMemory())
-        let node = try await admin.database.register(DiscoveryReport(macs: ["52:54:00:00:00:01"], inventory: Inventory())).node.name
-        _ = try await admin.createProposal(barclamp: "provisioner", proposal: "default")
-        _ = try await admin.assign(barclamp: "provisioner", proposal: "default", role: "provisioner-server", nodes: [node])
+        let control = Control(catalog: catalog, database: try CrowbarDatabase.inMemory())
+        let node = try await control.nodes.register(DiscoveryReport(macs: ["52:54:00:00:00:01"], inventory: Inventory())).node.name
+        _ = try await control.proposals.create(barclamp: "provisioner", proposal: "default")
+        _ = try await control.proposals.assign(barclamp: "provisioner", proposal: "default", role: "provisioner-server", nodes: [node])
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
-            for _ in 0..<100 { blackHole(try await admin.commit(barclamp: "provisioner", proposal: "default")) }
+            for _ in 0..<100 { blackHole(try await control.proposals.commit(barclamp: "provisioner", proposal: "default", apply: false)) }
         }
     }
 }

@@ -10,7 +10,7 @@ public struct BarclampService: Sendable {
 
     /// The barclamp called `name`, or a not-found error.
     public func barclamp(named name: String) throws -> Barclamp {
-        guard let barclamp = catalog[name] else { throw StoreError(.notFound, "no barclamp named \(name)") }
+        guard let barclamp = catalog[name] else { throw CrowbarError(.notFound, "no barclamp named \(name)") }
         return barclamp
     }
 }

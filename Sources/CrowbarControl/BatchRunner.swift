@@ -59,7 +59,7 @@ public final class BatchRunner: Service, Sendable {
     }
 
     private func queueRun(of entry: BatchEntry, in batch: Batch) async throws -> Run {
-        guard let scheduler = context.scheduler else { throw StoreError(.conflict, "this crowbard has no orchestrator") }
+        guard let scheduler = context.scheduler else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
         let proposal = try await context.database.proposal(barclamp: entry.barclamp, name: entry.proposal)
         let revision = try await context.database.revision(barclamp: entry.barclamp, name: entry.proposal, number: proposal.revision)
         let plan = try Planner.plan(

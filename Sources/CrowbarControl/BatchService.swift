@@ -13,7 +13,7 @@ public struct BatchService: Sendable {
     /// Every alias resolves and every barclamp exists before anything is written: a file naming an unknown node or
     /// barclamp changes nothing.
     public func submit(_ submission: BatchSubmission) async throws -> Batch {
-        guard context.scheduler != nil else { throw StoreError(.conflict, "this crowbard has no orchestrator") }
+        guard context.scheduler != nil else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
         let batch = try BatchFileParser.parse(submission.content, file: submission.file)
         let order = Dictionary(uniqueKeysWithValues: context.catalog.runOrder.enumerated().map { ($1.name, $0) })
         for entry in batch.proposals where order[entry.barclamp] == nil {
@@ -52,7 +52,7 @@ public struct BatchService: Sendable {
         var proposal: Proposal
         do {
             proposal = try await context.database.proposal(barclamp: entry.barclamp, name: entry.name)
-        } catch let error as StoreError where error.code == .notFound {
+        } catch let error as CrowbarError where error.code == .notFound {
             proposal = try await proposals.create(barclamp: entry.barclamp, proposal: entry.name)
         }
         let edits = entry.attributeEdits(schema: barclamp).map { AttributeEdit(path: $0.path, value: $0.value) }

@@ -13,7 +13,7 @@ public struct NetworkService: Sendable {
             return try NetworkModel.networks(from: revision.content.attributes)
         }
         guard let network = context.catalog["network"], let defaults = network.schema.effectiveDefault else {
-            throw StoreError(.notFound, "no network barclamp is loaded")
+            throw CrowbarError(.notFound, "no network barclamp is loaded")
         }
         return try NetworkModel.networks(from: defaults)
     }
@@ -27,7 +27,7 @@ public struct NetworkService: Sendable {
     /// The admin network, which node addresses come from.
     func adminNetwork() async throws -> NetworkDefinition {
         guard let admin = try await inForce().first(where: { $0.name == "admin" }) else {
-            throw StoreError(.notFound, "the network model has no admin network")
+            throw CrowbarError(.notFound, "the network model has no admin network")
         }
         return admin
     }

@@ -68,9 +68,9 @@ public struct ProposalService: Sendable {
     /// Queues a check-mode run of the last committed revision: what re-applying it would change on the nodes.
     public func check(barclamp name: String, proposal: String) async throws -> Run {
         _ = try context.barclamps.barclamp(named: name)
-        guard let scheduler = context.scheduler else { throw StoreError(.conflict, "this crowbard has no orchestrator") }
+        guard let scheduler = context.scheduler else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
         let current = try await database.proposal(barclamp: name, name: proposal)
-        guard current.revision > 0 else { throw StoreError(.conflict, "proposal \(name)/\(proposal) has never been committed") }
+        guard current.revision > 0 else { throw CrowbarError(.conflict, "proposal \(name)/\(proposal) has never been committed") }
         let revision = try await database.revision(barclamp: name, name: proposal, number: current.revision)
         return try await queueRun(of: revision, checkMode: true, scheduler: scheduler)
     }

@@ -76,7 +76,7 @@ struct RunExecutor: Sendable {
         let inputs = try await StepInputs.load(step: step, run: run, database: database, catalog: catalog)
         var compiled: [(Node, CompiledRecipe)] = []
         for name in nodes {
-            guard let node = inputs.nodes[name] else { throw StoreError(.notFound, "node \(name) no longer exists") }
+            guard let node = inputs.nodes[name] else { throw CrowbarError(.notFound, "node \(name) no longer exists") }
             let marker = "crowbar-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
             compiled.append((node, try RecipeCompiler.compile(
                 recipe, templates: templates, context: inputs.context(step: step, node: node), checkMode: run.checkMode,

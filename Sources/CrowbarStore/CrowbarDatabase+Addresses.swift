@@ -31,9 +31,9 @@ extension CrowbarDatabase {
         node: String, network: NetworkDefinition, rangeName: String, now: Date, in db: Database
     ) throws -> IPv4Address {
         guard let range = network.range(named: rangeName) else {
-            throw StoreError(.notFound, "network \(network.name) has no range '\(rangeName)'")
+            throw CrowbarError(.notFound, "network \(network.name) has no range '\(rangeName)'")
         }
-        guard try NodeRecord.exists(db, key: node) else { throw StoreError(.notFound, "no node named \(node)") }
+        guard try NodeRecord.exists(db, key: node) else { throw CrowbarError(.notFound, "no node named \(node)") }
         let mine = AddressAllocationRecord.filter(Column("network") == network.name && Column("nodeName") == node)
         if let existing = try mine.fetchOne(db) { return IPv4Address(UInt32(existing.address)) }
         let used = try Int64.fetchAll(

@@ -73,7 +73,7 @@ extension CrowbarDatabase {
     }
 
     static func fetchBatch(_ id: Int64, in db: Database) throws -> Batch {
-        guard let record = try BatchRecord.fetchOne(db, key: id) else { throw StoreError(.notFound, "no batch \(id)") }
+        guard let record = try BatchRecord.fetchOne(db, key: id) else { throw CrowbarError(.notFound, "no batch \(id)") }
         let entries = try BatchEntryRecord.filter(Column("batchId") == id).order(Column("position")).fetchAll(db).map(\.entry)
         return record.batch(entries: entries)
     }

@@ -36,22 +36,22 @@ extension CrowbarDatabase {
         let hostKey = trusted ? report.sshHostKey : nil
         var macs: [MACAddress] = []
         for text in report.macs {
-            guard let mac = MACAddress(text) else { throw StoreError(.invalid, "'\(text)' is not a MAC address") }
+            guard let mac = MACAddress(text) else { throw CrowbarError(.invalid, "'\(text)' is not a MAC address") }
             if !macs.contains(mac) { macs.append(mac) }
         }
-        guard let bootMAC = macs.first else { throw StoreError(.invalid, "a discovery report needs at least one MAC address") }
+        guard let bootMAC = macs.first else { throw CrowbarError(.invalid, "a discovery report needs at least one MAC address") }
         let macTexts = macs.map(\.description)
         return try await writer.write { db in
             let address = trusted ? report.address : try DHCPLeaseRecord.fetchOne(db, key: macTexts[0])?.lease?.address.description
             let owners = try NodeMACRecord.filter(macTexts.contains(Column("mac"))).fetchAll(db)
             let ownerNames = Set(owners.map(\.nodeName))
             if ownerNames.count > 1 {
-                throw StoreError(.conflict, "the reported MACs belong to different nodes: \(ownerNames.sorted().joined(separator: ", "))")
+                throw CrowbarError(.conflict, "the reported MACs belong to different nodes: \(ownerNames.sorted().joined(separator: ", "))")
             }
             if let existing = ownerNames.first {
                 var record = try NodeRecord.fetchOne(db, key: existing)!
                 if !trusted, ![.discovering, .discovered].contains(record.state) {
-                    throw StoreError(.conflict, "node \(existing) is \(record.state.rawValue): the boot network only reports nodes in discovery")
+                    throw CrowbarError(.conflict, "node \(existing) is \(record.state.rawValue): the boot network only reports nodes in discovery")
                 }
                 record.inventory = report.inventory
                 record.bootAddress = address ?? record.bootAddress
@@ -66,9 +66,9 @@ extension CrowbarDatabase {
                 return (try Self.fetchNode(existing, in: db), false)
             }
             let name = (trusted ? report.name : nil) ?? Node.defaultName(bootMAC: bootMAC)
-            guard Identifier.isValid(name) else { throw StoreError(.invalid, "'\(name)' is not a node name: \(Identifier.rule)") }
+            guard Identifier.isValid(name) else { throw CrowbarError(.invalid, "'\(name)' is not a node name: \(Identifier.rule)") }
             if try NodeRecord.exists(db, key: name) {
-                throw StoreError(.conflict, "a node named \(name) already exists with other MACs")
+                throw CrowbarError(.conflict, "a node named \(name) already exists with other MACs")
             }
             try NodeRecord(
                 name: name, state: .discovered, inventory: report.inventory, bootAddress: address,
@@ -86,7 +86,7 @@ extension CrowbarDatabase {
     /// the earlier one if the node already had a pin.
     public func pinHostKey(node name: String, key: HostKeyPin, now: Date = Date()) async throws -> HostKeyPin {
         try await writer.write { db in
-            var record = try NodeRecord.fetchOne(db, key: name) ?? { throw StoreError(.notFound, "no node named \(name)") }()
+            var record = try NodeRecord.fetchOne(db, key: name) ?? { throw CrowbarError(.notFound, "no node named \(name)") }()
             if let pinned = record.sshHostKey { return pinned }
             record.sshHostKey = key
             record.updatedAt = now
@@ -124,7 +124,7 @@ extension CrowbarDatabase {
     }
 
     static func transition(_ name: String, to state: NodeState, reason: String, now: Date, in db: Database) throws {
-        guard var record = try NodeRecord.fetchOne(db, key: name) else { throw StoreError(.notFound, "no node named \(name)") }
+        guard var record = try NodeRecord.fetchOne(db, key: name) else { throw CrowbarError(.notFound, "no node named \(name)") }
         let from = record.state
         try NodeLifecycle.validate(node: name, from: from, to: state)
         record.state = state
@@ -134,7 +134,7 @@ extension CrowbarDatabase {
     }
 
     static func fetchNode(_ name: String, in db: Database) throws -> Node {
-        guard let record = try NodeRecord.fetchOne(db, key: name) else { throw StoreError(.notFound, "no node named \(name)") }
+        guard let record = try NodeRecord.fetchOne(db, key: name) else { throw CrowbarError(.notFound, "no node named \(name)") }
         let macs = try NodeMACRecord.filter(Column("nodeName") == name).order(Column("position")).fetchAll(db).map(\.mac)
         return record.node(macs: macs)
     }

@@ -18,7 +18,7 @@ extension CrowbarDatabase {
             createdAt: now, updatedAt: now)
         return try await writer.write { db in
             if try ProposalRecord.exists(db, key: ["barclamp": barclamp, "name": name]) {
-                throw StoreError(.conflict, "proposal \(barclamp)/\(name) already exists")
+                throw CrowbarError(.conflict, "proposal \(barclamp)/\(name) already exists")
             }
             try ProposalRecord(proposal).insert(db)
             try Self.appendEvent(.proposalCreated, subject: "\(barclamp)/\(name)", to: ProposalStatus.draft.rawValue, message: "created", at: now, in: db)
@@ -100,7 +100,7 @@ extension CrowbarDatabase {
     public func revision(barclamp: String, name: String, number: Int) async throws -> ProposalRevision {
         try await writer.read { db in
             guard let record = try ProposalRevisionRecord.fetchOne(db, key: ["barclamp": barclamp, "proposal": name, "revision": number])
-            else { throw StoreError(.notFound, "proposal \(barclamp)/\(name) has no revision \(number)") }
+            else { throw CrowbarError(.notFound, "proposal \(barclamp)/\(name) has no revision \(number)") }
             return record.proposalRevision
         }
     }
@@ -121,7 +121,7 @@ extension CrowbarDatabase {
         try await writer.write { db in
             let record = try Self.fetchProposal(barclamp, name, in: db)
             if record.status.isActive {
-                throw StoreError(.conflict, "proposal \(barclamp)/\(name) is \(record.status.rawValue); deactivate it before deleting")
+                throw CrowbarError(.conflict, "proposal \(barclamp)/\(name) is \(record.status.rawValue); deactivate it before deleting")
             }
             try record.delete(db)
             try Self.appendEvent(.proposalDeleted, subject: "\(barclamp)/\(name)", from: record.status.rawValue, message: "deleted", at: now, in: db)
@@ -130,7 +130,7 @@ extension CrowbarDatabase {
 
     static func fetchProposal(_ barclamp: String, _ name: String, in db: Database) throws -> ProposalRecord {
         guard let record = try ProposalRecord.fetchOne(db, key: ["barclamp": barclamp, "name": name]) else {
-            throw StoreError(.notFound, "no proposal \(barclamp)/\(name)")
+            throw CrowbarError(.notFound, "no proposal \(barclamp)/\(name)")
         }
         return record
     }

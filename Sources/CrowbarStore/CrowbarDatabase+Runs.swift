@@ -97,7 +97,7 @@ extension CrowbarDatabase {
     private static func finish(
         _ id: Int64, status: RunStatus, failure: RunFailure?, decide: RunEffectsDecision, now: Date, in db: Database
     ) throws -> Run {
-        guard var record = try RunRecord.fetchOne(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
+        guard var record = try RunRecord.fetchOne(db, key: id) else { throw CrowbarError(.notFound, "no run \(id)") }
         record.status = status
         record.failure = failure
         record.finishedAt = now
@@ -146,14 +146,14 @@ extension CrowbarDatabase {
     /// Log lines of a run after `sequence`, oldest first.
     public func runLog(_ id: Int64, after sequence: Int64 = 0, limit: Int = 1000) async throws -> [RunLogLine] {
         try await writer.read { db in
-            guard try RunRecord.exists(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
+            guard try RunRecord.exists(db, key: id) else { throw CrowbarError(.notFound, "no run \(id)") }
             return try RunLogRecord.filter(Column("runId") == id && Column("sequence") > sequence)
                 .order(Column("sequence")).limit(limit).fetchAll(db).map(\.line)
         }
     }
 
     static func fetchRun(_ id: Int64, in db: Database) throws -> Run {
-        guard let record = try RunRecord.fetchOne(db, key: id) else { throw StoreError(.notFound, "no run \(id)") }
+        guard let record = try RunRecord.fetchOne(db, key: id) else { throw CrowbarError(.notFound, "no run \(id)") }
         let results = Dictionary(grouping: try RunNodeResultRecord.filter(Column("runId") == id).fetchAll(db), by: \.position)
         let steps = try RunStepRecord.filter(Column("runId") == id).order(Column("position")).fetchAll(db).map { step in
             RunStep(

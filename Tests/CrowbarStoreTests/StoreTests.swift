@@ -84,7 +84,7 @@ import Testing
         let grown = DiscoveryReport(macs: ["52:54:00:00:05:01", "52:54:00:00:05:02"], inventory: Inventory(memoryMB: 1))
         #expect(try await database.register(grown, from: .bootNetwork).node.macs == ["52:54:00:00:05:01"])
         _ = try await database.allocate(node: node.name, adminNetwork: admin)
-        await #expect(throws: StoreError.self) { try await database.register(self.report("52:54:00:00:05:01"), from: .bootNetwork) }
+        await #expect(throws: CrowbarError.self) { try await database.register(self.report("52:54:00:00:05:01"), from: .bootNetwork) }
         #expect(try await database.node(named: node.name).inventory.memoryMB == 1, "an allocated node's record is untouched")
     }
 
@@ -127,7 +127,7 @@ import Testing
         do {
             let database = try CrowbarDatabase.open(path: path)
             _ = try await database.createProposal(barclamp: "demo", name: "default", content: first)
-            await #expect(throws: StoreError.self) { try await database.createProposal(barclamp: "demo", name: "default", content: first) }
+            await #expect(throws: CrowbarError.self) { try await database.createProposal(barclamp: "demo", name: "default", content: first) }
             let revision = try await database.commitProposal(barclamp: "demo", name: "default") { _ in }
             #expect(revision.revision == 1)
             let edited = try await database.updateProposal(barclamp: "demo", name: "default") { content in
@@ -162,11 +162,11 @@ import Testing
         let database = try CrowbarDatabase.open(path: path)
         _ = try await database.createProposal(barclamp: "demo", name: "p", content: ProposalContent(attributes: .map([:]), deployment: [:]))
         _ = try await database.commitProposal(barclamp: "demo", name: "p") { _ in }
-        await #expect(throws: StoreError.self) { try await database.deleteProposal(barclamp: "demo", name: "p") }
+        await #expect(throws: CrowbarError.self) { try await database.deleteProposal(barclamp: "demo", name: "p") }
         try await database.setProposalStatus(barclamp: "demo", name: "p", to: .deactivated, reason: "test")
         try await database.deleteProposal(barclamp: "demo", name: "p")
         let orphans = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM proposalRevisions") }
         #expect(orphans == 0)
-        await #expect(throws: StoreError.self) { try await database.proposal(barclamp: "demo", name: "p") }
+        await #expect(throws: CrowbarError.self) { try await database.proposal(barclamp: "demo", name: "p") }
     }
 }

@@ -24,7 +24,7 @@ import Testing
 
     @Test func aCrowbarErrorIsItsOwnShape() {
         let error: any Error = CrowbarError(.notFound, "no node named n9", context: ["node": "n9"])
-        #expect((error as? CrowbarErrorConvertible)?.crowbarError.code == .notFound)
+        #expect((error as? any CrowbarErrorConvertible)?.crowbarError.code == .notFound)
         #expect("\(error)" == "no node named n9")
     }
 }

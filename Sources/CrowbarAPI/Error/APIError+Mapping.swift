@@ -11,7 +11,7 @@ extension APIError {
         switch error {
         case let error as APIError:
             return error
-        case let error as CrowbarErrorConvertible:
+        case let error as any CrowbarErrorConvertible:
             let shaped = error.crowbarError
             return APIError(
                 status(of: shaped.code), shaped.code.name, shaped.message, field: shaped.context["field"],

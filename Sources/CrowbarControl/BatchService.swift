@@ -66,7 +66,7 @@ public struct BatchService: Sendable {
     /// The node a batch file's alias names: by boot MAC (any of its MACs) or by name.
     static func node(_ alias: BatchFile.NodeAlias, in nodes: [Node]) -> String? {
         switch alias.identity {
-        case .mac(let mac): nodes.first { $0.macs.compactMap(MACAddress.init).contains(mac) }?.name
+        case .mac(let mac): nodes.first { $0.macs.contains(mac) }?.name
         case .name(let name): nodes.contains { $0.name == name } ? name : nil
         }
     }

@@ -25,7 +25,7 @@ public actor ConnectionCache: NodeTransport {
         }
         let policy: HostKeyPolicy = node.sshHostKey.map { .pinned($0) } ?? .trustOnFirstUse
         let connection = try await SSHConnection.connect(
-            to: SSHTarget(host: address), identity: identity, hostKeyPolicy: policy, options: options, pool: pool)
+            to: SSHTarget(host: address.description), identity: identity, hostKeyPolicy: policy, options: options, pool: pool)
         if node.sshHostKey == nil {
             let seen = connection.hostKey
             let pinned = try await database.pinHostKey(node: node.name, key: seen)

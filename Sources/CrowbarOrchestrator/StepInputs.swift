@@ -39,7 +39,7 @@ struct StepInputs: Sendable {
         var roles: [String: [RecipeNode]] = [:]
         for deployment in deployments.values {
             for (role, names) in deployment {
-                roles[role] = names.sorted().map { RecipeNode(name: $0, address: nodes[$0]?.sshAddress ?? "") }
+                roles[role] = names.sorted().map { RecipeNode(name: $0, address: nodes[$0]?.sshAddress?.description ?? "") }
             }
         }
         return StepInputs(
@@ -49,6 +49,6 @@ struct StepInputs: Sendable {
     func context(step: PlanStep, node: Node) -> RecipeContext {
         RecipeContext(
             barclamp: step.barclamp, proposal: step.proposal, attributes: attributes,
-            node: RecipeNode(name: node.name, address: node.sshAddress ?? ""), roles: roles, barclamps: barclamps)
+            node: RecipeNode(name: node.name, address: node.sshAddress?.description ?? ""), roles: roles, barclamps: barclamps)
     }
 }

@@ -96,7 +96,7 @@ struct BatchCommand: AsyncParsableCommand {
                 }
             }
             let aliases = used.sorted().map { name in
-                let identity: BatchFile.NodeAlias.Identity = nodes[name]?.macs.first.flatMap(MACAddress.init).map { .mac($0) } ?? .name(name)
+                let identity: BatchFile.NodeAlias.Identity = nodes[name]?.macs.first.map { .mac($0) } ?? .name(name)
                 return BatchFile.NodeAlias(alias: name, identity: identity, location: SourceLocation(file: "export", line: 1))
             }
             print(try BatchFile(nodes: aliases, proposals: entries).yaml(), terminator: "")

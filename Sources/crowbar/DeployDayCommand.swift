@@ -121,7 +121,7 @@ struct DeployDayCommand: ClientCommand {
             var node = try await client.node(named: labNode.name)
             if node.adminAddress == nil { node = try await client.allocate(node: labNode.name) }
             guard let address = node.adminAddress else { throw DeployDayError(description: "crowbard allocated \(labNode.name) without an admin address") }
-            try await lab.addAdminAddress(address, toNode: labNode.name)
+            try await lab.addAdminAddress(address.description, toNode: labNode.name)
             say("\(labNode.name): allocated, admin address \(address)")
         }
     }

@@ -72,10 +72,10 @@ struct LabCommand: AsyncParsableCommand {
         while found.count < machines.count {
             let known = try await client.nodes()
             for machine in machines where found[machine.mac] == nil {
-                guard let node = known.first(where: { $0.macs.contains(machine.mac) && $0.state == .discovered }) else { continue }
+                guard let node = known.first(where: { $0.macs.map(\.description).contains(machine.mac) && $0.state == .discovered }) else { continue }
                 let seconds = Double((ContinuousClock.now - started).components.seconds)
                 FileHandle.standardError.write(Data("lab: \(machine.name) discovered as \(node.name) after \(Int(seconds)) s\n".utf8))
-                found[machine.mac] = DiscoveredMachine(machine: machine, node: node.name, address: node.bootAddress, secondsToDiscovered: seconds)
+                found[machine.mac] = DiscoveredMachine(machine: machine, node: node.name, address: node.bootAddress?.description, secondsToDiscovered: seconds)
             }
             if found.count == machines.count { break }
             guard ContinuousClock.now < deadline else {

@@ -17,7 +17,7 @@ struct NodeCommand: AsyncParsableCommand {
                     header: ["NAME", "STATE", "ADDRESS", "MACS", "CPUS", "MEMORY"],
                     rows: nodes.map { node in
                         [
-                            node.name, node.state.rawValue, node.adminAddress ?? "-", node.macs.joined(separator: ","),
+                            node.name, node.state.rawValue, node.adminAddress?.description ?? "-", node.macs.map(\.description).joined(separator: ","),
                             node.inventory.cpuCount.map(String.init) ?? "-", node.inventory.memoryMB.map { "\($0) MB" } ?? "-",
                         ]
                     }
@@ -38,8 +38,8 @@ struct NodeCommand: AsyncParsableCommand {
         static func describe(_ node: Node) -> String {
             let inventory = node.inventory
             var rows = [
-                ["name", node.name], ["state", node.state.rawValue], ["address", node.adminAddress ?? "-"],
-                ["macs", node.macs.joined(separator: ", ")], ["cpu", "\(inventory.cpuCount ?? 0) × \(inventory.cpuModel ?? "?")"],
+                ["name", node.name], ["state", node.state.rawValue], ["address", node.adminAddress?.description ?? "-"],
+                ["macs", node.macs.map(\.description).joined(separator: ", ")], ["cpu", "\(inventory.cpuCount ?? 0) × \(inventory.cpuModel ?? "?")"],
                 ["memory", inventory.memoryMB.map { "\($0) MB" } ?? "-"],
                 ["system", [inventory.vendor, inventory.product, inventory.serial].compactMap { $0 }.joined(separator: " ")],
                 ["bmc", inventory.bmcAddress ?? "-"],
@@ -76,7 +76,7 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run(client: CrowbarClient) async throws {
             try show(try await client.allocate(node: name)) {
-                "allocated \($0.name) at \($0.adminAddress ?? "-")"
+                "allocated \($0.name) at \($0.adminAddress?.description ?? "-")"
             }
         }
     }

@@ -95,7 +95,7 @@ struct DHCPServerTests {
                 ranges: [Self.range, AddressRange(name: "host", start: IPv4Address("10.213.0.251")!, end: IPv4Address("10.213.0.254")!)])
             let node = try await server.database.allocate(node: "n1", adminNetwork: admin)
             let reserved = try #require(node.adminAddress)
-            #expect(reserved == "10.213.0.251")
+            #expect(reserved.description == "10.213.0.251")
             let events = server.folder.appendingPathComponent("events").path
             let script = server.folder.appendingPathComponent("udhcpc.sh").path
             try "#!/bin/sh\necho \"$1 $ip\" >> \(events)\n".write(toFile: script, atomically: true, encoding: .utf8)

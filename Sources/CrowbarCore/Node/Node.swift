@@ -5,21 +5,21 @@ public struct Node: Sendable, Hashable, Codable {
     /// Unique name, `d` plus the boot MAC with dashes unless the operator chose one.
     public var name: String
     public var state: NodeState
-    /// Normalised MAC addresses, the boot MAC first.
-    public var macs: [String]
+    /// MAC addresses, the boot MAC first (JSON: `aa:bb:cc:dd:ee:ff` text).
+    public var macs: [MACAddress]
     public var inventory: Inventory
     /// The address on the admin network, once allocated.
-    public var adminAddress: String?
+    public var adminAddress: IPv4Address?
     /// The address the node had when it last reported (from the DHCP pool), until it has an admin address.
-    public var bootAddress: String?
+    public var bootAddress: IPv4Address?
     /// The SSH host key crowbard trusts for this node: reported at discovery or learned at first contact.
     public var sshHostKey: HostKeyPin?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(
-        name: String, state: NodeState, macs: [String], inventory: Inventory, adminAddress: String? = nil,
-        bootAddress: String? = nil, sshHostKey: HostKeyPin? = nil, createdAt: Date, updatedAt: Date
+        name: String, state: NodeState, macs: [MACAddress], inventory: Inventory, adminAddress: IPv4Address? = nil,
+        bootAddress: IPv4Address? = nil, sshHostKey: HostKeyPin? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.name = name
         self.state = state
@@ -33,7 +33,7 @@ public struct Node: Sendable, Hashable, Codable {
     }
 
     /// Where crowbard reaches the node over SSH.
-    public var sshAddress: String? { adminAddress ?? bootAddress }
+    public var sshAddress: IPv4Address? { adminAddress ?? bootAddress }
 
     /// The name a node gets from its boot MAC: `d52-54-00-12-34-56`.
     public static func defaultName(bootMAC: MACAddress) -> String {

@@ -14,10 +14,12 @@ struct NodeRecord: Codable, FetchableRecord, PersistableRecord {
     var createdAt: Date
     var updatedAt: Date
 
+    /// The node, its MACs and addresses typed (the columns hold their normalised text, written from typed values).
     func node(macs: [String]) -> Node {
         Node(
-            name: name, state: state, macs: macs, inventory: inventory, adminAddress: adminAddress,
-            bootAddress: bootAddress, sshHostKey: sshHostKey, createdAt: createdAt, updatedAt: updatedAt)
+            name: name, state: state, macs: macs.compactMap(MACAddress.init), inventory: inventory,
+            adminAddress: adminAddress.flatMap(IPv4Address.init), bootAddress: bootAddress.flatMap(IPv4Address.init),
+            sshHostKey: sshHostKey, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 

@@ -147,6 +147,7 @@ let package = Package(
             dependencies: [
                 "CrowbarOrchestrator", "CrowbarControl", "CrowbarStore", "CrowbarSSH", "CrowbarCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -18,11 +18,17 @@ extension CrowbarClient {
     }
 
     /// `GET /runs/{id}/log?follow=true`: hands `onLine` every line as crowbard writes it, until the run ends (or
-    /// `limit` passes), then answers the run as it ended.
+    /// `limit` passes), then answers the run as it ended. A log that ends before its run (crowbard shutting down)
+    /// is crowbard going away, not the run's end.
     public func followRun(_ id: Int64, limit: TimeAmount = .hours(12), onLine: (RunLogLine) async throws -> Void) async throws -> Run {
         try await streamLines(Endpoint("runs", String(id), "log", query: [("follow", "true")]), limit: limit) { data in
             try await onLine(try JSONDecoder.crowbar.decode(RunLogLine.self, from: data))
         }
-        return try await run(id)
+        let ended = try await run(id)
+        guard ended.status.isFinished else {
+            throw ClientError(
+                status: nil, body: APIErrorBody(error: "unreachable", detail: "crowbard at \(baseURL) stopped following run \(id) before it ended"))
+        }
+        return ended
     }
 }

@@ -24,17 +24,33 @@ public final class BatchRunner: Service, Sendable {
     /// Queues a stored batch.
     func schedule(batchID: Int64) { continuation.yield(batchID) }
 
+    /// Resumes unfinished batches, then works through submitted ones, until graceful shutdown (which cancels the wait
+    /// for the current run: the batch stays `running` and resumes at the next start). A batch the store fails on is
+    /// logged and left for the next start; it never stops crowbard.
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            for batch in try await context.database.unfinishedBatches() where !Task.isCancelled {
-                logger.info("resuming batch", metadata: ["batch": "\(batch.id)"])
-                try await drive(batch.id)
+        await cancelWhenGracefulShutdown {
+            do {
+                for batch in try await self.context.database.unfinishedBatches() where !Task.isCancelled {
+                    self.logger.info("resuming batch", metadata: ["batch": "\(batch.id)"])
+                    await self.driveLogged(batch.id)
+                }
+            } catch {
+                self.logger.error("cannot read the unfinished batches", metadata: ["error": "\(error)"])
             }
-            for await id in queue where !Task.isCancelled {
-                try await drive(id)
+            for await id in self.queue where !Task.isCancelled {
+                await self.driveLogged(id)
             }
-        } onGracefulShutdown: {
-            self.continuation.finish()
+        }
+        continuation.finish()
+    }
+
+    private func driveLogged(_ id: Int64) async {
+        do {
+            try await drive(id)
+        } catch where !Task.isCancelled {
+            logger.error("batch stopped; it resumes at the next start", metadata: ["batch": "\(id)", "error": "\(error)"])
+        } catch {
+            // Shutdown while writing: the batch resumes at the next start.
         }
     }
 
@@ -60,8 +76,14 @@ public final class BatchRunner: Service, Sendable {
 
     private func queueRun(of entry: BatchEntry, in batch: Batch) async throws -> Run {
         guard let scheduler = context.scheduler else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
+        // The revision the batch committed, and only while it is the proposal's last: a newer commit made meanwhile
+        // (by an operator or another batch) is not the batch's to apply, nor to undo.
         let proposal = try await context.database.proposal(barclamp: entry.barclamp, name: entry.proposal)
-        let revision = try await context.database.revision(barclamp: entry.barclamp, name: entry.proposal, number: proposal.revision)
+        guard proposal.revision == entry.revision else {
+            throw CrowbarError(
+                .conflict, "revision \(proposal.revision) was committed after the batch committed revision \(entry.revision)")
+        }
+        let revision = try await context.database.revision(barclamp: entry.barclamp, name: entry.proposal, number: entry.revision)
         let plan = try Planner.plan(
             [PlannedProposal(barclamp: entry.barclamp, name: entry.proposal, deployment: revision.content.deployment)], catalog: context.catalog)
         return try await context.queueRun(

@@ -22,21 +22,52 @@ public struct BatchService: Sendable {
         let entries = batch.proposals.sorted { (order[$0.barclamp]!, $0.name) < (order[$1.barclamp]!, $1.name) }
         let nodes = try await context.database.nodes()
         let elements = try entries.map { entry in try batch.resolvedElements(of: entry) { alias in Self.node(alias, in: nodes) } }
+        try await check(entries, elements: elements, nodes: Set(nodes.map(\.name)))
 
-        var outcomes: [(barclamp: String, proposal: String, outcome: BatchEntryOutcome)] = []
+        var outcomes: [(barclamp: String, proposal: String, revision: Int, outcome: BatchEntryOutcome)] = []
         for (entry, elements) in zip(entries, elements) {
             let proposal = try await update(entry, elements: elements)
             let apply = submission.force || proposal.hasPendingChanges || proposal.status != .applied
-            outcomes.append((entry.barclamp, entry.name, apply ? .pending : .unchanged))
+            outcomes.append((entry.barclamp, entry.name, proposal.revision, apply ? .pending : .unchanged))
         }
         // Every changed proposal is committed first, in run order, so each one's recipes see the others (nova's
         // endpoints in neutron's metadata agent, say) when its run compiles them.
-        for entry in outcomes where entry.outcome == .pending {
-            _ = try await proposals.commitRevision(barclamp: entry.barclamp, proposal: entry.proposal)
+        for index in outcomes.indices where outcomes[index].outcome == .pending {
+            outcomes[index].revision = try await proposals.commitRevision(
+                barclamp: outcomes[index].barclamp, proposal: outcomes[index].proposal).revision
         }
         let stored = try await context.database.createBatch(file: submission.file, force: submission.force, entries: outcomes)
         if !stored.status.isFinished { runner.schedule(batchID: stored.id) }
         return stored
+    }
+
+    /// Builds every entry's content in memory, in run order, and validates it as its commit will (the entries before
+    /// it counting as active): a refused attribute, role, node or requirement is refused before anything is written,
+    /// naming the entry's place in the file.
+    private func check(_ entries: [BatchFile.ProposalEntry], elements: [[String: [String]]], nodes: Set<String>) async throws {
+        var active = try await context.database.proposals().filter(\.status.isActive)
+        for (entry, elements) in zip(entries, elements) {
+            let barclamp = try context.barclamps.barclamp(named: entry.barclamp)
+            let same: (Proposal) -> Bool = { $0.barclamp == entry.barclamp && $0.name == entry.name }
+            do {
+                let stored = try? await context.database.proposal(barclamp: entry.barclamp, name: entry.name)
+                var content = stored?.content ?? ProposalEditor.initialContent(for: barclamp) { "generated-secret" }
+                for edit in entry.attributeEdits(schema: barclamp) {
+                    content = try ProposalEditor.set(edit.path, to: edit.value, in: content, barclamp: barclamp)
+                }
+                for (role, names) in elements { content = try ProposalEditor.assign(names, to: role, in: content, barclamp: barclamp) }
+                try ProposalService.validate(
+                    content, of: barclamp, proposal: entry.name,
+                    context: ValidationContext(catalog: context.catalog, knownNodes: nodes, activeProposals: active.filter { !same($0) }))
+                active.removeAll(where: same)
+                active.append(Proposal(
+                    barclamp: entry.barclamp, name: entry.name, status: .committed, content: content, revision: 1,
+                    hasPendingChanges: false, createdAt: Date(), updatedAt: Date()))
+            } catch let error as any CrowbarErrorConvertible {
+                throw DefinitionError(
+                    location: entry.location, key: "proposals", message: "\(entry.barclamp)/\(entry.name): \(error.crowbarError.message)")
+            }
+        }
     }
 
     /// The newest batches first.

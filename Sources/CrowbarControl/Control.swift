@@ -55,7 +55,7 @@ struct ControlContext: Sendable {
         let run = try await database.createRun(
             plan: plan, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode,
             transitionNode: transitionNode,
-            effects: RunOutcome.effectsOfQueuing(barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode),
+            decide: RunOutcome.effectsOfQueuing,
             batchEntry: batchEntry)
         scheduler.schedule(runID: run.id)
         return run

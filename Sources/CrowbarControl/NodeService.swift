@@ -17,7 +17,10 @@ public struct NodeService: Sendable {
     /// Registers a discovery report from the token-protected API: it may name the node, attach MACs and give its
     /// host key. Answers the node and whether it was created.
     public func register(_ report: DiscoveryReport) async throws -> (node: Node, created: Bool) {
-        try await context.database.register(report, from: .api)
+        if let address = report.address, IPv4Address(address) == nil {
+            throw CrowbarError(.invalid, "'\(address)' is not an IPv4 address", context: ["field": "address"])
+        }
+        return try await context.database.register(report, from: .api)
     }
 
     /// Allocates a discovered node: state `allocated` and an address from the admin network's host range.

@@ -47,12 +47,16 @@ public struct ProposalService: Sendable {
         let barclamp = try context.barclamps.barclamp(named: name)
         let catalog = context.catalog
         return try await database.commitProposal(barclamp: name, name: proposal) { snapshot in
-            let validation = ValidationContext(catalog: catalog, knownNodes: snapshot.knownNodes, activeProposals: snapshot.activeProposals)
-            try ProposalValidator.validate(snapshot.proposal.content, of: barclamp, proposalName: proposal, context: validation)
-            if barclamp.name == "network" {
-                _ = try NetworkModel.networks(from: snapshot.proposal.content.attributes)
-            }
+            try Self.validate(
+                snapshot.proposal.content, of: barclamp, proposal: proposal,
+                context: ValidationContext(catalog: catalog, knownNodes: snapshot.knownNodes, activeProposals: snapshot.activeProposals))
         }
+    }
+
+    /// What a commit checks: the validator's rules, and for the network barclamp a usable network model.
+    static func validate(_ content: ProposalContent, of barclamp: Barclamp, proposal: String, context: ValidationContext) throws {
+        try ProposalValidator.validate(content, of: barclamp, proposalName: proposal, context: context)
+        if barclamp.name == "network" { _ = try NetworkModel.networks(from: content.attributes) }
     }
 
     /// Commits the working copy and, when `apply` and crowbard has an orchestrator, queues the run that applies it.

@@ -52,7 +52,7 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
         let run = try await database.run(id: runID)
         guard !run.status.isFinished else { return false }
         cancelled.withLock { _ = $0.insert(runID) }
-        if run.status == .queued { _ = try await database.finishRun(runID, status: .cancelled, failure: nil, decide: RunOutcome.effects) }
+        if run.status == .queued { _ = try await database.cancelRun(runID, decide: RunOutcome.effects) }
         current.withLock { if $0?.run == runID { $0?.interrupt.yield() } }
         return true
     }

@@ -5,7 +5,8 @@ import GRDB
 extension CrowbarDatabase {
     /// Stores a batch with its entries in run order: `queued` when some entry is pending, else `succeeded` at once.
     public func createBatch(
-        file: String, force: Bool, entries: [(barclamp: String, proposal: String, outcome: BatchEntryOutcome)], now: Date = Date()
+        file: String, force: Bool, entries: [(barclamp: String, proposal: String, revision: Int, outcome: BatchEntryOutcome)],
+        now: Date = Date()
     ) async throws -> Batch {
         try await writer.write { db in
             let pending = entries.contains { $0.outcome == .pending }
@@ -15,7 +16,8 @@ extension CrowbarDatabase {
             let id = record.id!
             for (position, entry) in entries.enumerated() {
                 try BatchEntryRecord(
-                    batchId: id, position: position + 1, barclamp: entry.barclamp, proposal: entry.proposal, outcome: entry.outcome
+                    batchId: id, position: position + 1, barclamp: entry.barclamp, proposal: entry.proposal, revision: entry.revision,
+                    outcome: entry.outcome
                 ).insert(db)
             }
             let toApply = entries.filter { $0.outcome == .pending }.count

@@ -3,11 +3,11 @@ import Foundation
 import GRDB
 
 extension CrowbarDatabase {
-    /// Queues a run of `plan`, applying `effects` (what queuing it implies, ``RunOutcome/effectsOfQueuing``) and
-    /// linking it to its batch entry, if any, in the same transaction.
+    /// Queues a run of `plan`, applying what `decide` (``RunOutcome/effectsOfQueuing(_:)``) makes of it and the state of
+    /// its subjects, and linking it to its batch entry, if any, all in one transaction.
     public func createRun(
         plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
-        effects: [RunEffect], batchEntry: (batch: Int64, position: Int)? = nil, now: Date = Date()
+        decide: @Sendable (RunSubjects) -> [RunEffect], batchEntry: (batch: Int64, position: Int)? = nil, now: Date = Date()
     ) async throws -> Run {
         try await writer.write { db in
             var record = RunRecord(
@@ -22,7 +22,7 @@ extension CrowbarDatabase {
             try Self.appendEvent(
                 .runQueued, subject: subject.isEmpty ? "run \(id)" : subject,
                 message: "run \(id) queued: \(plan.steps.count) steps\(checkMode ? " (check mode)" : "")", at: now, in: db)
-            try Self.apply(effects, now: now, in: db)
+            try Self.apply(decide(try Self.subjects(of: record, in: db)), now: now, in: db)
             if let batchEntry { try Self.linkRun(id, toBatch: batchEntry.batch, position: batchEntry.position, now: now, in: db) }
             return try Self.fetchRun(id, in: db)
         }
@@ -50,8 +50,9 @@ extension CrowbarDatabase {
     public func markRunStarted(_ id: Int64, now: Date = Date()) async throws {
         try await writer.write { db in
             try db.execute(
-                sql: "UPDATE runs SET status = ?, startedAt = COALESCE(startedAt, ?) WHERE id = ?",
-                arguments: [RunStatus.running.rawValue, now, id])
+                // Never back to running once ended: a cancel may land just before the run starts.
+                sql: "UPDATE runs SET status = ?, startedAt = COALESCE(startedAt, ?) WHERE id = ? AND status IN (?, ?)",
+                arguments: [RunStatus.running.rawValue, now, id, RunStatus.queued.rawValue, RunStatus.running.rawValue])
         }
     }
 
@@ -98,6 +99,8 @@ extension CrowbarDatabase {
         _ id: Int64, status: RunStatus, failure: RunFailure?, decide: RunEffectsDecision, now: Date, in db: Database
     ) throws -> Run {
         guard var record = try RunRecord.fetchOne(db, key: id) else { throw CrowbarError(.notFound, "no run \(id)") }
+        // A run ends once: a second end (a cancel racing the run's own) changes nothing.
+        if record.status.isFinished { return try fetchRun(id, in: db) }
         record.status = status
         record.failure = failure
         record.finishedAt = now
@@ -106,18 +109,22 @@ extension CrowbarDatabase {
         try appendEvent(
             .runFinished, subject: subject.isEmpty ? "run \(id)" : subject,
             message: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), at: now, in: db)
+        try apply(decide(try subjects(of: record, in: db), status, failure), now: now, in: db)
+        return try fetchRun(id, in: db)
+    }
+
+    /// A run and the state of its proposal and node now, read in the caller's transaction.
+    static func subjects(of record: RunRecord, in db: Database) throws -> RunSubjects {
         var proposalNow: (status: ProposalStatus, revision: Int)?
         if let barclamp = record.barclamp, let proposal = record.proposal,
             let current = try ProposalRecord.fetchOne(db, key: ["barclamp": barclamp, "name": proposal])
         {
             proposalNow = (current.status, current.revision)
         }
-        let subjects = RunSubjects(
-            runID: id, barclamp: record.barclamp, proposal: record.proposal, revision: record.revision, checkMode: record.checkMode,
-            transitionNode: record.transitionNode, proposalNow: proposalNow,
+        return RunSubjects(
+            runID: record.id ?? 0, barclamp: record.barclamp, proposal: record.proposal, revision: record.revision,
+            checkMode: record.checkMode, transitionNode: record.transitionNode, proposalNow: proposalNow,
             nodeNow: try record.transitionNode.flatMap { try NodeRecord.fetchOne(db, key: $0)?.state })
-        try apply(decide(subjects, status, failure), now: now, in: db)
-        return try fetchRun(id, in: db)
     }
 
     /// Applies run effects inside the caller's transaction; each is checked against its lifecycle table.

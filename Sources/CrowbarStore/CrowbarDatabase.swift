@@ -149,6 +149,7 @@ public struct CrowbarDatabase: Sendable {
                 table.column("position", .integer).notNull()
                 table.column("barclamp", .text).notNull()
                 table.column("proposal", .text).notNull()
+                table.column("revision", .integer).notNull()
                 table.column("outcome", .text).notNull()
                 table.column("runId", .integer).references("runs", onDelete: .setNull)
                 table.column("startedAt", .datetime)

@@ -39,11 +39,11 @@ struct BatchFollower {
     /// The batch once the entry at `position` has a run, or once the batch has ended without one.
     private func waitForRun(of position: Int, in batch: Batch) async throws -> Batch {
         var batch = batch
-        let deadline = ContinuousClock.now + Self.stallLimit
+        var deadline = ContinuousClock.now + Self.stallLimit
         while batch.entries.first(where: { $0.position == position })?.run == nil, !batch.status.isFinished {
-            guard ContinuousClock.now < deadline else {
-                throw ClientError(status: nil, body: APIErrorBody(error: "stalled", detail: "batch \(batch.id) queued no run for 10 minutes"))
-            }
+            // A queued batch waits for the ones before it: only a running batch that queues no run is stalled.
+            if batch.status == .queued { deadline = ContinuousClock.now + Self.stallLimit }
+            guard ContinuousClock.now < deadline else { throw BatchStalled(batch: batch.id) }
             try await Task.sleep(for: .milliseconds(200))
             batch = try await client.batch(batch.id)
         }
@@ -62,6 +62,12 @@ struct BatchFollower {
 
     private func say(_ text: String) {
         output.write(Data(("batch: " + text + "\n").utf8))
+    }
+
+    /// A running batch that queued no run for ``stallLimit``.
+    struct BatchStalled: Error, CustomStringConvertible {
+        var batch: Int64
+        var description: String { "batch \(batch) is running but queued no run for 10 minutes (crowbard's log says why)" }
     }
 
     /// Reads and parses a batch file before anything starts: a malformed one throws its file:line: key: message

@@ -45,6 +45,10 @@ import Testing
             #expect(try await api.call(.get, "events?limit=abc").status == 400)
             #expect(try await api.call(.get, "events?limit=0").status == 400)
             #expect(try await api.call(.post, "nodes/discover", #"{"macs": ["zz"], "inventory": {"disks": []}}"#).status == 422)
+            let badAddress = try await api.call(
+                .post, "nodes/discover", #"{"macs": ["52:54:00:00:00:0a"], "address": "10.0.0.5/24", "inventory": {"disks": []}}"#)
+            #expect(badAddress.status == 422, "an address the node could never be reached at is refused, not stored")
+            #expect(badAddress.json["field"] as? String == "address")
         }
     }
 

@@ -34,11 +34,13 @@ import Testing
             checkMode: checkMode, transitionNode: node, proposalNow: proposalNow.map { (status: $0.0, revision: $0.1) }, nodeNow: nodeNow)
     }
 
-    @Test func queuingAnApplyMakesTheProposalApplyingButACheckChangesNothing() {
-        #expect(RunOutcome.effectsOfQueuing(barclamp: "ntp", proposal: "default", revision: 2, checkMode: false)
-            == [.proposalStatus(barclamp: "ntp", proposal: "default", to: .applying, reason: "applying revision 2")])
-        #expect(RunOutcome.effectsOfQueuing(barclamp: "ntp", proposal: "default", revision: 2, checkMode: true).isEmpty)
-        #expect(RunOutcome.effectsOfQueuing(barclamp: nil, proposal: nil, revision: nil, checkMode: false).isEmpty)
+    @Test func queuingAnApplyOfTheLastRevisionMakesTheProposalApplyingButACheckOrAnOlderRevisionChangesNothing() {
+        #expect(RunOutcome.effectsOfQueuing(subjects(proposalNow: (.committed, 3)))
+            == [.proposalStatus(barclamp: "ntp", proposal: "default", to: .applying, reason: "applying revision 3")])
+        #expect(RunOutcome.effectsOfQueuing(subjects(checkMode: true, proposalNow: (.committed, 3))).isEmpty)
+        #expect(RunOutcome.effectsOfQueuing(subjects(proposalNow: (.committed, 4))).isEmpty, "a newer commit landed first")
+        #expect(RunOutcome.effectsOfQueuing(subjects(proposalNow: (.deactivated, 3))).isEmpty)
+        #expect(RunOutcome.effectsOfQueuing(subjects(node: "n1", nodeNow: .readying)).isEmpty)
     }
 
     @Test(arguments: [(RunStatus.succeeded, ProposalStatus.applied), (.failed, .failed), (.cancelled, .failed)])

@@ -3,6 +3,7 @@ import CrowbarCore
 import CrowbarStore
 import Foundation
 import Logging
+import ServiceLifecycle
 import Testing
 
 @testable import CrowbarOrchestrator
@@ -118,8 +119,72 @@ import Testing
             try await control.batches.submit(BatchSubmission(file: "bad.yml", content: "proposals:\n  - barclamp: steps\n    colour: red\n"))
         }
         #expect(malformed?.description.hasPrefix("bad.yml:3:5: ") == true)
+        // The second entry's attribute is refused before the first entry is created: nothing is written.
+        try await Self.register(control)
+        let refused = await #expect(throws: DefinitionError.self) {
+            try await control.batches.submit(BatchSubmission(
+                file: "cloud.yml", content: Self.file.replacingOccurrences(of: "{pause: \"0.3\"}", with: "{pause: 3, colour: red}")))
+        }
+        #expect(refused?.description.hasPrefix("cloud.yml:7:5: proposals: steps/second: ") == true, "\(String(describing: refused))")
         #expect(try await database.proposals().isEmpty)
         #expect(try await database.batches().isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aBatchDoesNotApplyARevisionCommittedAfterIt() async throws {
+        let firstRunning = AsyncStream.makeStream(of: Void.self)
+        let transport = LocalShellTransport { apply in
+            if apply.node == "n1" && apply.recipe == "steps/steps-one" { firstRunning.continuation.yield() }
+        }
+        let batch = try await withCrowbard(transport: transport) { control, _ in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(
+                file: "cloud.yml", content: Self.file.replacingOccurrences(of: "name: first\n", with: "name: first\n    attributes: {pause: \"0.5\"}\n")))
+            var waiter = firstRunning.stream.makeAsyncIterator()
+            _ = await waiter.next()
+            // An operator commits the second proposal again while the batch applies the first.
+            _ = try await control.proposals.edit(barclamp: "steps", proposal: "second", edits: [AttributeEdit(path: "pause", text: "0")])
+            _ = try await control.proposals.commit(barclamp: "steps", proposal: "second", apply: false)
+            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+        }
+        #expect(batch.status == .failed)
+        #expect(batch.entries.map(\.outcome) == [.applied, .failed])
+        #expect(batch.failure?.contains("revision 2 was committed after the batch committed revision 1") == true, "\(batch.failure ?? "")")
+        #expect(!transport.started.contains { $0.node == "n2" }, "the newer revision is not the batch's to apply")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aGracefulShutdownMidBatchStopsAtOnceAndTheBatchResumes() async throws {
+        let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
+        let recipes = RecipeBook(root: OrchestratorTests.fixtures.appendingPathComponent("recipes").path)
+        let inSecond = AsyncStream.makeStream(of: Void.self)
+        let transport = LocalShellTransport { apply in if apply.node == "n2" { inSecond.continuation.yield() } }
+        let orchestrator = Orchestrator(
+            executor: RunExecutor(database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: 4),
+            logger: Logger(label: "test"))
+        let control = Control(catalog: catalog, database: database, scheduler: orchestrator)
+        let group = ServiceGroup(configuration: .init(services: [orchestrator, control.batchRunner], logger: Logger(label: "test")))
+        try await Self.register(control)
+        // The second proposal's steps sleep 3 s each: a shutdown that waited for its run would take at least 3 s more.
+        let slow = Self.file.replacingOccurrences(of: "{pause: \"0.3\"}", with: "{pause: \"3\"}")
+        let id = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: slow)).id
+        var started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var waiter = inSecond.stream.makeAsyncIterator()
+            _ = await waiter.next()
+            started = ContinuousClock.now
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(ContinuousClock.now - started < .seconds(2.5), "shutdown does not wait for the rest of the batch")
+        #expect(try await database.batch(id: id).status == .running, "left to resume")
+        let after = LocalShellTransport()
+        let resumed = try await withCrowbard(transport: after) { control, _ in
+            try await Self.waitFor(id, in: control) { $0.status.isFinished }
+        }
+        #expect(resumed.status == .succeeded)
+        #expect(!after.started.contains { $0.node == "n1" })
     }
 
     @Test(.timeLimit(.minutes(1)))

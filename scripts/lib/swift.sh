@@ -4,7 +4,7 @@
 find_swift() {
     local candidate
     for candidate in ${SWIFT:-} $(type -ap swift) /opt/swift/usr/bin/swift /usr/share/swift/usr/bin/swift; do
-        if [ -x "$candidate" ] && "$candidate" --version 2>/dev/null | grep -q "Swift version"; then
+        if [ -x "$candidate" ] && grep -q "Swift version" <<<"$("$candidate" --version 2>/dev/null)"; then
             echo "$candidate"
             return 0
         fi

@@ -32,7 +32,14 @@ private func tenThousandNodeCloud(_ catalog: BarclampCatalog) -> [PlannedProposa
 }
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 200)
+    // Tolerances for Benchmarks/thresholds.sh against the checked-in Thresholds/: this shared 2-core machine's wall
+    // clock wanders, so p50 may be 25 % slower; allocation counts are steadier, 5 %.
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 200,
+        thresholds: [
+            .wallClock: BenchmarkThresholds(relative: BenchmarkThresholds.Relative.relaxed),
+            .mallocCountTotal: BenchmarkThresholds(relative: [.p50: 5.0]),
+        ])
 
     Benchmark("Plan: 10,000 nodes × 14 barclamps") { benchmark in
         let catalog = try shippedCatalog()

@@ -24,6 +24,8 @@ public struct BatchEntry: Sendable, Hashable, Codable {
     public var position: Int
     public var barclamp: String
     public var proposal: String
+    /// The revision the batch applies: the one it committed, or the applied one it found unchanged.
+    public var revision: Int
     public var outcome: BatchEntryOutcome
     /// The run that applies it, once queued.
     public var run: Int64?
@@ -31,12 +33,13 @@ public struct BatchEntry: Sendable, Hashable, Codable {
     public var finishedAt: Date?
 
     public init(
-        position: Int, barclamp: String, proposal: String, outcome: BatchEntryOutcome, run: Int64? = nil, startedAt: Date? = nil,
-        finishedAt: Date? = nil
+        position: Int, barclamp: String, proposal: String, revision: Int, outcome: BatchEntryOutcome, run: Int64? = nil,
+        startedAt: Date? = nil, finishedAt: Date? = nil
     ) {
         self.position = position
         self.barclamp = barclamp
         self.proposal = proposal
+        self.revision = revision
         self.outcome = outcome
         self.run = run
         self.startedAt = startedAt

@@ -34,10 +34,15 @@ public struct RunSubjects: Sendable {
 
 /// The consequences of runs, decided in one place: the store applies them, the orchestrator reports them.
 public enum RunOutcome {
-    /// What queuing a run implies: a proposal's apply (not a check) makes the proposal `applying`.
-    public static func effectsOfQueuing(barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool) -> [RunEffect] {
-        guard let barclamp, let proposal, !checkMode else { return [] }
-        return [.proposalStatus(barclamp: barclamp, proposal: proposal, to: .applying, reason: "applying revision \(revision ?? 0)")]
+    /// What queuing a run implies: a proposal's apply (not a check) of its last committed revision makes the proposal
+    /// `applying`. A run of an older revision (a newer commit landed between the commit and the queuing) leaves the
+    /// status alone: the run's end could not take the proposal out of `applying` again.
+    public static func effectsOfQueuing(_ run: RunSubjects) -> [RunEffect] {
+        guard let barclamp = run.barclamp, let proposal = run.proposal, !run.checkMode, let now = run.proposalNow,
+            run.revision == nil || run.revision == now.revision,
+            ProposalLifecycle.allowedTargets(from: now.status).contains(.applying)
+        else { return [] }
+        return [.proposalStatus(barclamp: barclamp, proposal: proposal, to: .applying, reason: "applying revision \(run.revision ?? now.revision)")]
     }
 
     /// What a run ending as `status` implies.

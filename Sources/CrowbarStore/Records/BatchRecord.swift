@@ -27,6 +27,7 @@ struct BatchEntryRecord: Codable, FetchableRecord, PersistableRecord {
     var position: Int
     var barclamp: String
     var proposal: String
+    var revision: Int
     var outcome: BatchEntryOutcome
     var runId: Int64?
     var startedAt: Date?
@@ -34,7 +35,7 @@ struct BatchEntryRecord: Codable, FetchableRecord, PersistableRecord {
 
     var entry: BatchEntry {
         BatchEntry(
-            position: position, barclamp: barclamp, proposal: proposal, outcome: outcome, run: runId, startedAt: startedAt,
+            position: position, barclamp: barclamp, proposal: proposal, revision: revision, outcome: outcome, run: runId, startedAt: startedAt,
             finishedAt: finishedAt)
     }
 }

@@ -32,16 +32,19 @@ private func tenThousandNodeCloud(_ catalog: BarclampCatalog) -> [PlannedProposa
 }
 
 let benchmarks: @Sendable () -> Void = {
-    // Tolerances for Benchmarks/thresholds.sh against the checked-in Thresholds/: this shared 2-core machine's wall
-    // clock wanders, so p50 may be 25 % slower; allocation counts are steadier, 5 %.
+    // Tolerances for Benchmarks/thresholds.sh against the checked-in Thresholds/ (p90 values): this shared 2-core
+    // machine's wall clock wanders by a third between runs, so p90 may be 50 % slower (a doubling fails);
+    // allocation counts are steady, 5 %.
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(5), maxIterations: 200,
         thresholds: [
-            .wallClock: BenchmarkThresholds(relative: BenchmarkThresholds.Relative.relaxed),
-            .mallocCountTotal: BenchmarkThresholds(relative: [.p50: 5.0]),
+            .wallClock: BenchmarkThresholds(relative: [.p90: 50.0]),
+            .mallocCountTotal: BenchmarkThresholds(relative: [.p90: 5.0]),
         ])
 
-    Benchmark("Plan: 10,000 nodes × 14 barclamps") { benchmark in
+    // Names without spaces or slashes: the benchmark tool writes threshold files under a cleaned name but reads them
+    // back under the raw one.
+    Benchmark("Plan-10000-nodes-14-barclamps") { benchmark in
         let catalog = try shippedCatalog()
         let proposals = tenThousandNodeCloud(catalog)
         benchmark.startMeasurement()
@@ -50,7 +53,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("API work of GET /nodes: 10,000 nodes read from SQLite and encoded as JSON") { benchmark in
+    Benchmark("GET-nodes-work-10000-nodes-from-SQLite-as-JSON") { benchmark in
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -68,7 +71,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Proposal commits (validate + new revision), 100 per iteration", configuration: .init(scalingFactor: .one)) { benchmark in
+    Benchmark("Proposal-commits-100-per-iteration", configuration: .init(scalingFactor: .one)) { benchmark in
         let catalog = try shippedCatalog()
         let control = Control(catalog: catalog, database: try CrowbarDatabase.inMemory())
         let node = try await control.nodes.register(DiscoveryReport(macs: ["52:54:00:00:00:01"], inventory: Inventory())).node.name

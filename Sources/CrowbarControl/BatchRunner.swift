@@ -75,7 +75,7 @@ public final class BatchRunner: Service, Sendable {
     }
 
     private func queueRun(of entry: BatchEntry, in batch: Batch) async throws -> Run {
-        guard let scheduler = context.scheduler else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
+        let scheduler = try context.requireScheduler()
         // The revision the batch committed, and only while it is the proposal's last: a newer commit made meanwhile
         // (by an operator or another batch) is not the batch's to apply, nor to undo.
         let proposal = try await context.database.proposal(barclamp: entry.barclamp, name: entry.proposal)
@@ -84,11 +84,7 @@ public final class BatchRunner: Service, Sendable {
                 .conflict, "revision \(proposal.revision) was committed after the batch committed revision \(entry.revision)")
         }
         let revision = try await context.database.revision(barclamp: entry.barclamp, name: entry.proposal, number: entry.revision)
-        let plan = try Planner.plan(
-            [PlannedProposal(barclamp: entry.barclamp, name: entry.proposal, deployment: revision.content.deployment)], catalog: context.catalog)
-        return try await context.queueRun(
-            plan, barclamp: entry.barclamp, proposal: entry.proposal, revision: revision.revision, checkMode: false,
-            batchEntry: (batch.id, entry.position), scheduler: scheduler)
+        return try await context.queueRun(of: revision, checkMode: false, batchEntry: (batch.id, entry.position), scheduler: scheduler)
     }
 
     /// The run once it has ended; nil when this task is cancelled first.

@@ -13,7 +13,7 @@ public struct BatchService: Sendable {
     /// Every alias resolves and every barclamp exists before anything is written: a file naming an unknown node or
     /// barclamp changes nothing.
     public func submit(_ submission: BatchSubmission) async throws -> Batch {
-        guard context.scheduler != nil else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
+        _ = try context.requireScheduler()
         let batch = try BatchFileParser.parse(submission.content, file: submission.file)
         let order = Dictionary(uniqueKeysWithValues: context.catalog.runOrder.enumerated().map { ($1.name, $0) })
         for entry in batch.proposals where order[entry.barclamp] == nil {

@@ -47,6 +47,24 @@ struct ControlContext: Sendable {
 
     var catalog: BarclampCatalog { barclamps.catalog }
 
+    /// The orchestrator, or a conflict: a crowbard without one records commits but applies nothing.
+    func requireScheduler() throws -> any RunScheduler {
+        guard let scheduler else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
+        return scheduler
+    }
+
+    /// Queues the run that applies (or, in check mode, checks) one committed revision, linked to its batch entry if any.
+    func queueRun(
+        of revision: ProposalRevision, checkMode: Bool, batchEntry: (batch: Int64, position: Int)? = nil, scheduler: any RunScheduler
+    ) async throws -> Run {
+        let plan = try Planner.plan(
+            [PlannedProposal(barclamp: revision.barclamp, name: revision.proposal, deployment: revision.content.deployment)],
+            catalog: catalog)
+        return try await queueRun(
+            plan, barclamp: revision.barclamp, proposal: revision.proposal, revision: revision.revision, checkMode: checkMode,
+            batchEntry: batchEntry, scheduler: scheduler)
+    }
+
     /// Queues a run of `plan` and hands it to the scheduler.
     func queueRun(
         _ plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,

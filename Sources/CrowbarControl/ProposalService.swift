@@ -64,7 +64,7 @@ public struct ProposalService: Sendable {
         let revision = try await commitRevision(barclamp: name, proposal: proposal)
         var result = CommitResult(revision: presented(revision, showSecrets), run: nil)
         if apply, let scheduler = context.scheduler {
-            result.run = try await queueRun(of: revision, checkMode: false, scheduler: scheduler)
+            result.run = try await context.queueRun(of: revision, checkMode: false, scheduler: scheduler)
         }
         return result
     }
@@ -72,20 +72,11 @@ public struct ProposalService: Sendable {
     /// Queues a check-mode run of the last committed revision: what re-applying it would change on the nodes.
     public func check(barclamp name: String, proposal: String) async throws -> Run {
         _ = try context.barclamps.barclamp(named: name)
-        guard let scheduler = context.scheduler else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
+        let scheduler = try context.requireScheduler()
         let current = try await database.proposal(barclamp: name, name: proposal)
         guard current.revision > 0 else { throw CrowbarError(.conflict, "proposal \(name)/\(proposal) has never been committed") }
         let revision = try await database.revision(barclamp: name, name: proposal, number: current.revision)
-        return try await queueRun(of: revision, checkMode: true, scheduler: scheduler)
-    }
-
-    private func queueRun(of revision: ProposalRevision, checkMode: Bool, scheduler: any RunScheduler) async throws -> Run {
-        let plan = try Planner.plan(
-            [PlannedProposal(barclamp: revision.barclamp, name: revision.proposal, deployment: revision.content.deployment)],
-            catalog: context.catalog)
-        return try await context.queueRun(
-            plan, barclamp: revision.barclamp, proposal: revision.proposal, revision: revision.revision, checkMode: checkMode,
-            scheduler: scheduler)
+        return try await context.queueRun(of: revision, checkMode: true, scheduler: scheduler)
     }
 
     /// Takes a committed proposal out of force (not while it is applying).

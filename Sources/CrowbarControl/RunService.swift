@@ -15,7 +15,7 @@ public struct RunService: Sendable {
 
     /// Asks a queued or running run to stop and answers it as it now is.
     public func cancel(_ id: Int64) async throws -> Run {
-        guard let scheduler = context.scheduler else { throw CrowbarError(.conflict, "this crowbard has no orchestrator") }
+        let scheduler = try context.requireScheduler()
         _ = try await scheduler.cancel(runID: id)
         return try await context.database.run(id: id)
     }

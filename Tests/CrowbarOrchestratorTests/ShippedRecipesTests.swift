@@ -27,6 +27,6 @@ import Testing
             }
         }
         #expect(loaded >= 20)
-        #expect(try book.sharedSettings().keys.sorted() == ["keystone_authtoken"])
+        #expect(try book.sharedSettings().keys.sorted() == ["keystone_authtoken", "neutron_common"])
     }
 }

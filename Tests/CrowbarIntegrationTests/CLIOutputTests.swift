@@ -85,8 +85,11 @@ import Testing
         defer { daemon.stop() }
         let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try await CrowbarClient(baseURL: daemon.url, token: token)
-            .register(DiscoveryReport(macs: ["52:54:00:aa:00:09"], inventory: Inventory(cpuCount: 2, memoryMB: 2048)))
+        let client = CrowbarClient(baseURL: daemon.url, token: token)
+        _ = try await client.register(DiscoveryReport(macs: ["52:54:00:aa:00:09"], inventory: Inventory(cpuCount: 2, memoryMB: 2048)))
+        // The client's methods that no command calls yet, against the real daemon.
+        #expect(try await CrowbarClient(baseURL: daemon.url, token: nil).health().status == "ok")
+        #expect(try await client.networks().first { $0.network.name == "admin" }?.allocations.isEmpty == true)
         let node = "d52-54-00-aa-00-09"
 
         try expect(["node", "list"], daemon: daemon, output: """

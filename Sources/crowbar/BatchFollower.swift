@@ -15,8 +15,7 @@ struct BatchFollower {
     /// Submits `file` and follows it to its end; `applied` hears of every run as it ends. Throws the run's exit code
     /// after a run that did not succeed (8 or 9), or 8 when the batch failed before a run.
     func apply(file: String, force: Bool, applied: (AppliedProposal) async throws -> Void) async throws {
-        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        var batch = try await client.submitBatch(BatchSubmission(file: file, content: String(decoding: data, as: UTF8.self), force: force))
+        var batch = try await client.submitBatch(BatchSubmission(file: file, content: try Self.read(file), force: force))
         let toApply = batch.entries.filter { $0.outcome != .unchanged }
         say("batch \(batch.id): \(toApply.count) of \(batch.entries.count) proposals to apply")
         for position in toApply.map(\.position) {
@@ -73,8 +72,12 @@ struct BatchFollower {
     /// Reads and parses a batch file before anything starts: a malformed one throws its file:line: key: message
     /// here (crowbard checks it again, with the nodes and barclamps it knows).
     static func check(_ file: String) throws {
+        _ = try BatchFileParser.parse(try read(file), file: file)
+    }
+
+    private static func read(_ file: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        _ = try BatchFileParser.parse(String(decoding: data, as: UTF8.self), file: file)
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -82,7 +82,7 @@ struct DeployDayCommand: ClientCommand {
         if keep {
             say("lab kept: 'crowbar lab status' shows the nodes, 'crowbar lab down' removes them")
         } else {
-            await lab.down { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
+            await lab.down(progress: LabCommand.progress)
         }
         let report = day.report(checks: checks)
         try report.junitXML.write(toFile: path("junit.xml"), atomically: true, encoding: .utf8)
@@ -100,19 +100,19 @@ struct DeployDayCommand: ClientCommand {
     /// cloud's nodes need the machine's CPU).
     private func discover(lab: Lab, client: CrowbarClient, into day: inout DeployDay) async throws {
         let started = ContinuousClock.now
+        var stopped: (any Error)?
         do {
-            let machines = try await lab.up(machines: vms) { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
+            let machines = try await lab.up(machines: vms, progress: LabCommand.progress)
             let found = try await LabCommand.waitUntilDiscovered(machines, client: client, started: started, timeoutSeconds: 300)
             for machine in found {
                 guard let name = machine.node else { continue }
                 day.add(DeployDayReport.discoveryCase(
                     machine: machine.machine.name, node: try await client.node(named: name), seconds: machine.secondsToDiscovered ?? 0))
             }
-        } catch {
-            await lab.down { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
-            throw error
-        }
-        await lab.down { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
+        } catch { stopped = error }
+        // The machines stop whether or not they were all discovered.
+        await lab.down(progress: LabCommand.progress)
+        if let stopped { throw stopped }
     }
 
     /// Allocates every lab node that has no admin address yet and adds the address to its interface.

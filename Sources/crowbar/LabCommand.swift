@@ -50,7 +50,7 @@ struct LabCommand: AsyncParsableCommand {
         func run(client: CrowbarClient) async throws {
             let started = ContinuousClock.now
             let labNodes = try await LabCommand.startNodes(nodes, lab: options.lab, authorizedKey: authorizedKey, client: client)
-            let machines = try await options.lab.up(machines: vms) { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
+            let machines = try await options.lab.up(machines: vms, progress: LabCommand.progress)
             let discovered = try await LabCommand.waitUntilDiscovered(
                 machines, client: client, started: started, timeoutSeconds: discoveryTimeout)
             let seconds = (ContinuousClock.now - started).components.seconds
@@ -74,7 +74,7 @@ struct LabCommand: AsyncParsableCommand {
             for machine in machines where found[machine.mac] == nil {
                 guard let node = known.first(where: { $0.macs.map(\.description).contains(machine.mac) && $0.state == .discovered }) else { continue }
                 let seconds = Double((ContinuousClock.now - started).components.seconds)
-                FileHandle.standardError.write(Data("lab: \(machine.name) discovered as \(node.name) after \(Int(seconds)) s\n".utf8))
+                LabCommand.progress("\(machine.name) discovered as \(node.name) after \(Int(seconds)) s")
                 found[machine.mac] = DiscoveredMachine(machine: machine, node: node.name, address: node.bootAddress?.description, secondsToDiscovered: seconds)
             }
             if found.count == machines.count { break }
@@ -121,7 +121,7 @@ struct LabCommand: AsyncParsableCommand {
         @OptionGroup var options: LabOptions
 
         func run() async throws {
-            await options.lab.down { FileHandle.standardError.write(Data("lab: \($0)\n".utf8)) }
+            await options.lab.down(progress: LabCommand.progress)
         }
     }
 
@@ -134,9 +134,8 @@ struct LabCommand: AsyncParsableCommand {
         guard let key = try? String(contentsOfFile: keyFile, encoding: .utf8) else {
             throw ValidationError("cannot read \(keyFile), crowbard's public key: crowbard makes it at its first start in its data folder (CROWBAR_DATA_DIR)")
         }
-        let labNodes = try await lab.up(nodes: count, authorizedKey: key.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            FileHandle.standardError.write(Data("lab: \($0)\n".utf8))
-        }
+        let labNodes = try await lab.up(
+            nodes: count, authorizedKey: key.trimmingCharacters(in: .whitespacesAndNewlines), progress: LabCommand.progress)
         for node in labNodes {
             let report = DiscoveryReport(
                 macs: [node.mac], name: node.name,
@@ -147,6 +146,11 @@ struct LabCommand: AsyncParsableCommand {
             _ = try await client.register(report)
         }
         return labNodes
+    }
+
+    /// Where the lab's progress lines go: standard error, `lab: …`.
+    static func progress(_ line: String) {
+        FileHandle.standardError.write(Data("lab: \(line)\n".utf8))
     }
 
     static func table(_ nodes: [LabNode]) -> String {

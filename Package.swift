@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CrowbarSSH", targets: ["CrowbarSSH"]),
         .library(name: "CrowbarOrchestrator", targets: ["CrowbarOrchestrator"]),
         .library(name: "CrowbarBoot", targets: ["CrowbarBoot"]),
+        .library(name: "CrowbarPower", targets: ["CrowbarPower"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         .target(
@@ -95,6 +98,21 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CrowbarPower",
+            dependencies: [
+                "CrowbarCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CrowbarLab",
             dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
@@ -107,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "crowbard",
             dependencies: [
-                "CrowbarAPI", "CrowbarBoot", "CrowbarControl", "CrowbarStore", "CrowbarCore", "CrowbarOrchestrator", "CrowbarSSH",
+                "CrowbarAPI", "CrowbarBoot", "CrowbarControl", "CrowbarStore", "CrowbarCore", "CrowbarOrchestrator", "CrowbarPower", "CrowbarSSH",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -159,6 +177,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CrowbarPowerTests",
+            dependencies: ["CrowbarPower", "CrowbarCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
         ),
         .testTarget(

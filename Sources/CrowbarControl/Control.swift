@@ -15,14 +15,16 @@ public struct Control: Sendable {
     public let events: EventService
     public let boot: BootService
     public let batches: BatchService
+    public let power: PowerService
     /// Applies submitted batches: a service to run beside the orchestrator.
     public let batchRunner: BatchRunner
 
     /// - Parameters:
     ///   - scheduler: executes runs; without one, commits are recorded but not applied.
     ///   - bootCounters: what the boot services counted, when this crowbard runs them.
+    ///   - powerDrivers: talk to BMCs; without them, power actions fail with `bmc_error`.
     public init(
-        catalog: BarclampCatalog, database: CrowbarDatabase, scheduler: (any RunScheduler)? = nil,
+        catalog: BarclampCatalog, database: CrowbarDatabase, scheduler: (any RunScheduler)? = nil, powerDrivers: (any PowerDrivers)? = nil,
         bootCounters: (@Sendable () -> [String: Int])? = nil, generateSecret: @escaping @Sendable () -> String = Secrets.random,
         logger: Logger = Logger(label: "crowbar.control")
     ) {
@@ -36,6 +38,7 @@ public struct Control: Sendable {
         boot = BootService(database: database, counters: bootCounters)
         batchRunner = BatchRunner(context: context, logger: logger)
         batches = BatchService(context: context, proposals: proposals, runner: batchRunner)
+        power = PowerService(context: context, drivers: powerDrivers)
     }
 }
 

@@ -157,6 +157,13 @@ public struct CrowbarDatabase: Sendable {
                 table.primaryKey(["batchId", "position"])
             }
         }
+        migrator.registerMigration("v5-bmcs") { db in
+            try db.create(table: "bmcs") { table in
+                table.primaryKey("nodeName", .text).references("nodes", onDelete: .cascade)
+                table.column("settings", .jsonText).notNull()
+                table.column("updatedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

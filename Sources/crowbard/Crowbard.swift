@@ -4,6 +4,7 @@ import CrowbarBoot
 import CrowbarControl
 import CrowbarCore
 import CrowbarOrchestrator
+import CrowbarPower
 import CrowbarSSH
 import CrowbarStore
 import Foundation
@@ -87,7 +88,8 @@ struct Crowbard: AsyncParsableCommand {
         var countersSnapshot: (@Sendable () -> [String: Int])?
         if let bootCounters { countersSnapshot = { bootCounters.snapshot } }
         let control = Control(
-            catalog: catalog, database: database, scheduler: orchestrator, bootCounters: countersSnapshot, logger: logger)
+            catalog: catalog, database: database, scheduler: orchestrator, powerDrivers: CrowbarPowerDrivers(),
+            bootCounters: countersSnapshot, logger: logger)
         let app = buildApplication(
             control: control, token: token, host: host, port: port,
             logger: logger

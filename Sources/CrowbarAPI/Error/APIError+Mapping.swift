@@ -27,12 +27,16 @@ extension APIError {
         }
     }
 
-    /// The one table of codes to HTTP statuses: missing is 404, clashes 409, refused input 422.
+    /// The one table of codes to HTTP statuses: missing is 404, clashes 409, refused input 422; a BMC that did not
+    /// answer in time is 504 and one that failed otherwise 502 (crowbard is the gateway to it); no BMC is a clash.
     static func status(of code: CrowbarError.Code) -> HTTPResponse.Status {
-        switch code {
-        case .notFound: .notFound
-        case .invalid, .invalidAttribute, .validationFailed, .invalidDefinition, .invalidNetwork: .unprocessableContent
-        default: .conflict
+        switch code.name {
+        case CrowbarError.Code.notFound.name: .notFound
+        case PowerFailure.Kind.timeout.rawValue: .gatewayTimeout
+        case PowerFailure.Kind.unreachable.rawValue, PowerFailure.Kind.authRefused.rawValue, PowerFailure.Kind.failed.rawValue: .badGateway
+        default:
+            [CrowbarError.Code.invalid, .invalidAttribute, .validationFailed, .invalidDefinition, .invalidNetwork].contains(code)
+                ? .unprocessableContent : .conflict
         }
     }
 

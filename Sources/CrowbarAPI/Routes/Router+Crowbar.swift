@@ -17,6 +17,7 @@ public func buildRouter(control: Control, token: String) -> Router<CrowbarReques
     EventRoutes(events: control.events).register(on: api)
     RunRoutes(runs: control.runs).register(on: api)
     BatchRoutes(batches: control.batches).register(on: api)
+    PowerRoutes(power: control.power).register(on: api)
     api.get("boot") { _, _ in try await control.boot.status() }
     return router
 }

@@ -17,6 +17,8 @@ public struct Event: Sendable, Hashable, Codable {
         public static let proposalStatus = Kind(rawValue: "proposal.status")
         public static let proposalDeleted = Kind(rawValue: "proposal.deleted")
         public static let nodeHostKeyPinned = Kind(rawValue: "node.host-key-pinned")
+        public static let nodeBMC = Kind(rawValue: "node.bmc")
+        public static let nodePower = Kind(rawValue: "node.power")
         public static let runQueued = Kind(rawValue: "run.queued")
         public static let runFinished = Kind(rawValue: "run.finished")
         public static let batchSubmitted = Kind(rawValue: "batch.submitted")

@@ -15,10 +15,10 @@ struct APIHarness {
     let database: CrowbarDatabase
     let control: Control
 
-    init() throws {
+    init(powerDrivers: (any PowerDrivers)? = nil) throws {
         let catalog = try BarclampDirectory.load(Self.repositoryRoot.appendingPathComponent("barclamps").path)
         database = try CrowbarDatabase.inMemory()
-        control = Control(catalog: catalog, database: database)
+        control = Control(catalog: catalog, database: database, powerDrivers: powerDrivers)
     }
 
     func router() -> Router<CrowbarRequestContext> { buildRouter(control: control, token: Self.token) }
@@ -42,9 +42,12 @@ struct APIClient {
     }
 
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, token: String? = APIHarness.token) async throws -> Answer {
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, token: String? = APIHarness.token, actor: String? = nil
+    ) async throws -> Answer {
         var headers = HTTPFields()
         if let token { headers[.authorization] = "Bearer \(token)" }
+        if let actor { headers.append(.init(name: .init("X-Crowbar-Actor")!, value: actor)) }
         if body != nil { headers[.contentType] = "application/json" }
         return try await client.execute(
             uri: "/api/v1/\(path)", method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }

@@ -50,12 +50,15 @@ public struct Inventory: Sendable, Hashable, Codable {
     public var vendor: String?
     public var product: String?
     public var serial: String?
-    /// The BMC's address, when the node has one.
+    /// The BMC's LAN address, MAC and maker, as the agent read them in-band (`ipmitool lan print`, `mc info`).
     public var bmcAddress: String?
+    public var bmcMAC: String?
+    public var bmcVendor: String?
 
     public init(
         cpuModel: String? = nil, cpuCount: Int? = nil, memoryMB: Int? = nil, disks: [Disk] = [],
-        vendor: String? = nil, product: String? = nil, serial: String? = nil, bmcAddress: String? = nil
+        vendor: String? = nil, product: String? = nil, serial: String? = nil, bmcAddress: String? = nil, bmcMAC: String? = nil,
+        bmcVendor: String? = nil
     ) {
         self.cpuModel = cpuModel
         self.cpuCount = cpuCount
@@ -65,6 +68,8 @@ public struct Inventory: Sendable, Hashable, Codable {
         self.product = product
         self.serial = serial
         self.bmcAddress = bmcAddress
+        self.bmcMAC = bmcMAC
+        self.bmcVendor = bmcVendor
     }
 
     public struct Disk: Sendable, Hashable, Codable {

@@ -1,0 +1,91 @@
+import CrowbarControl
+import CrowbarCore
+import CrowbarPower
+import CrowbarStore
+import Foundation
+import Testing
+
+/// The power service over a real SQLite store and real `ipmi_sim` BMCs: sweeps, failures per node, secrets.
+@Suite(.enabled(if: IPMISimulator.available, "needs ipmi_sim (openipmi) and ipmitool"))
+struct PowerServiceTests {
+    static let barclamps = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("barclamps").path
+
+    let database: CrowbarDatabase
+    let control: Control
+
+    init() throws {
+        database = try CrowbarDatabase.inMemory()
+        control = Control(
+            catalog: try BarclampDirectory.load(Self.barclamps), database: database, powerDrivers: CrowbarPowerDrivers(timeout: .seconds(10)))
+    }
+
+    func node(_ number: Int) async throws -> String {
+        try await control.nodes.register(DiscoveryReport(macs: [String(format: "52:54:00:aa:00:%02x", number)], inventory: Inventory())).node.name
+    }
+
+    @Test func sixteenBMCsAreSweptAFewAtATime() async throws {
+        var simulators: [IPMISimulator] = []
+        defer { simulators.forEach { $0.stop() } }
+        for number in 1...16 {
+            let simulator = try await IPMISimulator()
+            simulators.append(simulator)
+            _ = try await control.power.setBMC(simulator.bmc, on: try await node(number), actor: "tester")
+        }
+        let started = ContinuousClock.now
+        let results = try await control.power.sweep(PowerSweepRequest(action: .on, concurrency: 4), actor: "tester")
+        #expect(results.count == 16)
+        #expect(results.allSatisfy { $0.failure == nil && $0.state == .on })
+        #expect(simulators.allSatisfy { $0.poweredOn })
+        #expect(ContinuousClock.now - started < .seconds(30))
+        let status = try await control.power.sweep(PowerSweepRequest(action: .status, state: .discovered, concurrency: 16), actor: "tester")
+        #expect(status.map(\.state) == Array(repeating: .on, count: 16))
+        let events = try await control.events.list(limit: 1000).filter { $0.kind == .nodePower }
+        #expect(events.count == 16, "each change is an event; a status query that succeeds is not")
+        #expect(events.allSatisfy { $0.message.hasPrefix("power on by tester: done, power on") })
+        #expect(await #expect(throws: CrowbarError.self) {
+            try await control.power.sweep(PowerSweepRequest(action: .status, concurrency: 65), actor: "tester")
+        }?.context["field"] == "concurrency")
+    }
+
+    @Test func eachNodeOfASweepSaysWhyItFailed() async throws {
+        let good = try await IPMISimulator()
+        let refusing = try await IPMISimulator()
+        defer { good.stop(); refusing.stop() }
+        let (first, second, third) = (try await node(1), try await node(2), try await node(3))
+        _ = try await control.power.setBMC(good.bmc, on: first, actor: "tester")
+        var wrong = refusing.bmc
+        wrong.password = "wrong-password-123"
+        _ = try await control.power.setBMC(wrong, on: second, actor: "tester")
+        let results = try await control.power.sweep(PowerSweepRequest(action: .off, nodes: [third, second, first]), actor: "tester")
+        #expect(results.map(\.node) == [first, second, third])
+        #expect(results.map { $0.failure?.kind } == [nil, .authRefused, .noBMC])
+        #expect(results[0].state == .off)
+        let history = try await control.events.list(subject: second).filter { $0.kind == .nodePower }
+        #expect(history.map(\.message) == ["power off by tester: failed (bmc_auth_refused): BMC 127.0.0.1:\(refusing.port) refused the credentials of user admin"])
+        await #expect(throws: CrowbarError.self) {
+            try await control.power.sweep(PowerSweepRequest(action: .off, nodes: ["no-such-node"]), actor: "tester")
+        }
+    }
+
+    @Test func theBMCPasswordIsMaskedAndNeverInTheHistory() async throws {
+        let name = try await node(1)
+        let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
+        let bmc = BMC(driver: .ipmi, address: "192.0.2.7", username: "crowbar", password: password)
+        #expect(try await control.power.setBMC(bmc, on: name, actor: "tester").password == SecretPaths.mask)
+        #expect(try await control.power.bmc(of: name, showSecrets: false).password == SecretPaths.mask)
+        #expect(try await control.power.bmc(of: name, showSecrets: true).password == password)
+        let events = try await control.events.list(limit: 1000)
+        #expect(events.contains { $0.message == "BMC set by tester: ipmi 192.0.2.7 as crowbar" })
+        #expect(!events.contains { $0.message.contains(password) })
+        // Sending back what was shown (the mask) is refused rather than stored as the password.
+        var shown = bmc.masked
+        shown.address = "192.0.2.8"
+        #expect(await #expect(throws: CrowbarError.self) { try await control.power.setBMC(shown, on: name, actor: "tester") }?.context["field"] == "password")
+        #expect(try await control.power.bmc(of: name, showSecrets: true) == bmc)
+        try await control.power.removeBMC(of: name, actor: "tester")
+        await #expect(throws: CrowbarError.self) { try await control.power.bmc(of: name, showSecrets: false) }
+        let result = try await control.power.power(name, PowerRequest(action: .on), actor: "tester")
+        #expect(result.failure?.kind == .noBMC)
+    }
+}

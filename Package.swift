@@ -181,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrowbarPowerTests",
-            dependencies: ["CrowbarPower", "CrowbarControl", "CrowbarStore", "CrowbarCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["CrowbarPower", "CrowbarControl", "CrowbarStore", "CrowbarCore", "CrowbarLab"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -34,9 +34,18 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     /// The exit code of invalid input, from crowbard (400, 422) or found by the CLI itself (a malformed batch file).
     public static let invalidInputExitCode: Int32 = 7
 
-    /// Exit codes: 3 unreachable, 4 unauthorized, 5 not found, 6 conflict, 7 invalid input, 1 otherwise.
+    /// Exit codes of a BMC's failures, by their code: 10 no BMC, 11 unreachable, 12 credentials refused, 13 timeout,
+    /// 14 any other BMC error.
+    public static let bmcExitCodes: [String: Int32] = [
+        PowerFailure.Kind.noBMC.rawValue: 10, PowerFailure.Kind.unreachable.rawValue: 11, PowerFailure.Kind.authRefused.rawValue: 12,
+        PowerFailure.Kind.timeout.rawValue: 13, PowerFailure.Kind.failed.rawValue: 14,
+    ]
+
+    /// Exit codes: 3 unreachable, 4 unauthorized, 5 not found, 6 conflict, 7 invalid input, 10–14 a BMC's failure
+    /// (``bmcExitCodes``), 1 otherwise.
     public var exitCode: Int32 {
-        switch status {
+        if let code = Self.bmcExitCodes[body.error] { return code }
+        return switch status {
         case nil: 3
         case 401?, 403?: 4
         case 404?: 5

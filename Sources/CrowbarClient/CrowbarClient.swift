@@ -10,6 +10,8 @@ import NIOHTTP1
 public struct CrowbarClient: Sendable {
     public let baseURL: String
     public let token: String?
+    /// Who is asking, sent as `X-Crowbar-Actor` for the history of what this client changes.
+    public let actor: String?
     private let http: HTTPClient
     private let timeout: TimeAmount
 
@@ -21,9 +23,12 @@ public struct CrowbarClient: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    public init(baseURL: String, token: String?, http: HTTPClient = sharedHTTPClient, timeout: TimeAmount = .seconds(60)) {
+    public init(
+        baseURL: String, token: String?, actor: String? = nil, http: HTTPClient = sharedHTTPClient, timeout: TimeAmount = .seconds(60)
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
+        self.actor = actor
         self.http = http
         self.timeout = timeout
     }
@@ -58,6 +63,7 @@ public struct CrowbarClient: Sendable {
         var request = HTTPClientRequest(url: "\(baseURL)/\(endpoint.path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let actor { request.headers.add(name: "X-Crowbar-Actor", value: actor) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder.crowbar.encode(body)))

@@ -53,12 +53,16 @@ public struct IPMIToolDriver: PowerDriver {
         let status: TerminationStatus
         let output: String
         let error: String
+        // In its own session, so that a cancelled call stops ipmitool too, not only `timeout`.
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(1))]
         do {
             let result = try await Subprocess.run(
                 .name("timeout"), arguments: Arguments(arguments(command)),
-                environment: .inherit.updating(["IPMI_PASSWORD": bmc.password]),
+                environment: .inherit.updating(["IPMI_PASSWORD": bmc.password]), platformOptions: options,
                 output: .string(limit: 1 << 16), error: .string(limit: 1 << 16))
-            (status, output, error) = (result.terminationStatus, result.standardOutput ?? "", result.standardError ?? "")
+            (status, output, error) = (result.terminationStatus, result.standardOutput, result.standardError)
         } catch {
             throw PowerFailure(.failed, "cannot run ipmitool (is the ipmitool package installed?): \(error)")
         }

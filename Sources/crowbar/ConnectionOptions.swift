@@ -20,7 +20,8 @@ struct ConnectionOptions: ParsableArguments {
     func client() -> CrowbarClient {
         let token = token ?? ProcessInfo.processInfo.environment["CROWBAR_TOKEN"]
             ?? (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        return CrowbarClient(baseURL: url, token: token)
+        let user = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        return CrowbarClient(baseURL: url, token: token, actor: "\(user)@\(ProcessInfo.processInfo.hostName)")
     }
 }
 

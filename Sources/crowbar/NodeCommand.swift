@@ -4,8 +4,8 @@ import CrowbarCore
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "List, show, add, allocate and delete nodes.",
-        subcommands: [List.self, Show.self, Add.self, Allocate.self, Transition.self, Delete.self])
+        commandName: "node", abstract: "List, show, add, allocate and delete nodes; their BMCs and power.",
+        subcommands: [List.self, Show.self, Add.self, Allocate.self, Transition.self, Delete.self, NodePowerCommand.self, NodeBMCCommand.self])
 
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List every node with its state and inventory summary.")
@@ -37,12 +37,13 @@ struct NodeCommand: AsyncParsableCommand {
 
         static func describe(_ node: Node) -> String {
             let inventory = node.inventory
+            let bmc = [inventory.bmcAddress, inventory.bmcMAC, inventory.bmcVendor].compactMap { $0 }.joined(separator: " ")
             var rows = [
                 ["name", node.name], ["state", node.state.rawValue], ["address", node.adminAddress?.description ?? "-"],
                 ["macs", node.macs.map(\.description).joined(separator: ", ")], ["cpu", "\(inventory.cpuCount ?? 0) × \(inventory.cpuModel ?? "?")"],
                 ["memory", inventory.memoryMB.map { "\($0) MB" } ?? "-"],
                 ["system", [inventory.vendor, inventory.product, inventory.serial].compactMap { $0 }.joined(separator: " ")],
-                ["bmc", inventory.bmcAddress ?? "-"],
+                ["bmc", bmc.isEmpty ? "-" : bmc],
             ]
             rows += inventory.disks.map { ["disk \($0.name)", "\($0.sizeBytes / 1_000_000_000) GB"] }
             return TextTable(header: ["FIELD", "VALUE"], rows: rows).rendered

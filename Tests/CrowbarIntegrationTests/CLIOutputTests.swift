@@ -57,7 +57,7 @@ import Testing
             """)
         let node = try CommandResult.run(binaries.crowbar.path, ["node", "--help"], environment: environment, limit: 10)
         #expect(node.output == """
-            OVERVIEW: List, show, add, allocate and delete nodes.
+            OVERVIEW: List, show, add, allocate and delete nodes; their BMCs and power.
 
             USAGE: crowbar node <subcommand>
 
@@ -74,6 +74,8 @@ import Testing
               transition              Move a node to another state (entering readying
                                       applies the barclamps that list it).
               delete                  Delete a node and release its addresses.
+              power                   Query or change nodes' power through their BMCs.
+              bmc                     Show, set or remove a node's BMC settings.
 
               See 'crowbar help node <subcommand>' for detailed help.
 

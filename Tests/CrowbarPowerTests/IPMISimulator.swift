@@ -1,79 +1,38 @@
 import CrowbarCore
+import CrowbarLab
 import CrowbarPower
 import Foundation
-import Subprocess
 
-/// A real BMC for tests: OpenIPMI's `ipmi_sim` answering IPMI 2.0 over LAN on a loopback port, its chassis power
-/// kept in a file by a `chassis_control` script (LAB.md's recipe). Stopped (and its folder removed) by `stop()`.
+/// A real BMC for tests: the lab's ``BMCSimulator`` (`ipmi_sim`) on a free loopback port, power kept in a file.
 final class IPMISimulator: Sendable {
-    let port: Int
-    let folder: String
-    let pid: pid_t
-    static let username = "admin"
-    let password: String
+    let simulator: BMCSimulator
+    var port: Int { simulator.port }
+    var bmc: BMC { BMC(driver: .ipmi, address: "127.0.0.1", port: port, username: simulator.username, password: simulator.password) }
+    var poweredOn: Bool { simulator.poweredOn }
 
-    var bmc: BMC { BMC(driver: .ipmi, address: "127.0.0.1", port: port, username: Self.username, password: password) }
-
-    /// The chassis power as the simulated machine has it.
-    var poweredOn: Bool { ((try? String(contentsOfFile: folder + "/power", encoding: .utf8)) ?? "0").hasPrefix("1") }
-
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/ipmi_sim") }
+    static var available: Bool { BMCSimulator.isInstalled }
 
     init(password: String = "s3cret-\(UInt32.random(in: 0...UInt32.max))") async throws {
-        self.password = password
-        port = try Self.freeUDPPort()
-        folder = NSTemporaryDirectory() + "ipmi-sim-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: folder + "/state", withIntermediateDirectories: true)
-        try """
-            name "test-bmc"
-            set_working_mc 0x20
-              startlan 1
-                addr 127.0.0.1 \(port)
-                priv_limit admin
-                allowed_auths_callback none md2 md5 straight
-                allowed_auths_user none md2 md5 straight
-                allowed_auths_operator none md2 md5 straight
-                allowed_auths_admin none md2 md5 straight
-                guid a123456789abcdefa123456789abcdef
-              endlan
-              chassis_control "\(folder)/chassis.sh 0x20"
-              user 2 true "\(Self.username)" "\(password)" admin 10 none md2 md5 straight
-
-            """.write(toFile: folder + "/lan.conf", atomically: true, encoding: .utf8)
-        try """
-            mc_setbmc 0x20
-            mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
-            sel_enable 0x20 1000 0x0a
-            mc_enable 0x20
-
-            """.write(toFile: folder + "/bmc.emu", atomically: true, encoding: .utf8)
-        try """
-            #!/bin/sh
-            # chassis.sh ADDR get power | set power 0|1 (and any other parameters, ignored)
-            state=\(folder)/power
-            case "$2" in
-            get) shift 2; for p in "$@"; do [ "$p" = power ] && echo "power: $(cat "$state" 2>/dev/null || echo 0)"; done ;;
-            set) shift 2; while [ $# -gt 1 ]; do [ "$1" = power ] && echo "$2" > "$state"; shift 2; done ;;
-            esac
-
-            """.write(toFile: folder + "/chassis.sh", atomically: true, encoding: .utf8)
-        chmod(folder + "/chassis.sh", 0o755)
-        chmod(folder + "/lan.conf", 0o600)
-        pid = try Self.spawn(["/usr/bin/ipmi_sim", "-c", folder + "/lan.conf", "-f", folder + "/bmc.emu", "-n", "-s", folder + "/state"], log: folder + "/sim.log")
+        simulator = BMCSimulator(
+            folder: NSTemporaryDirectory() + "ipmi-sim-\(UUID().uuidString.prefix(8))", address: "127.0.0.1", port: try Self.freeUDPPort(),
+            password: password, machine: .powerFile)
+        try simulator.start()
         // Ready when it answers a status query (bounded: 50 × 100 ms).
         for _ in 0..<50 {
             if (try? await IPMIToolDriver(bmc: bmc, timeout: .seconds(2)).state()) != nil { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         stop()
-        throw CrowbarError(.conflict, "ipmi_sim on port \(port) did not answer within 5 s")
+        throw CrowbarError(.conflict, "ipmi_sim on port \(simulator.port) did not answer within 5 s; see \(simulator.folder)/bmc/sim.log")
     }
 
     func stop() {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        try? FileManager.default.removeItem(atPath: folder)
+        if let pid = simulator.pid {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        try? FileManager.default.removeItem(atPath: simulator.folder)
     }
 
     /// A UDP port nothing listens on right now (the kernel's choice for a socket bound to port 0).
@@ -89,20 +48,5 @@ final class IPMISimulator: Sendable {
         }
         guard bound else { throw CrowbarError(.conflict, "no free UDP port") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func spawn(_ argv: [String], log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let arguments = argv.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
-        guard status == 0 else { throw CrowbarError(.conflict, "cannot start \(argv[0]): \(String(cString: strerror(status)))") }
-        return pid
     }
 }

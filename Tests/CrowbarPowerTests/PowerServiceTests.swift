@@ -83,6 +83,11 @@ struct PowerServiceTests {
         shown.address = "192.0.2.8"
         #expect(await #expect(throws: CrowbarError.self) { try await control.power.setBMC(shown, on: name, actor: "tester") }?.context["field"] == "password")
         #expect(try await control.power.bmc(of: name, showSecrets: true) == bmc)
+        // IPMI 2.0 carries at most 20 bytes of password: refused when set, not at the first power action.
+        var long = bmc
+        long.password = String(repeating: "x", count: 21)
+        #expect(await #expect(throws: CrowbarError.self) { try await control.power.setBMC(long, on: name, actor: "tester") }?.message
+            == "an IPMI password is at most 20 bytes")
         try await control.power.removeBMC(of: name, actor: "tester")
         await #expect(throws: CrowbarError.self) { try await control.power.bmc(of: name, showSecrets: false) }
         let result = try await control.power.power(name, PowerRequest(action: .on), actor: "tester")

@@ -70,6 +70,8 @@ public struct BMC: Sendable, Hashable, Codable {
         if let port, !(1...65535).contains(port) { throw refuse("port", "\(port) is not a port") }
         if username.isEmpty { throw refuse("username", "a BMC needs a user name") }
         if password.isEmpty || password == SecretPaths.mask { throw refuse("password", "a BMC needs its password (not the mask)") }
+        if driver == .ipmi, password.utf8.count > 20 { throw refuse("password", "an IPMI password is at most 20 bytes") }
+        if driver == .ipmi, username.utf8.count > 16 { throw refuse("username", "an IPMI user name is at most 16 bytes") }
         if driver == .redfish, CertificateFingerprint(certificateFingerprint ?? "") == nil {
             throw refuse("certificateFingerprint", "Redfish needs the SHA-256 fingerprint of the BMC's certificate (64 hex digits)")
         }

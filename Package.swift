@@ -181,7 +181,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CrowbarPowerTests",
-            dependencies: ["CrowbarPower", "CrowbarControl", "CrowbarStore", "CrowbarCore", "CrowbarLab"],
+            dependencies: [
+                "CrowbarPower", "CrowbarControl", "CrowbarStore", "CrowbarCore", "CrowbarLab",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

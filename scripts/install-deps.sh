@@ -3,7 +3,8 @@
 set -euo pipefail
 packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev pkg-config curl python3 openssh-server openssh-client
           debootstrap systemd-container iproute2
-          qemu-system-x86 ipxe-qemu cpio tftp-hpa atftp isc-dhcp-client udhcpc kea-admin apt-utils)
+          qemu-system-x86 ipxe-qemu cpio tftp-hpa atftp isc-dhcp-client udhcpc kea-admin apt-utils
+          openipmi ipmitool openssl python3-venv util-linux)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -14,4 +15,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -q
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# The Redfish peer of the power tests (sushy-emulator, from PyPI).
+bash "$(dirname "$0")/lib/sushy-venv.sh" >/dev/null
 command -v swift >/dev/null || { echo "swift 6.x is required on PATH (see README)" >&2; exit 1; }

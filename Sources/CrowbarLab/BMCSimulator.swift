@@ -38,10 +38,10 @@ public struct BMCSimulator: Sendable {
 
     /// Writes the configuration (lan.conf holds the password: mode 0600) and starts ipmi_sim, in network namespace
     /// `namespace` if given, with SIGPIPE ignored (it writes to the KCS socket of a QEMU that power-off just killed).
-    /// `powerOn`: with a QEMU machine, start it at once rather than on the first power-on.
-    public func start(namespace: String? = nil, powerOn: Bool = false) throws {
+    /// The machine is off until powered on.
+    public func start(namespace: String? = nil) throws {
         try FileManager.default.createDirectory(atPath: folder + "/bmc/state", withIntermediateDirectories: true)
-        try writeConfiguration(powerOn: powerOn)
+        try writeConfiguration()
         let simulator = "trap '' PIPE; exec /usr/bin/ipmi_sim -c \(folder)/bmc/lan.conf -f \(folder)/bmc/bmc.emu -n -s \(folder)/bmc/state"
         let command = (namespace.map { ["ip", "netns", "exec", $0] } ?? []) + ["sh", "-c", simulator]
         let pid = try Command.detach(command[0], Array(command.dropFirst()), environment: [:], logFile: folder + "/bmc/sim.log")
@@ -53,7 +53,7 @@ public struct BMCSimulator: Sendable {
         if let pid = Command.recordedPID(in: folder + "/bmc") { await Command.stop(pid) }
     }
 
-    private func writeConfiguration(powerOn: Bool) throws {
+    private func writeConfiguration() throws {
         let directory = folder + "/bmc"
         var lan = """
             name "\(URL(fileURLWithPath: folder).lastPathComponent)"
@@ -83,7 +83,7 @@ public struct BMCSimulator: Sendable {
             lan += """
                   serial kcs 127.0.0.1 \(kcsPort) codec VM
                   startcmd "\((["/usr/bin/qemu-system-x86_64"] + arguments + kcs).joined(separator: " "))"
-                  startnow \(powerOn ? "true" : "false")
+                  startnow false
                   poweroff_wait 5
                   kill_wait 5
 

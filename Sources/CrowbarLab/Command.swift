@@ -12,10 +12,13 @@ public struct CommandFailure: Error, CustomStringConvertible {
 /// Runs system commands for the lab and reports failures with their output.
 enum Command {
     /// Runs `executable arguments…` to completion; throws with its output unless it exits 0.
+    /// `environment` adds to the inherited one (for secrets, which must not be in arguments).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> String {
+        let variables = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
         let result = try await Subprocess.run(
-            .name(executable), arguments: Arguments(arguments), output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+            .name(executable), arguments: Arguments(arguments), environment: .inherit.updating(variables),
+            output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
         guard result.terminationStatus.isSuccess else {
             throw CommandFailure(
                 command: ([executable] + arguments).joined(separator: " "), status: "\(result.terminationStatus)",
@@ -34,7 +37,16 @@ enum Command {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, 0x80)  // POSIX_SPAWN_SETSID, hidden from Swift behind _GNU_SOURCE
+        // A fresh signal state: the caller's threads block most signals, and a child that inherits a blocked SIGCHLD never
+        // reaps its own children (ipmi_sim would leave its powered-off QEMU a zombie and never power it on again).
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        // POSIX_SPAWN_SETSID (hidden from Swift behind _GNU_SOURCE) | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF.
+        posix_spawnattr_setflags(&attributes, Int16(0x80 | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

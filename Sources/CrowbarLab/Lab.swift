@@ -21,16 +21,23 @@ public struct Lab: Sendable {
 
     public init(layout: LabLayout) { self.layout = layout }
 
-    /// Brings up the network and PXE machines vm1…vm`machines` (they boot on their own; crowbard's boot services
-    /// take it from there).
+    /// Brings up the network and PXE machines vm1…vm`machines`, each with its BMC; the machines stay off until powered
+    /// on through their BMCs (then they PXE-boot, and crowbard's boot services take it from there). Machines whose BMC
+    /// runs are kept.
     public func up(machines count: Int, progress: @escaping (String) -> Void) async throws -> [LabMachine] {
         try await LabNetwork(layout: layout).create()
         let machines = LabMachines(layout: layout)
-        for number in stride(from: 1, through: count, by: 1) where !machines.status(number).running {
-            progress("powering on \(layout.machineName(number)) (\(layout.machineMAC(number))), PXE boot")
+        for number in stride(from: 1, through: count, by: 1) where !machines.status(number).bmcRunning {
+            progress("\(layout.machineName(number)) (\(layout.machineMAC(number))): BMC at \(layout.machineBMCAddress(number)), powered off")
             try await machines.start(number)
         }
         return stride(from: 1, through: count, by: 1).map(machines.status)
+    }
+
+    /// The BMC password of PXE machine `machine` (vm1…), for registering its BMC with crowbard.
+    public func bmcPassword(of machine: LabMachine) throws -> String {
+        guard let number = Int(machine.name.dropFirst(2)) else { throw LabError("no lab machine \(machine.name)") }
+        return try LabMachines(layout: layout).password(number)
     }
 
     /// The PXE machines that have a folder in the lab, in order.

@@ -40,4 +40,11 @@ public struct LabLayout: Sendable {
     /// The tap device of PXE machine n, on the bridge in the lab's namespace.
     public func machineTap(_ number: Int) -> String { "cbvm\(number)" }
     public func machineDirectory(_ number: Int) -> String { "\(stateDirectory)/machines/\(machineName(number))" }
+    /// PXE machine n's BMC (ipmi_sim) answers IPMI on the bmc network's host range: 192.168.124.162 for vm1.
+    public func machineBMCAddress(_ number: Int) -> String { bootAddressPrefix + String(161 + number) }
+    /// The BMC's LAN MAC, as the machine's in-band interface reports it.
+    public func machineBMCMAC(_ number: Int) -> String { String(format: "52:54:00:77:02:%02x", number) }
+    /// The loopback port (in the lab's namespace) where machine n's QEMU reaches its BMC's in-band KCS interface.
+    public func machineKCSPort(_ number: Int) -> Int { 9100 + number }
+    public var bmcUsername: String { "admin" }
 }

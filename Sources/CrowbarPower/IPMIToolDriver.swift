@@ -14,8 +14,16 @@ public struct IPMIToolDriver: PowerDriver {
         self.timeout = timeout
     }
 
+    /// A query that fails with anything but refused credentials is asked once more after 500 ms (BMCs drop the odd
+    /// RMCP+ session; Ironic retries the same way).
     public func state() async throws -> PowerState {
-        let output = try await ipmitool(["power", "status"])
+        let output: String
+        do {
+            output = try await ipmitool(["power", "status"])
+        } catch let failure as PowerFailure where failure.kind == .unreachable || failure.kind == .failed {
+            try await Task.sleep(for: .milliseconds(500))
+            output = try await ipmitool(["power", "status"])
+        }
         if output.contains("Chassis Power is on") { return .on }
         if output.contains("Chassis Power is off") { return .off }
         throw PowerFailure(.failed, "\(bmc.address) answered power status with '\(output.trimmingCharacters(in: .whitespacesAndNewlines))'")
@@ -44,7 +52,7 @@ public struct IPMIToolDriver: PowerDriver {
     public func arguments(_ command: [String]) -> [String] {
         [
             "--kill-after=2", String(max(1, timeout.components.seconds)), "ipmitool", "-v", "-I", "lanplus", "-H", bmc.address,
-            "-p", String(bmc.port ?? 623), "-U", bmc.username, "-E", "-C", String(bmc.cipherSuite ?? 3), "-N", "1", "-R", "3",
+            "-p", String(bmc.port ?? 623), "-U", bmc.username, "-E", "-C", String(bmc.cipherSuite ?? 3), "-N", "1", "-R", "2",
         ] + command
     }
 

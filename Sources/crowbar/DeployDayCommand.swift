@@ -102,7 +102,7 @@ struct DeployDayCommand: ClientCommand {
         let started = ContinuousClock.now
         var stopped: (any Error)?
         do {
-            let machines = try await lab.up(machines: vms, progress: LabCommand.progress)
+            let machines = try await LabCommand.startMachines(vms, lab: lab, client: client, powerOn: true)
             let found = try await LabCommand.waitUntilDiscovered(machines, client: client, started: started, timeoutSeconds: 300)
             for machine in found {
                 guard let name = machine.node else { continue }

@@ -26,10 +26,13 @@ struct LabCommand: AsyncParsableCommand {
                 gives each node a copy with its own host keys and crowbard's public key for root, and registers each
                 through POST /api/v1/nodes/discover with its MAC, boot address and pinned host key.
 
-                Machines (--vms): QEMU machines with an empty disk that boot from the network. crowbard must serve
-                boot on the admin network (crowbard --boot-address 192.168.124.10 --boot-interface crowbar0) with
-                the discovery image in its boot files (iso/build-discovery.sh <boot-files>); the command waits until
-                every machine's discovery agent has registered it as a discovered node.
+                Machines (--vms): QEMU machines with an empty disk that boot from the network, each owned by a BMC
+                (ipmi_sim: IPMI over LAN on the bmc network from 192.168.124.162, and in-band KCS). Each is
+                registered with crowbard by its boot MAC with its BMC, then crowbard powers it on through the BMC
+                (with --powered-off it stays off: `crowbar node power NODE on`). crowbard must serve boot on the
+                admin network (crowbard --boot-address 192.168.124.10 --boot-interface crowbar0) with the discovery
+                image in its boot files (iso/build-discovery.sh <boot-files>); the command waits until every
+                powered-on machine's discovery agent has reported it.
 
                 Running nodes and machines are kept.
                 """)
@@ -38,6 +41,7 @@ struct LabCommand: AsyncParsableCommand {
         @Option(help: "How many systemd-nspawn nodes (SSH targets).") var nodes = 3
         @Option(help: "How many QEMU machines that PXE-boot the discovery image.") var vms = 0
         @Option(help: "Seconds to wait for the machines to be discovered.") var discoveryTimeout = 300
+        @Flag(help: "Leave the machines powered off (their BMCs answer; crowbard powers nothing on).") var poweredOff = false
         @Option(help: "Public key to authorise for root on the nodes (default: crowbard's, in its data folder).")
         var authorizedKey: String?
 
@@ -50,20 +54,48 @@ struct LabCommand: AsyncParsableCommand {
         func run(client: CrowbarClient) async throws {
             let started = ContinuousClock.now
             let labNodes = try await LabCommand.startNodes(nodes, lab: options.lab, authorizedKey: authorizedKey, client: client)
-            let machines = try await options.lab.up(machines: vms, progress: LabCommand.progress)
-            let discovered = try await LabCommand.waitUntilDiscovered(
-                machines, client: client, started: started, timeoutSeconds: discoveryTimeout)
+            let machines = try await LabCommand.startMachines(vms, lab: options.lab, client: client, powerOn: !poweredOff)
+            let discovered = poweredOff
+                ? machines.map { DiscoveredMachine(machine: $0, node: Node.defaultName(bootMAC: MACAddress($0.mac)!)) }
+                : try await LabCommand.waitUntilDiscovered(machines, client: client, started: started, timeoutSeconds: discoveryTimeout)
             let seconds = (ContinuousClock.now - started).components.seconds
             let status = LabStatus(nodes: labNodes, machines: discovered)
             try show(status) { status in
                 [status.nodes.isEmpty ? nil : LabCommand.table(status.nodes), status.machines.isEmpty ? nil : LabCommand.table(status.machines),
-                 "\(status.nodes.count) nodes up and registered, \(status.machines.count) machines discovered in \(seconds) s"]
+                 "\(status.nodes.count) nodes up and registered, \(status.machines.count) machines "
+                    + (poweredOff ? "registered with their BMCs, powered off" : "discovered in \(seconds) s")]
                     .compactMap { $0 }.joined(separator: "\n")
             }
         }
     }
 
-    /// Polls crowbard until each machine's boot MAC belongs to a discovered node; on timeout, shows the consoles.
+    /// Starts machines vm1…vm`count` with their BMCs (powered off), registers each with crowbard by its boot MAC (unless
+    /// known) with its BMC, and, with `powerOn`, has crowbard power them on through their BMCs, PXE first.
+    static func startMachines(_ count: Int, lab: Lab, client: CrowbarClient, powerOn: Bool) async throws -> [LabMachine] {
+        guard count > 0 else { return [] }
+        let machines = try await lab.up(machines: count, progress: LabCommand.progress)
+        var names: [String] = []
+        for machine in machines {
+            let name = Node.defaultName(bootMAC: MACAddress(machine.mac)!)
+            if (try? await client.node(named: name)) == nil {
+                _ = try await client.register(DiscoveryReport(macs: [machine.mac], inventory: Inventory()))
+            }
+            _ = try await client.setBMC(
+                BMC(driver: .ipmi, address: machine.bmcAddress, username: machine.bmcUsername, password: try lab.bmcPassword(of: machine),
+                    source: .operator_),
+                on: name)
+            names.append(name)
+        }
+        guard powerOn else { return machines }
+        for result in try await client.power(PowerSweepRequest(action: .on, nodes: names, bootDevice: .pxe)) {
+            if let failure = result.failure { throw ValidationError("crowbard could not power on \(result.node): \(failure.message)") }
+            LabCommand.progress("\(result.node) powered on by crowbard through its BMC (\(result.milliseconds) ms)")
+        }
+        return machines.map { var machine = $0; machine.running = true; return machine }
+    }
+
+    /// Polls crowbard until each machine's boot MAC belongs to a discovered node that its agent has reported (it has a
+    /// boot address); on timeout, shows the consoles.
     static func waitUntilDiscovered(
         _ machines: [LabMachine], client: CrowbarClient, started: ContinuousClock.Instant, timeoutSeconds: Int
     ) async throws -> [DiscoveredMachine] {
@@ -72,7 +104,9 @@ struct LabCommand: AsyncParsableCommand {
         while found.count < machines.count {
             let known = try await client.nodes()
             for machine in machines where found[machine.mac] == nil {
-                guard let node = known.first(where: { $0.macs.map(\.description).contains(machine.mac) && $0.state == .discovered }) else { continue }
+                guard let node = known.first(where: {
+                    $0.macs.map(\.description).contains(machine.mac) && $0.state == .discovered && $0.bootAddress != nil
+                }) else { continue }
                 let seconds = Double((ContinuousClock.now - started).components.seconds)
                 LabCommand.progress("\(machine.name) discovered as \(node.name) after \(Int(seconds)) s")
                 found[machine.mac] = DiscoveredMachine(machine: machine, node: node.name, address: node.bootAddress?.description, secondsToDiscovered: seconds)
@@ -164,10 +198,10 @@ struct LabCommand: AsyncParsableCommand {
 
     static func table(_ machines: [DiscoveredMachine]) -> String {
         TextTable(
-            header: ["MACHINE", "MAC", "PID", "RUNNING", "NODE", "ADDRESS", "DISCOVERED AFTER"],
+            header: ["MACHINE", "MAC", "BMC", "PID", "RUNNING", "NODE", "ADDRESS", "DISCOVERED AFTER"],
             rows: machines.map {
-                [$0.machine.name, $0.machine.mac, $0.machine.pid.map(String.init) ?? "", $0.machine.running ? "yes" : "no", $0.node ?? "",
-                 $0.address ?? "", $0.secondsToDiscovered.map { "\(Int($0)) s" } ?? ""]
+                [$0.machine.name, $0.machine.mac, $0.machine.bmcAddress + ($0.machine.bmcRunning ? "" : " (down)"), $0.machine.pid.map(String.init) ?? "",
+                 $0.machine.running ? "yes" : "no", $0.node ?? "", $0.address ?? "", $0.secondsToDiscovered.map { "\(Int($0)) s" } ?? ""]
             }
         ).rendered
     }

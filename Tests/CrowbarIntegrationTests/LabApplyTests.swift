@@ -63,8 +63,31 @@ final class LabApplyTests {
         ).output
     }
 
-    @Test(.timeLimit(.minutes(10)))
-    func pxeMachinesAreDiscoveredWithTheirInventory() throws {
+    /// Polls the node list (every 2 s, at most `limitSeconds`) until `count` nodes match; answers the list.
+    func waitForNodes(count: Int, limitSeconds: Int, where matches: (Node) -> Bool) throws -> [Node] {
+        var nodes: [Node] = []
+        for _ in 0..<(limitSeconds / 2) {
+            nodes = try JSONDecoder.crowbar.decode([Node].self, from: Data(try crowbar("node", "list", "--json").output.utf8))
+            if nodes.filter(matches).count >= count { return nodes }
+            Thread.sleep(forTimeInterval: 2)
+        }
+        Issue.record("only \(nodes.filter(matches).count) of \(count) nodes within \(limitSeconds) s: \(nodes)")
+        return nodes
+    }
+
+    /// Polls a subject's events (every 2 s, at most `limitSeconds`) for one after `id` that matches.
+    func waitForEvent(after id: Int64, subject: String, limitSeconds: Int, where matches: (Event) -> Bool) throws -> Bool {
+        for _ in 0..<(limitSeconds / 2) {
+            let events = try JSONDecoder.crowbar.decode(
+                [Event].self, from: Data(try crowbar("events", "--subject", subject, "--after", String(id), "--json").output.utf8))
+            if events.contains(where: matches) { return true }
+            Thread.sleep(forTimeInterval: 2)
+        }
+        return false
+    }
+
+    @Test(.timeLimit(.minutes(12)))
+    func pxeMachinesArePoweredOnThroughTheirBMCsAndDiscovered() throws {
         let build = try CommandResult.run(
             "/bin/bash", [Fixtures.repositoryRoot.appendingPathComponent("iso/build-discovery.sh").path, Self.bootFiles],
             environment: ProcessInfo.processInfo.environment, limit: 300)
@@ -74,10 +97,15 @@ final class LabApplyTests {
         daemon = try Daemon(
             binaries: binaries, dataDir: dataDir.appendingPathComponent("pxe"), definitions: Fixtures.repositoryRoot,
             extraArguments: ["--boot-address", "192.168.124.10", "--boot-interface", "crowbar0", "--boot-files", Self.bootFiles])
-        let up = try crowbar("lab", "up", "--nodes", "0", "--vms", "2", "--discovery-timeout", "300", limit: 400)
+        // The machines come up powered off, registered with their BMCs; crowbard powers them on through IPMI.
+        let up = try crowbar("lab", "up", "--nodes", "0", "--vms", "2", "--powered-off", limit: 120)
         #expect(up.status == 0, "\(up.output)\(up.errors)")
-        #expect(up.output.contains("2 machines discovered"), "\(up.output)")
-        let nodes = try JSONDecoder.crowbar.decode([Node].self, from: Data(try crowbar("node", "list", "--json").output.utf8))
+        #expect(up.output.contains("2 machines registered with their BMCs, powered off"), "\(up.output)")
+        let off = try JSONDecoder.crowbar.decode([PowerResult].self, from: Data(try crowbar("node", "power", "--all", "status", "--json").output.utf8))
+        #expect(off.map(\.state) == [.off, .off], "\(off.map { "\($0.node): \($0.failure?.description ?? "ok")" })")
+        let powerOn = try crowbar("node", "power", "--all", "on", "--boot", "pxe")
+        #expect(powerOn.status == 0, "\(powerOn.output)\(powerOn.errors)")
+        var nodes = try waitForNodes(count: 2, limitSeconds: 300) { $0.bootAddress != nil }
         let dhcpRange = IPv4Address("192.168.124.21")!...IPv4Address("192.168.124.80")!
         for number in 1...2 {
             let mac = String(format: "52:54:00:77:01:%02x", number)
@@ -91,14 +119,33 @@ final class LabApplyTests {
             #expect(node.inventory.disks.contains { $0.name == "vda" && $0.sizeBytes == 2 << 30 })
             #expect(node.inventory.cpuModel?.contains("QEMU") == true)
             #expect(node.bootAddress.map(dhcpRange.contains) == true, "\(String(describing: node.bootAddress))")
+            // The BMC, read in-band by the agent through the machine's KCS interface.
+            #expect(node.inventory.bmcAddress == "192.168.124.\(161 + number)")
+            #expect(node.inventory.bmcMAC == String(format: "52:54:00:77:02:%02x", number))
+            #expect(node.inventory.bmcVendor == "MontaVista Software, Inc.")
         }
+        // A power cycle through the BMC brings the machine back to discovery: its agent reports again.
+        let first = "d52-54-00-77-01-01"
+        let seen = try JSONDecoder.crowbar.decode([Event].self, from: Data(try crowbar("events", "--subject", first, "--json").output.utf8))
+        #expect(try crowbar("node", "power", first, "cycle").status == 0)
+        #expect(try waitForEvent(after: seen.last?.id ?? 0, subject: first, limitSeconds: 240) { $0.kind == .nodeRegistered }, "rediscovered after the cycle")
+        // Refused credentials say so, with their own exit code.
+        let wrong = dataDir.appendingPathComponent("wrong-password")
+        try Data("not-the-password".utf8).write(to: wrong)
+        #expect(try crowbar("node", "bmc", "set", first, "--address", "192.168.124.162", "--username", "admin", "--password-file", wrong.path).status == 0)
+        let refused = try crowbar("node", "power", first, "status")
+        #expect(refused.status == 12, "\(refused.output)\(refused.errors)")
+        #expect(refused.errors.contains("refused the credentials of user admin"))
+        nodes = try JSONDecoder.crowbar.decode([Node].self, from: Data(try crowbar("node", "list", "--json").output.utf8))
         let boot = try JSONDecoder.crowbar.decode(BootStatus.self, from: Data(try crowbar("boot", "--json").output.utf8))
         #expect(Set(boot.leases.map(\.mac.description)) == ["52:54:00:77:01:01", "52:54:00:77:01:02"])
         #expect(Set(boot.leases.map(\.address)) == Set(nodes.compactMap(\.bootAddress)))
         #expect(boot.counters["dhcp.sent.ACK", default: 0] >= 2)
         #expect(boot.counters.keys.allSatisfy { !$0.hasPrefix("dhcp.malformed") })
+        // Powered off through the BMC, the machine's QEMU is gone.
+        #expect(try crowbar("node", "power", "d52-54-00-77-01-02", "off").status == 0)
         let status = try crowbar("lab", "status")
-        #expect(status.output.contains("vm2"))
+        #expect(status.output.split(separator: "\n").contains { $0.hasPrefix("vm2") && $0.contains(" no ") }, "\(status.output)")
         // Down leaves no machine, tap or namespace behind.
         #expect(try crowbar("lab", "down", limit: 120).status == 0)
         #expect(try crowbar("lab", "status").output.contains("vm1") == false)

@@ -4,13 +4,13 @@
 #    same veth pair (server on the host side, perfdhcp in a namespace as a relay), each keeping leases on disk.
 # 2. TFTP: a 64 MB file fetched by atftp from crowbard's TFTP server and from tftpd-hpa on loopback, at
 #    blksize 512 and 1468 and windowsize 1, 8, 16 (tftpd-hpa 5.2 has no windowsize: it falls back to lock-step).
-# 3. PXE: power-on → discovered for 1 and 4 QEMU machines in the lab.
-# Needs root. Usage: Benchmarks/boot/run.sh [dhcp] [tftp] [pxe]   (default: all three)
+# (Power-on → discovered through the machines' BMCs: Benchmarks/power/run.sh.)
+# Needs root. Usage: Benchmarks/boot/run.sh [dhcp] [tftp]   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/swift.sh
 source scripts/lib/crowbard.sh
-parts=("${@:-dhcp tftp pxe}")
+parts=("${@:-dhcp tftp}")
 # shellcheck disable=SC2206
 parts=(${parts[*]})
 bash scripts/install-deps.sh
@@ -149,24 +149,6 @@ if [[ " ${parts[*]} " == *" tftp "* ]]; then
     kill "$hpa_pid" 2>/dev/null || true
     wait "$hpa_pid" 2>/dev/null || true
     server_pid=$crowbard_pid
-    stop_server
-fi
-
-if [[ " ${parts[*]} " == *" pxe "* ]]; then
-    echo "== PXE: power-on → discovered (QEMU TCG)"
-    rm -rf "$work/data"
-    bash iso/build-discovery.sh "$work/boot" >/dev/null
-    crowbard_with --boot-address 192.168.124.10 --boot-interface crowbar0 --boot-files "$work/boot"
-    for count in 1 4; do
-        CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
-        start=$(now)
-        CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab up --nodes 0 --vms "$count" --discovery-timeout 600 2>&1 | grep -E "discovered" || true
-        end=$(now)
-        echo "$count machines: $(elapsed "$start" "$end") s power-on → all discovered"
-        report+=("| $count machines | $(elapsed "$start" "$end") s |")
-        CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
-        curl -sf -H "Authorization: Bearer $(cat "$work/data/api-token")" -X DELETE "$CROWBAR_URL/api/v1/nodes/d52-54-00-77-01-01" >/dev/null || true
-    done
     stop_server
 fi
 

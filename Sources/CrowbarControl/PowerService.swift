@@ -20,11 +20,16 @@ public struct PowerService: Sendable {
         return showSecrets ? bmc : bmc.masked
     }
 
-    /// Sets node `name`'s BMC (validated) and answers it masked.
+    /// Sets node `name`'s BMC (validated) and answers it masked. Without an address, the one the discovery agent read
+    /// in-band is taken (source `discovery`).
     public func setBMC(_ bmc: BMC, on name: String, actor: String) async throws -> BMC {
-        try bmc.validate()
         var settings = bmc
-        if let fingerprint = bmc.certificateFingerprint.flatMap(CertificateFingerprint.init) { settings.certificateFingerprint = fingerprint.hex }
+        if settings.address.isEmpty, let found = try await context.database.node(named: name).inventory.bmcAddress {
+            settings.address = found
+            settings.source = .discovery
+        }
+        try settings.validate()
+        if let fingerprint = settings.certificateFingerprint.flatMap(CertificateFingerprint.init) { settings.certificateFingerprint = fingerprint.hex }
         try await context.database.setBMC(node: name, to: settings, actor: actor)
         return settings.masked
     }

@@ -96,8 +96,9 @@ struct DeployDayCommand: ClientCommand {
         say("deploy-day: OK")
     }
 
-    /// Starts the PXE machines, waits until each is discovered, records a case per machine, and stops them (the
-    /// cloud's nodes need the machine's CPU).
+    /// Starts the PXE machines (crowbard powers them on through their BMCs), waits until each is discovered, records a
+    /// case per machine, powers them off through their BMCs (a case each) and stops them (the cloud's nodes need the
+    /// machine's CPU).
     private func discover(lab: Lab, client: CrowbarClient, into day: inout DeployDay) async throws {
         let started = ContinuousClock.now
         var stopped: (any Error)?
@@ -108,6 +109,12 @@ struct DeployDayCommand: ClientCommand {
                 guard let name = machine.node else { continue }
                 day.add(DeployDayReport.discoveryCase(
                     machine: machine.machine.name, node: try await client.node(named: name), seconds: machine.secondsToDiscovered ?? 0))
+            }
+            // Off through their BMCs, as an operator would; `lab down` then removes them.
+            let names = found.compactMap(\.node)
+            for result in try await client.power(PowerSweepRequest(action: .off, nodes: names)) {
+                let machine = found.first { $0.node == result.node }?.machine.name ?? result.node
+                day.add(DeployDayReport.powerOffCase(machine: machine, result: result))
             }
         } catch { stopped = error }
         // The machines stop whether or not they were all discovered.

@@ -31,7 +31,7 @@ struct NodeBMCCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Node name.") var name: String
         @Option(help: "ipmi (IPMI 2.0 lanplus) or redfish.") var driver: BMCDriver = .ipmi
-        @Option(help: "The BMC's address or host name.") var address: String
+        @Option(help: "The BMC's address or host name (default: the one the discovery agent read in-band).") var address = ""
         @Option(help: "Port, when not 623 (IPMI) or 443 (Redfish).") var port: Int?
         @Option(help: "BMC user.") var username: String
         @Option(help: "File holding the password (`-`: standard input).") var passwordFile: String?

@@ -132,7 +132,10 @@ final class LabApplyTests {
         // Refused credentials say so, with their own exit code.
         let wrong = dataDir.appendingPathComponent("wrong-password")
         try Data("not-the-password".utf8).write(to: wrong)
-        #expect(try crowbar("node", "bmc", "set", first, "--address", "192.168.124.162", "--username", "admin", "--password-file", wrong.path).status == 0)
+        // No --address: the one the agent read in-band.
+        #expect(try crowbar("node", "bmc", "set", first, "--username", "admin", "--password-file", wrong.path).status == 0)
+        let bmc = try JSONDecoder.crowbar.decode(BMC.self, from: Data(try crowbar("node", "bmc", "show", first, "--json").output.utf8))
+        #expect(bmc.address == "192.168.124.162" && bmc.source == .discovery && bmc.password == "********")
         let refused = try crowbar("node", "power", first, "status")
         #expect(refused.status == 12, "\(refused.output)\(refused.errors)")
         #expect(refused.errors.contains("refused the credentials of user admin"))

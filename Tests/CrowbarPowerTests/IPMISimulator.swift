@@ -14,7 +14,7 @@ final class IPMISimulator: Sendable {
 
     init(password: String = "s3cret-\(UInt32.random(in: 0...UInt32.max))") async throws {
         simulator = BMCSimulator(
-            folder: NSTemporaryDirectory() + "ipmi-sim-\(UUID().uuidString.prefix(8))", address: "127.0.0.1", port: try Self.freeUDPPort(),
+            folder: NSTemporaryDirectory() + "ipmi-sim-\(UUID().uuidString.prefix(8))", address: "127.0.0.1", port: try freeLoopbackPort(SOCK_DGRAM),
             password: password, machine: .powerFile)
         try simulator.start()
         // Ready when it answers a status query (bounded: 50 × 100 ms).
@@ -33,20 +33,5 @@ final class IPMISimulator: Sendable {
             waitpid(pid, &status, 0)
         }
         try? FileManager.default.removeItem(atPath: simulator.folder)
-    }
-
-    /// A UDP port nothing listens on right now (the kernel's choice for a socket bound to port 0).
-    static func freeUDPPort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw CrowbarError(.conflict, "no free UDP port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

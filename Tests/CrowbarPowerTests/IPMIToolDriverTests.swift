@@ -43,7 +43,7 @@ struct IPMIToolDriverTests {
     }
 
     @Test func aBMCThatDoesNotAnswerIsReportedWithinTheBound() async throws {
-        let silent = BMC(driver: .ipmi, address: "127.0.0.1", port: try IPMISimulator.freeUDPPort(), username: "admin", password: "x")
+        let silent = BMC(driver: .ipmi, address: "127.0.0.1", port: try freeLoopbackPort(SOCK_DGRAM), username: "admin", password: "x")
         let started = ContinuousClock.now
         let timedOut = await #expect(throws: PowerFailure.self) { try await IPMIToolDriver(bmc: silent, timeout: .seconds(2)).state() }
         #expect(timedOut?.kind == .timeout)
@@ -56,7 +56,7 @@ struct IPMIToolDriverTests {
 
     @Test func thePasswordIsNeverOnACommandLine() async throws {
         let password = "ps-\(UInt32.random(in: 0...UInt32.max))"
-        let silent = BMC(driver: .ipmi, address: "127.0.0.1", port: try IPMISimulator.freeUDPPort(), username: "admin", password: password)
+        let silent = BMC(driver: .ipmi, address: "127.0.0.1", port: try freeLoopbackPort(SOCK_DGRAM), username: "admin", password: password)
         let driver = IPMIToolDriver(bmc: silent, timeout: .seconds(12))
         #expect(!driver.arguments(["power", "status"]).joined(separator: " ").contains(password))
         let query = Task { try? await driver.state() }

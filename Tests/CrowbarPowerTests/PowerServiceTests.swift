@@ -68,6 +68,17 @@ struct PowerServiceTests {
         }
     }
 
+    @Test func withoutAnAddressTheOneReadInBandIsTaken() async throws {
+        let plain = try await node(1)
+        let bmc = BMC(driver: .ipmi, address: "", username: "admin", password: "pw-1")
+        #expect(await #expect(throws: CrowbarError.self) { try await control.power.setBMC(bmc, on: plain, actor: "tester") }?.context["field"] == "address")
+        let found = try await control.nodes.register(
+            DiscoveryReport(macs: ["52:54:00:aa:01:02"], inventory: Inventory(bmcAddress: "192.0.2.44", bmcMAC: "52:54:00:aa:02:02"))).node.name
+        let set = try await control.power.setBMC(bmc, on: found, actor: "tester")
+        #expect(set.address == "192.0.2.44")
+        #expect(set.source == .discovery)
+    }
+
     @Test func theBMCPasswordIsMaskedAndNeverInTheHistory() async throws {
         let name = try await node(1)
         let password = "pw-\(UInt32.random(in: 0...UInt32.max))"

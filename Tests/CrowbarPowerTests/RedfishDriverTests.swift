@@ -56,7 +56,7 @@ struct RedfishDriverTests {
 
     @Test func aServiceThatIsNotThereIsUnreachable() async throws {
         let nothing = BMC(
-            driver: .redfish, address: "127.0.0.1", port: try SushyEmulator.freeTCPPort(), username: "admin", password: "x",
+            driver: .redfish, address: "127.0.0.1", port: try freeLoopbackPort(SOCK_STREAM), username: "admin", password: "x",
             certificateFingerprint: String(repeating: "00", count: 32))
         let started = ContinuousClock.now
         #expect(await #expect(throws: PowerFailure.self) { try await RedfishDriver(bmc: nothing, timeout: .seconds(5)).state() }?.kind == .unreachable)
@@ -81,14 +81,14 @@ final class SushyEmulator: Sendable {
     }
 
     init() async throws {
-        port = try Self.freeTCPPort()
+        port = try freeLoopbackPort(SOCK_STREAM)
         let result = try await Subprocess.run(
             .path("/bin/bash"), arguments: [Self.script, folder, String(port), "admin", password],
             output: .string(limit: 4096), error: .string(limit: 1 << 16))
         guard result.terminationStatus.isSuccess else {
-            throw CrowbarError(.conflict, "sushy-emulator did not start: \(result.standardError ?? "")")
+            throw CrowbarError(.conflict, "sushy-emulator did not start: \(result.standardError)")
         }
-        fingerprint = (result.standardOutput ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        fingerprint = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func stop() {
@@ -110,21 +110,6 @@ final class SushyEmulator: Sendable {
         let result = try await Subprocess.run(
             .name("curl"), arguments: ["-sf", "-K", "-", "--cacert", folder + "/cert.pem", "https://127.0.0.1:\(port)\(path)"],
             input: .string(config), output: .string(limit: 1 << 20), error: .discarded)
-        return (try JSONSerialization.jsonObject(with: Data((result.standardOutput ?? "").utf8))) as? [String: Any] ?? [:]
-    }
-
-    /// A TCP port nothing listens on right now.
-    static func freeTCPPort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw CrowbarError(.conflict, "no free TCP port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))) as? [String: Any] ?? [:]
     }
 }

@@ -14,18 +14,29 @@ public enum DeployDayReport {
         }
     }
 
-    /// A machine that PXE-booted the discovery image: failed unless its node has disks and a serial number in its
-    /// inventory (what the discovery agent reads from the hardware).
+    /// A machine that crowbard powered on through its BMC and that PXE-booted the discovery image: failed unless its
+    /// node has disks, a serial number and its BMC's address in its inventory (what the discovery agent reads from the
+    /// hardware and, in-band, from the BMC).
     public static func discoveryCase(machine: String, node: Node, seconds: Double) -> TestCase {
         let inventory = node.inventory
         var missing: [String] = []
         if inventory.disks.isEmpty { missing.append("disks") }
         if inventory.serial?.isEmpty ?? true { missing.append("serial number") }
+        if inventory.bmcAddress == nil { missing.append("BMC address (read in-band)") }
         if node.state != .discovered { missing.append("state discovered (is \(node.state.rawValue))") }
         return TestCase(
             className: "deploy-day.discovery", name: "discover \(machine)", seconds: seconds,
             failure: missing.isEmpty ? nil : TestFailure(message: "\(node.name) lacks \(missing.joined(separator: ", "))"),
-            note: "\(node.name), \(inventory.disks.count) disks, \(inventory.memoryMB ?? 0) MB")
+            note: "\(node.name), \(inventory.disks.count) disks, \(inventory.memoryMB ?? 0) MB, BMC \(inventory.bmcAddress ?? "-")")
+    }
+
+    /// A machine powered off through its BMC: failed with the BMC's failure, or when it still reports power on.
+    public static func powerOffCase(machine: String, result: PowerResult) -> TestCase {
+        var failure = result.failure.map { TestFailure(message: "\(result.node): \($0.kind.rawValue): \($0.message)") }
+        if failure == nil, result.state != .off { failure = TestFailure(message: "\(result.node) still reports power \(result.state?.rawValue ?? "unknown")") }
+        return TestCase(
+            className: "deploy-day.power", name: "power off \(machine)", seconds: Double(result.milliseconds) / 1000, failure: failure,
+            note: "\(result.node) through its BMC")
     }
 
     /// The apply of one proposal; failed with the run's failure (step, node, resource, output) unless it succeeded.

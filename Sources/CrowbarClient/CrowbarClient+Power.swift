@@ -1,4 +1,5 @@
 import CrowbarCore
+import NIOCore
 
 extension CrowbarClient {
     /// `GET /nodes/{name}/bmc`: the password masked unless `secrets`.
@@ -17,6 +18,9 @@ extension CrowbarClient {
         try await send(.POST, Endpoint("nodes", name, "power"), body: request)
     }
 
-    /// `POST /power`: one result per node, failures inside.
-    public func power(_ request: PowerSweepRequest) async throws -> [PowerResult] { try await send(.POST, Endpoint("power"), body: request) }
+    /// `POST /power`: one result per node, failures inside. A sweep of many slow BMCs takes a while: `timeout` (default
+    /// the client's) bounds the wait.
+    public func power(_ request: PowerSweepRequest, timeout: TimeAmount? = nil) async throws -> [PowerResult] {
+        try await send(.POST, Endpoint("power"), body: request, timeout: timeout)
+    }
 }

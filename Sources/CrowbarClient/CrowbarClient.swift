@@ -59,7 +59,9 @@ public struct CrowbarClient: Sendable {
     }
 
     /// Sends a request and returns the body of a 2xx answer; any other answer, or none, throws ``ClientError``.
-    func send(_ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil) async throws -> Data {
+    func send(
+        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, timeout: TimeAmount? = nil
+    ) async throws -> Data {
         var request = HTTPClientRequest(url: "\(baseURL)/\(endpoint.path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -71,7 +73,7 @@ public struct CrowbarClient: Sendable {
         let response: HTTPClientResponse
         var bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: timeout)
+            response = try await http.execute(request, timeout: timeout ?? self.timeout)
             bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
         } catch {
             throw ClientError.unreachable(baseURL, error)
@@ -83,9 +85,10 @@ public struct CrowbarClient: Sendable {
 
     /// Sends a request and decodes the answer as `T`.
     func send<T: Decodable>(
-        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, as type: T.Type = T.self
+        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, timeout: TimeAmount? = nil,
+        as type: T.Type = T.self
     ) async throws -> T {
-        try JSONDecoder.crowbar.decode(T.self, from: try await send(method, endpoint, body: body))
+        try JSONDecoder.crowbar.decode(T.self, from: try await send(method, endpoint, body: body, timeout: timeout))
     }
 
     /// Reads a streamed answer line by line until the server ends it (at most `limit`).

@@ -38,7 +38,7 @@ public struct Control: Sendable {
         boot = BootService(database: database, counters: bootCounters)
         batchRunner = BatchRunner(context: context, logger: logger)
         batches = BatchService(context: context, proposals: proposals, runner: batchRunner)
-        power = PowerService(context: context, drivers: powerDrivers)
+        power = PowerService(context: context, networks: networks, drivers: powerDrivers)
     }
 }
 

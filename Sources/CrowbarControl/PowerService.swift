@@ -7,6 +7,7 @@ import Foundation
 /// failure is an event on the node with its actor and outcome (a status query that succeeds is not).
 public struct PowerService: Sendable {
     let context: ControlContext
+    let networks: NetworkService
     let drivers: (any PowerDrivers)?
 
     /// The most BMCs a sweep talks to at once.
@@ -25,6 +26,14 @@ public struct PowerService: Sendable {
     public func setBMC(_ bmc: BMC, on name: String, actor: String) async throws -> BMC {
         var settings = bmc
         if settings.address.isEmpty, let found = try await context.database.node(named: name).inventory.bmcAddress {
+            // What the agent reported came over the open boot network: only an address in the bmc network's host range
+            // is taken, so a machine cannot point crowbard's credentials at an address of its choosing elsewhere.
+            let range = try await networks.inForce().first { $0.name == "bmc" }?.range(named: "host")
+            guard let address = IPv4Address(found), let range, range.contains(address) else {
+                throw CrowbarError(
+                    .invalid, "the BMC address the agent reported (\(found)) is not in the bmc network's host range: give the address",
+                    context: ["field": "address"])
+            }
             settings.address = found
             settings.source = .discovery
         }
@@ -74,6 +83,9 @@ public struct PowerService: Sendable {
     }
 
     private func sweepTargets(_ request: PowerSweepRequest, bmcs: [String: BMC]) async throws -> [String] {
+        if request.nodes != nil, request.state != nil {
+            throw CrowbarError(.invalid, "name the nodes or give a state, not both", context: ["field": "state"])
+        }
         if let names = request.nodes {
             for name in names { _ = try await context.database.node(named: name) }
             return Array(Set(names)).sorted()
@@ -91,19 +103,36 @@ public struct PowerService: Sendable {
             guard let bmc else { throw PowerFailure(.noBMC, "node \(name) has no BMC; set one with `crowbar node bmc set \(name)`") }
             guard let drivers else { throw PowerFailure(.failed, "this crowbard has no power drivers") }
             let driver = drivers.driver(for: bmc)
-            if let bootDevice { try await driver.setBootDevice(bootDevice, persistent: persistent) }
-            if let change = action.change { try await driver.perform(change) }
-            result.state = try await driver.state()
+            result.state = try await Self.within(drivers.deadline, what: "BMC \(bmc.address) did not finish \(action.rawValue)") {
+                if let bootDevice { try await driver.setBootDevice(bootDevice, persistent: persistent) }
+                if let change = action.change { try await driver.perform(change) }
+                return try await driver.state()
+            }
         } catch let failure as PowerFailure {
             result.failure = failure
         } catch {
             result.failure = PowerFailure(.failed, "\(error)")
         }
-        let elapsed = ContinuousClock.now - started
-        result.milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        result.milliseconds = Int((ContinuousClock.now - started).wholeMilliseconds)
         if action != .status || bootDevice != nil || result.failure != nil {
             try? await context.database.recordPower(result, actor: actor)
         }
         return result
+    }
+
+    /// `work`'s answer, or a timeout failure once `deadline` has passed (`work` is then cancelled: a driver's
+    /// running ipmitool is stopped).
+    private static func within<T: Sendable>(
+        _ deadline: Duration, what: String, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw PowerFailure(.timeout, "\(what) within \(deadline)")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 }

@@ -8,6 +8,9 @@ public struct CrowbarPowerDrivers: PowerDrivers {
 
     public init(timeout: Duration = .seconds(15)) { self.timeout = timeout }
 
+    /// Three calls' worth: an action is at most a boot-device set, a change and a status query.
+    public var deadline: Duration { timeout * 3 }
+
     public func driver(for bmc: BMC) -> any PowerDriver {
         switch bmc.driver {
         case .ipmi: IPMIToolDriver(bmc: bmc, timeout: timeout)

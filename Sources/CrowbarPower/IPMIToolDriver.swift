@@ -51,7 +51,7 @@ public struct IPMIToolDriver: PowerDriver {
     /// The command line of `ipmitool` for `command` (no password in it): what `ps` shows.
     public func arguments(_ command: [String]) -> [String] {
         [
-            "--kill-after=2", String(max(1, timeout.components.seconds)), "ipmitool", "-v", "-I", "lanplus", "-H", bmc.address,
+            "--kill-after=2", String(format: "%.3f", max(0.1, timeout.inSeconds)), "ipmitool", "-v", "-I", "lanplus", "-H", bmc.address,
             "-p", String(bmc.port ?? 623), "-U", bmc.username, "-E", "-C", String(bmc.cipherSuite ?? 3), "-N", "1", "-R", "2",
         ] + command
     }
@@ -85,8 +85,14 @@ public struct IPMIToolDriver: PowerDriver {
         if case .exited(let code) = status, code == 124 || code == 137 {
             return PowerFailure(.timeout, "\(target) did not finish within \(timeout)")
         }
-        if error.contains("RAKP 2 HMAC is invalid") || error.contains("unauthorized name") || error.contains("RAKP 4")
-            || error.contains("invalid authentication algorithm") || error.contains("insufficient privilege")
+        let text = error.lowercased()
+        if text.contains("invalid authentication algorithm") || text.contains("invalid integrity algorithm")
+            || text.contains("invalid encryption algorithm") || text.contains("no matching cipher suite")
+        {
+            return PowerFailure(.failed, "\(target) does not offer cipher suite \(bmc.cipherSuite ?? 3): set another with --cipher-suite (3 and 17 are common)")
+        }
+        if text.contains("rakp 2 hmac is invalid") || text.contains("unauthorized name") || text.contains("rakp 4")
+            || text.contains("unauthorized role") || text.contains("invalid name length") || text.contains("insufficient privilege")
         {
             return PowerFailure(.authRefused, "\(target) refused the credentials of user \(bmc.username)")
         }

@@ -12,7 +12,7 @@ import NIOTLS
 enum PinnedCertificate {
     static func fetch(host: String, port: Int, pin: CertificateFingerprint, timeout: Duration) async throws -> NIOSSLCertificate {
         let target = "BMC \(host):\(port)"
-        let presented = NIOLockedValueBox<NIOSSLCertificate?>(nil)
+        let presented = NIOLockedValueBox<(certificate: NIOSSLCertificate, matches: Bool)?>(nil)
         var configuration = TLSConfiguration.makeClientConfiguration()
         // Not `.none`: NIOSSL calls the custom verification below only when verification is on; the callback then
         // replaces the chain check, and host names are not checked (BMCs are reached by address).
@@ -23,15 +23,16 @@ enum PinnedCertificate {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(.milliseconds(Int64(timeout.components.seconds * 1000)))
+                .connectTimeout(.milliseconds(timeout.wholeMilliseconds))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let verifier = try NIOSSLClientHandler(
                             context: context, serverHostname: nil,
                             customVerificationCallback: { certificates, promise in
                                 guard let leaf = certificates.first, let der = try? leaf.toDERBytes() else { return promise.succeed(.failed) }
-                                presented.withLockedValue { $0 = leaf }
-                                promise.succeed(CertificateFingerprint(bytes: SHA256.hash(data: der)) == pin ? .certificateVerified : .failed)
+                                let matches = CertificateFingerprint(bytes: SHA256.hash(data: der)) == pin
+                                presented.withLockedValue { $0 = (leaf, matches) }
+                                promise.succeed(matches ? .certificateVerified : .failed)
                             })
                         try channel.pipeline.syncOperations.addHandlers(verifier, HandshakeWatcher(done: handshake))
                     }
@@ -42,7 +43,7 @@ enum PinnedCertificate {
             throw PowerFailure(.unreachable, "\(target) does not answer: \(error)")
         }
         defer { channel.close(promise: nil) }
-        let timer = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout.components.seconds * 1000))) {
+        let timer = channel.eventLoop.scheduleTask(in: .milliseconds(timeout.wholeMilliseconds)) {
             handshake.fail(PowerFailure(.timeout, "\(target) did not finish TLS within \(timeout)"))
         }
         defer { timer.cancel() }
@@ -51,11 +52,15 @@ enum PinnedCertificate {
         } catch let failure as PowerFailure {
             throw failure
         } catch {
-            guard presented.withLockedValue({ $0 }) != nil else { throw PowerFailure(.failed, "\(target) TLS handshake failed: \(error)") }
-            throw PowerFailure(.authRefused, "\(target) presented a certificate that does not match its pinned SHA-256 fingerprint \(pin)")
+            if presented.withLockedValue({ $0 })?.matches == false {
+                throw PowerFailure(.authRefused, "\(target) presented a certificate that does not match its pinned SHA-256 fingerprint \(pin)")
+            }
+            throw PowerFailure(.failed, "\(target) TLS handshake failed: \(error)")
         }
-        guard let certificate = presented.withLockedValue({ $0 }) else { throw PowerFailure(.failed, "\(target) presented no certificate") }
-        return certificate
+        guard let presented = presented.withLockedValue({ $0 }), presented.matches else {
+            throw PowerFailure(.failed, "\(target) presented no certificate")
+        }
+        return presented.certificate
     }
 }
 

@@ -26,8 +26,9 @@ public struct RedfishDriver: PowerDriver {
         let session = try await open()
         let system = try await session.system()
         switch system["PowerState"] as? String {
-        case "On", "PoweringOff": return .on
-        case "Off", "PoweringOn": return .off
+        // A transition reports where it is going: a machine powering on has been told to be on.
+        case "On", "PoweringOn": return .on
+        case "Off", "PoweringOff": return .off
         case let other: throw PowerFailure(.failed, "\(target) reports PowerState \(other ?? "nothing")")
         }
     }
@@ -96,6 +97,7 @@ public struct RedfishDriver: PowerDriver {
         /// to a ``PowerFailure``.
         func send(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws -> [String: Any] {
             let bmc = driver.bmc
+            guard path.hasPrefix("/redfish/v1") else { throw PowerFailure(.failed, "\(driver.target) names \(path), which is not below /redfish/v1") }
             var request = HTTPClientRequest(url: "https://\(bmc.address):\(bmc.port ?? 443)\(path)")
             request.method = method
             request.tlsConfiguration = tls
@@ -106,14 +108,18 @@ public struct RedfishDriver: PowerDriver {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
             }
-            let seconds = Int64(driver.timeout.components.seconds)
             let response: HTTPClientResponse
             var bytes: ByteBuffer
             do {
-                response = try await driver.http.execute(request, timeout: .seconds(seconds))
+                response = try await driver.http.execute(request, timeout: .milliseconds(driver.timeout.wholeMilliseconds))
                 bytes = try await response.body.collect(upTo: 4 * 1024 * 1024)
             } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
                 throw PowerFailure(.timeout, "\(driver.target) did not answer \(method) \(path) within \(driver.timeout)")
+            } catch let error as NIOSSLError {
+                // The pinned certificate is the only trust root, and it is checked in full (dates too).
+                throw PowerFailure(.failed, "\(driver.target): TLS with its pinned certificate failed (an expired certificate is refused: renew it on the BMC and pin the new one): \(error)")
+            } catch let error as BoringSSLError {
+                throw PowerFailure(.failed, "\(driver.target): TLS with its pinned certificate failed (an expired certificate is refused: renew it on the BMC and pin the new one): \(error)")
             } catch {
                 throw PowerFailure(.unreachable, "\(driver.target) failed \(method) \(path): \(error)")
             }

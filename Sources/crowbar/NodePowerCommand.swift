@@ -31,6 +31,7 @@ struct NodePowerCommand: ClientCommand {
         let selections = [!nodes.isEmpty, all, state != nil].filter { $0 }.count
         guard selections == 1 else { throw ValidationError("name the nodes, or give --all or --state (one of them)") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        if persistent, nodes.count != 1 { throw ValidationError("--persistent applies to one node's --boot only") }
     }
 
     func run(client: CrowbarClient) async throws {
@@ -38,8 +39,9 @@ struct NodePowerCommand: ClientCommand {
             let result = try await client.power(nodes[0], PowerRequest(action: action, bootDevice: boot, persistent: persistent ? true : nil))
             return try show(result) { Self.describe($0) }
         }
-        let results = try await client.power(PowerSweepRequest(
-            action: action, nodes: nodes.isEmpty ? nil : nodes, state: state, bootDevice: boot, concurrency: concurrency))
+        let results = try await client.power(
+            PowerSweepRequest(action: action, nodes: nodes.isEmpty ? nil : nodes, state: state, bootDevice: boot, concurrency: concurrency),
+            timeout: .minutes(30))
         try show(results) { results in
             TextTable(
                 header: ["NODE", "ACTION", "POWER", "RESULT", "TIME"],

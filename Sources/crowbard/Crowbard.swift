@@ -74,7 +74,9 @@ struct Crowbard: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot load barclamps from \(barclamps): \(error)")
         }
+        // crowbard's alone: the database holds BMC passwords and proposal secrets, the folder the SSH key and token.
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDir)
         let database = try CrowbarDatabase.open(path: dataDir + "/crowbar.sqlite")
         let tokenPath = dataDir + "/api-token"
         let token = try APIToken.loadOrCreate(at: tokenPath)

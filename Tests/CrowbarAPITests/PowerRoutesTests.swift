@@ -6,12 +6,15 @@ import Testing
 /// The power routes' HTTP shapes: masking, validation, the status of each kind of BMC failure. The BMC is scripted
 /// here (each address names the failure it answers with); the drivers' real peers are in CrowbarPowerTests and the lab.
 @Suite struct PowerRoutesTests {
-    /// A BMC whose address says how it answers: `fails-<kind>` throws that failure, anything else is a powered machine.
+    /// A BMC whose address says how it answers: `fails-auth-refused` throws `bmc_auth_refused` (the kind's code with
+    /// dashes, a valid host name), anything else is a powered machine.
     struct ScriptedDrivers: PowerDrivers {
         struct Driver: PowerDriver {
             let bmc: BMC
             func check() throws {
-                guard bmc.address.hasPrefix("fails-"), let kind = PowerFailure.Kind(rawValue: String(bmc.address.dropFirst(6))) else { return }
+                guard bmc.address.hasPrefix("fails-"),
+                      let kind = PowerFailure.Kind(rawValue: "bmc_" + bmc.address.dropFirst(6).replacingOccurrences(of: "-", with: "_"))
+                else { return }
                 throw PowerFailure(kind, "scripted \(kind.rawValue)")
             }
             func state() async throws -> PowerState { try check(); return .on }
@@ -19,7 +22,11 @@ import Testing
             func setBootDevice(_ device: BootDevice, persistent: Bool) async throws { try check() }
         }
         func driver(for bmc: BMC) -> any PowerDriver { Driver(bmc: bmc) }
+        var deadline: Duration { .seconds(5) }
     }
+
+    /// The address of a scripted BMC that fails with `kind`.
+    static func failing(_ kind: PowerFailure.Kind) -> String { "fails-" + kind.rawValue.dropFirst(4).replacingOccurrences(of: "_", with: "-") }
 
     static func bmcBody(address: String, password: String = "pw-1234") -> String {
         #"{"driver": "ipmi", "address": "\#(address)", "username": "admin", "password": "\#(password)"}"#
@@ -56,7 +63,7 @@ import Testing
             #expect(missing.json["error"] as? String == "bmc_missing")
             let expected: [PowerFailure.Kind: Int] = [.unreachable: 502, .authRefused: 502, .failed: 502, .timeout: 504]
             for (kind, status) in expected {
-                #expect(try await api.call(.put, "nodes/\(node)/bmc", Self.bmcBody(address: "fails-\(kind.rawValue)")).status == 200)
+                #expect(try await api.call(.put, "nodes/\(node)/bmc", Self.bmcBody(address: Self.failing(kind))).status == 200)
                 let answer = try await api.call(.post, "nodes/\(node)/power", #"{"action": "cycle"}"#)
                 #expect(answer.status == status, "\(kind)")
                 #expect(answer.json["error"] as? String == kind.rawValue)
@@ -80,7 +87,7 @@ import Testing
             let second = try await api.discover("52:54:00:00:00:04")
             _ = try await api.discover("52:54:00:00:00:05")
             #expect(try await api.call(.put, "nodes/\(first)/bmc", Self.bmcBody(address: "192.0.2.12")).status == 200)
-            #expect(try await api.call(.put, "nodes/\(second)/bmc", Self.bmcBody(address: "fails-bmc_timeout")).status == 200)
+            #expect(try await api.call(.put, "nodes/\(second)/bmc", Self.bmcBody(address: Self.failing(.timeout))).status == 200)
             let all = try await api.call(.post, "power", #"{"action": "off"}"#)
             #expect(all.status == 200)
             #expect(all.list.map { $0["node"] as? String } == [first, second], "all: the nodes with a BMC")

@@ -38,20 +38,25 @@ struct IPMIToolDriverTests {
         #expect(failure?.kind == .authRefused)
         #expect(failure?.message.contains("refused the credentials of user admin") == true)
         #expect(failure?.message.contains("not-the-password") == false)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(10), "refused at once, not after retries")
         #expect(!bmc.poweredOn)
+        // A cipher suite the BMC does not offer is not a credentials problem.
+        var suite = bmc.bmc
+        suite.cipherSuite = 17
+        let unsupported = await #expect(throws: PowerFailure.self) { try await IPMIToolDriver(bmc: suite, timeout: .seconds(10)).perform(.on) }
+        #expect(unsupported?.kind == .failed)
+        #expect(unsupported?.message.hasSuffix("does not offer cipher suite 17: set another with --cipher-suite (3 and 17 are common)") == true)
     }
 
-    @Test func aBMCThatDoesNotAnswerIsReportedWithinTheBound() async throws {
+    @Test func aBMCThatDoesNotAnswerIsATimeoutOrUnreachable() async throws {
         let silent = BMC(driver: .ipmi, address: "127.0.0.1", port: try freeLoopbackPort(SOCK_DGRAM), username: "admin", password: "x")
-        let started = ContinuousClock.now
+        // Bounded by `timeout` (2 s, SIGKILL 2 s later): a timeout. (The service's deadline is the bound an operator
+        // relies on: PowerServiceTests.aSilentBMCFailsWithinTheDeadline.)
         let timedOut = await #expect(throws: PowerFailure.self) { try await IPMIToolDriver(bmc: silent, timeout: .seconds(2)).state() }
         #expect(timedOut?.kind == .timeout)
-        #expect(ContinuousClock.now - started < .seconds(5))
         // Given longer than ipmitool's own retries, the same BMC is reported unreachable rather than slow.
         let unanswered = await #expect(throws: PowerFailure.self) { try await IPMIToolDriver(bmc: silent, timeout: .seconds(30)).state() }
         #expect(unanswered?.kind == .unreachable)
-        #expect(ContinuousClock.now - started < .seconds(30))
     }
 
     @Test func thePasswordIsNeverOnACommandLine() async throws {

@@ -3,6 +3,7 @@ import CrowbarCore
 import CrowbarPower
 import CrowbarStore
 import Foundation
+import Synchronization
 import Testing
 
 /// The power service over a real SQLite store and real `ipmi_sim` BMCs: sweeps, failures per node, secrets.
@@ -73,10 +74,69 @@ struct PowerServiceTests {
         let bmc = BMC(driver: .ipmi, address: "", username: "admin", password: "pw-1")
         #expect(await #expect(throws: CrowbarError.self) { try await control.power.setBMC(bmc, on: plain, actor: "tester") }?.context["field"] == "address")
         let found = try await control.nodes.register(
-            DiscoveryReport(macs: ["52:54:00:aa:01:02"], inventory: Inventory(bmcAddress: "192.0.2.44", bmcMAC: "52:54:00:aa:02:02"))).node.name
+            DiscoveryReport(macs: ["52:54:00:aa:01:02"], inventory: Inventory(bmcAddress: "192.168.124.170", bmcMAC: "52:54:00:aa:02:02"))).node.name
         let set = try await control.power.setBMC(bmc, on: found, actor: "tester")
-        #expect(set.address == "192.0.2.44")
+        #expect(set.address == "192.168.124.170")
         #expect(set.source == .discovery)
+        // A reported address outside the bmc network's host range is not trusted: the boot network is open.
+        let elsewhere = try await control.nodes.register(
+            DiscoveryReport(macs: ["52:54:00:aa:01:03"], inventory: Inventory(bmcAddress: "192.0.2.44"))).node.name
+        let refused = await #expect(throws: CrowbarError.self) { try await control.power.setBMC(bmc, on: elsewhere, actor: "tester") }
+        #expect(refused?.message == "the BMC address the agent reported (192.0.2.44) is not in the bmc network's host range: give the address")
+    }
+
+    /// Counts the calls in flight; each takes `delay`.
+    final class CountingDrivers: PowerDrivers {
+        let inFlight = Mutex((now: 0, most: 0))
+        let delay: Duration
+        let deadline: Duration
+        init(delay: Duration, deadline: Duration = .seconds(30)) {
+            self.delay = delay
+            self.deadline = deadline
+        }
+        struct Driver: PowerDriver {
+            let owner: CountingDrivers
+            func state() async throws -> PowerState {
+                owner.inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                defer { owner.inFlight.withLock { $0.now -= 1 } }
+                try await Task.sleep(for: owner.delay)
+                return .on
+            }
+            func perform(_ change: PowerChange) async throws {}
+            func setBootDevice(_ device: BootDevice, persistent: Bool) async throws {}
+        }
+        func driver(for bmc: BMC) -> any PowerDriver { Driver(owner: self) }
+    }
+
+    /// The sweep's bound and the per-action deadline are the service's logic: checked with a counting driver (the real
+    /// BMCs are above).
+    @Test func aSweepKeepsToItsConcurrencyAndEachActionToItsDeadline() async throws {
+        let drivers = CountingDrivers(delay: .milliseconds(50))
+        let counted = Control(catalog: control.barclamps.catalog, database: database, powerDrivers: drivers)
+        for number in 1...12 {
+            _ = try await counted.power.setBMC(BMC(driver: .ipmi, address: "192.0.2.\(number)", username: "a", password: "b"), on: try await node(number), actor: "t")
+        }
+        let results = try await counted.power.sweep(PowerSweepRequest(action: .status, concurrency: 4), actor: "t")
+        #expect(results.count == 12 && results.allSatisfy { $0.state == .on })
+        #expect(drivers.inFlight.withLock { $0.most } == 4)
+        let slow = Control(catalog: control.barclamps.catalog, database: database, powerDrivers: CountingDrivers(delay: .seconds(20), deadline: .milliseconds(300)))
+        let started = ContinuousClock.now
+        let late = try await slow.power.power(try await node(1), PowerRequest(action: .status), actor: "t")
+        #expect(late.failure?.kind == .timeout)
+        #expect(late.failure?.message == "BMC 192.0.2.1 did not finish status within 0.3 seconds")
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test func aSilentBMCFailsWithinTheDeadline() async throws {
+        let bounded = Control(catalog: control.barclamps.catalog, database: database, powerDrivers: CrowbarPowerDrivers(timeout: .seconds(1)))
+        let name = try await node(1)
+        let silent = BMC(driver: .ipmi, address: "127.0.0.1", port: try freeLoopbackPort(SOCK_DGRAM), username: "admin", password: "x")
+        _ = try await bounded.power.setBMC(silent, on: name, actor: "tester")
+        let started = ContinuousClock.now
+        let result = try await bounded.power.power(name, PowerRequest(action: .cycle, bootDevice: .pxe), actor: "tester")
+        #expect(result.failure.map { [.timeout, .unreachable].contains($0.kind) } == true, "\(String(describing: result.failure))")
+        // The deadline is three calls' worth (3 s); stopping ipmitool's session on cancel takes at most 1 s more.
+        #expect(ContinuousClock.now - started < .seconds(8))
     }
 
     @Test func theBMCPasswordIsMaskedAndNeverInTheHistory() async throws {

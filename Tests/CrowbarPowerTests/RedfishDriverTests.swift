@@ -83,7 +83,8 @@ final class SushyEmulator: Sendable {
     init() async throws {
         port = try freeLoopbackPort(SOCK_STREAM)
         let result = try await Subprocess.run(
-            .path("/bin/bash"), arguments: [Self.script, folder, String(port), "admin", password],
+            .path("/bin/bash"), arguments: [Self.script, folder, String(port), "admin"],
+            environment: .inherit.updating(["SUSHY_PASSWORD": password]),
             output: .string(limit: 4096), error: .string(limit: 1 << 16))
         guard result.terminationStatus.isSuccess else {
             throw CrowbarError(.conflict, "sushy-emulator did not start: \(result.standardError)")

@@ -64,11 +64,18 @@ public struct BMC: Sendable, Hashable, Codable {
         func refuse(_ field: String, _ message: String) -> CrowbarError {
             CrowbarError(.invalid, message, context: ["field": field])
         }
-        if address.isEmpty || address.contains(where: { $0 == " " || $0 == "/" || $0 == "@" }) {
-            throw refuse("address", "'\(address)' is not a host name or address")
+        // An IPv4 address or a DNS name: letters, digits, dots and inner hyphens (no IPv6 literals yet).
+        let labels = address.split(separator: ".", omittingEmptySubsequences: false)
+        let isHostName = !address.isEmpty && address.count <= 253 && labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         }
+        if IPv4Address(address) == nil && !isHostName { throw refuse("address", "'\(address)' is not an IPv4 address or host name") }
         if let port, !(1...65535).contains(port) { throw refuse("port", "\(port) is not a port") }
         if username.isEmpty { throw refuse("username", "a BMC needs a user name") }
+        if !username.unicodeScalars.allSatisfy({ (33..<127).contains($0.value) }) {
+            throw refuse("username", "a BMC user name is printable ASCII without spaces")
+        }
         if password.isEmpty || password == SecretPaths.mask { throw refuse("password", "a BMC needs its password (not the mask)") }
         if driver == .ipmi, password.utf8.count > 20 { throw refuse("password", "an IPMI password is at most 20 bytes") }
         if driver == .ipmi, username.utf8.count > 16 { throw refuse("username", "an IPMI user name is at most 16 bytes") }

@@ -12,4 +12,6 @@ public protocol PowerDriver: Sendable {
 /// Makes the driver for a BMC's settings (crowbard's: IPMI or Redfish by ``BMC/driver``).
 public protocol PowerDrivers: Sendable {
     func driver(for bmc: BMC) -> any PowerDriver
+    /// The most one action may take, all its calls to the BMC together (boot device, change, status).
+    var deadline: Duration { get }
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# start-sushy.sh STATE_DIR PORT USER PASSWORD: sushy-emulator (sushy-tools 2.2.0, fake driver) as a Redfish peer on
-# https://127.0.0.1:PORT, HTTP basic auth USER/PASSWORD, a self-signed certificate made here. Prints the SHA-256
+# SUSHY_PASSWORD=… start-sushy.sh STATE_DIR PORT USER: sushy-emulator (sushy-tools 2.2.0, fake driver) as a Redfish peer on
+# https://127.0.0.1:PORT, HTTP basic auth USER/$SUSHY_PASSWORD (not an argument: `ps` shows those), a self-signed certificate made here. Prints the SHA-256
 # fingerprint of the certificate; exits 0 once /redfish/v1/ answers (bounded: 30 s). Everything lives in STATE_DIR.
 # The fake driver applies a power change 1–11 s late (random); the config below makes that 0 s (it has no option for
 # it: the config file is Python run inside the emulator, which replaces the module's `random`).
 set -euo pipefail
-[ $# -eq 4 ] || { echo "usage: $0 STATE_DIR PORT USER PASSWORD" >&2; exit 2; }
-state=$1 port=$2 user=$3 password=$4
+[ $# -eq 3 ] && [ -n "${SUSHY_PASSWORD:-}" ] || { echo "usage: SUSHY_PASSWORD=… $0 STATE_DIR PORT USER" >&2; exit 2; }
+state=$1 port=$2 user=$3
 here=$(cd "$(dirname "$0")" && pwd)
 venv=$(bash "$here/../../../scripts/lib/sushy-venv.sh")
 mkdir -p "$state" && chmod 700 "$state"
@@ -14,11 +14,11 @@ state=$(cd "$state" && pwd)
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
     -keyout "$state/key.pem" -out "$state/cert.pem" >/dev/null 2>&1
 umask 077
-USER_NAME=$user PASSWORD=$password STATE=$state PORT=$port "$venv/bin/python" - <<'PY'
+USER_NAME=$user STATE=$state PORT=$port "$venv/bin/python" - <<'PY'
 import os, bcrypt
 e = os.environ
 with open(os.path.join(e["STATE"], "htpasswd"), "w") as f:
-    f.write(e["USER_NAME"] + ":" + bcrypt.hashpw(e["PASSWORD"].encode(), bcrypt.gensalt(rounds=4)).decode() + "\n")
+    f.write(e["USER_NAME"] + ":" + bcrypt.hashpw(e["SUSHY_PASSWORD"].encode(), bcrypt.gensalt(rounds=4)).decode() + "\n")
 state = e["STATE"]
 with open(os.path.join(state, "emulator.conf"), "w") as f:
     f.write("\n".join([

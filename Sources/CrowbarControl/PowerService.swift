@@ -1,6 +1,7 @@
 import CrowbarCore
 import CrowbarStore
 import Foundation
+import Synchronization
 
 /// Nodes' BMCs and power: the settings crowbard keeps for each BMC (password masked in answers unless asked for), and
 /// power actions through the drivers, one node or many at a bounded concurrency. Every change, boot-device set and
@@ -120,19 +121,29 @@ public struct PowerService: Sendable {
         return result
     }
 
-    /// `work`'s answer, or a timeout failure once `deadline` has passed (`work` is then cancelled: a driver's
-    /// running ipmitool is stopped).
+    /// `work`'s answer, or a timeout failure as soon as `deadline` has passed. `work` is then cancelled (a driver's
+    /// running ipmitool session is stopped) and left to wind down on its own: the answer does not wait for that.
     private static func within<T: Sendable>(
         _ deadline: Duration, what: String, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                throw PowerFailure(.timeout, "\(what) within \(deadline)")
+        let outcome = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        let finish: @Sendable (Result<T, any Error>) -> Void = { result in
+            outcome.withLock { continuation in
+                continuation?.resume(with: result)
+                continuation = nil
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        }
+        var tasks: [Task<Void, Never>] = []
+        defer { tasks.forEach { $0.cancel() } }
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.withLock { $0 = continuation }
+            tasks.append(Task {
+                do { finish(.success(try await work())) } catch { finish(.failure(error)) }
+            })
+            tasks.append(Task {
+                guard (try? await Task.sleep(for: deadline)) != nil else { return }
+                finish(.failure(PowerFailure(.timeout, "\(what) within \(deadline)")))
+            })
         }
     }
 }

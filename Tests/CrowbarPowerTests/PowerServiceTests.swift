@@ -124,7 +124,7 @@ struct PowerServiceTests {
         let late = try await slow.power.power(try await node(1), PowerRequest(action: .status), actor: "t")
         #expect(late.failure?.kind == .timeout)
         #expect(late.failure?.message == "BMC 192.0.2.1 did not finish status within 0.3 seconds")
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(6), "0.3 s deadline; margin for a loaded CI machine")
     }
 
     @Test func aSilentBMCFailsWithinTheDeadline() async throws {
@@ -135,8 +135,9 @@ struct PowerServiceTests {
         let started = ContinuousClock.now
         let result = try await bounded.power.power(name, PowerRequest(action: .cycle, bootDevice: .pxe), actor: "tester")
         #expect(result.failure.map { [.timeout, .unreachable].contains($0.kind) } == true, "\(String(describing: result.failure))")
-        // The deadline is three calls' worth (3 s); stopping ipmitool's session on cancel takes at most 1 s more.
-        #expect(ContinuousClock.now - started < .seconds(8))
+        // The deadline is three calls' worth (3 s), and the answer does not wait for ipmitool to wind down; the margin
+        // is for a loaded CI machine (QEMU lab tests run beside this one).
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func theBMCPasswordIsMaskedAndNeverInTheHistory() async throws {

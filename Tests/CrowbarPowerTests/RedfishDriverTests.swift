@@ -60,7 +60,7 @@ struct RedfishDriverTests {
             certificateFingerprint: String(repeating: "00", count: 32))
         let started = ContinuousClock.now
         #expect(await #expect(throws: PowerFailure.self) { try await RedfishDriver(bmc: nothing, timeout: .seconds(5)).state() }?.kind == .unreachable)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(5), "refused at once, well within the 5 s bound")
     }
 }
 

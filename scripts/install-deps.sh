@@ -15,6 +15,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -q
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# The Redfish peer of the power tests (sushy-emulator, from PyPI).
-bash "$(dirname "$0")/lib/sushy-venv.sh" >/dev/null
+# The Redfish peer of the power tests (sushy-emulator, from PyPI). Without PyPI the Redfish tests are skipped (and
+# say so) rather than the whole run failing.
+bash "$(dirname "$0")/lib/sushy-venv.sh" >/dev/null \
+    || echo "WARNING: no sushy-tools venv (PyPI unreachable?): the Redfish driver tests will be skipped" >&2
 command -v swift >/dev/null || { echo "swift 6.x is required on PATH (see README)" >&2; exit 1; }

@@ -114,7 +114,7 @@ let package = Package(
         ),
         .target(
             name: "CrowbarLab",
-            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["CrowbarCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
         ),
         .target(

@@ -25,7 +25,7 @@ public struct Control: Sendable {
     ///   - powerDrivers: talk to BMCs; without them, power actions fail with `bmc_error`.
     public init(
         catalog: BarclampCatalog, database: CrowbarDatabase, scheduler: (any RunScheduler)? = nil, powerDrivers: (any PowerDrivers)? = nil,
-        bootCounters: (@Sendable () -> [String: Int])? = nil, generateSecret: @escaping @Sendable () -> String = Secrets.random,
+        bootCounters: (@Sendable () -> [String: Int])? = nil, generateSecret: @escaping @Sendable () -> String = { Secrets.random() },
         logger: Logger = Logger(label: "crowbar.control")
     ) {
         barclamps = BarclampService(catalog: catalog)
@@ -80,15 +80,5 @@ struct ControlContext: Sendable {
             batchEntry: batchEntry)
         scheduler.schedule(runID: run.id)
         return run
-    }
-}
-
-/// Generated passwords.
-public enum Secrets {
-    /// 24 random letters and digits from the system's secure generator.
-    @Sendable public static func random() -> String {
-        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
     }
 }

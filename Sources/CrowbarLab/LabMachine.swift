@@ -1,3 +1,4 @@
+import CrowbarCore
 import Foundation
 
 /// A PXE-booting machine of the lab as the lab made it, with its BMC.
@@ -84,9 +85,7 @@ struct LabMachines {
         let file = layout.machineDirectory(number) + "/bmc-password"
         if let saved = try? String(contentsOfFile: file, encoding: .utf8), !saved.isEmpty { return saved }
         try FileManager.default.createDirectory(atPath: layout.machineDirectory(number), withIntermediateDirectories: true)
-        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
-        var generator = SystemRandomNumberGenerator()
-        let password = String((0..<16).map { _ in alphabet.randomElement(using: &generator)! })
+        let password = Secrets.random(length: 16)  // IPMI carries at most 20 bytes
         FileManager.default.createFile(atPath: file, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
         return password
     }

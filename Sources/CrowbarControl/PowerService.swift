@@ -17,7 +17,7 @@ public struct PowerService: Sendable {
     /// Node `name`'s BMC, password masked unless `showSecrets`; `notFound` when it has none.
     public func bmc(of name: String, showSecrets: Bool) async throws -> BMC {
         guard let bmc = try await context.database.bmc(node: name) else {
-            throw CrowbarError(.notFound, "node \(name) has no BMC; set one with `crowbar node bmc set \(name)`")
+            throw CrowbarError(.notFound, Self.noBMC(name))
         }
         return showSecrets ? bmc : bmc.masked
     }
@@ -83,6 +83,8 @@ public struct PowerService: Sendable {
         return results.sorted { $0.node < $1.node }
     }
 
+    private static func noBMC(_ name: String) -> String { "node \(name) has no BMC; set one with `crowbar node bmc set \(name)`" }
+
     private func sweepTargets(_ request: PowerSweepRequest, bmcs: [String: BMC]) async throws -> [String] {
         if request.nodes != nil, request.state != nil {
             throw CrowbarError(.invalid, "name the nodes or give a state, not both", context: ["field": "state"])
@@ -101,7 +103,7 @@ public struct PowerService: Sendable {
         let started = ContinuousClock.now
         var result = PowerResult(node: name, action: action, milliseconds: 0)
         do {
-            guard let bmc else { throw PowerFailure(.noBMC, "node \(name) has no BMC; set one with `crowbar node bmc set \(name)`") }
+            guard let bmc else { throw PowerFailure(.noBMC, Self.noBMC(name)) }
             guard let drivers else { throw PowerFailure(.failed, "this crowbard has no power drivers") }
             let driver = drivers.driver(for: bmc)
             result.state = try await Self.within(drivers.deadline, what: "BMC \(bmc.address) did not finish \(action.rawValue)") {

@@ -115,10 +115,8 @@ public struct RedfishDriver: PowerDriver {
                 bytes = try await response.body.collect(upTo: 4 * 1024 * 1024)
             } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
                 throw PowerFailure(.timeout, "\(driver.target) did not answer \(method) \(path) within \(driver.timeout)")
-            } catch let error as NIOSSLError {
+            } catch where error is NIOSSLError || error is BoringSSLError {
                 // The pinned certificate is the only trust root, and it is checked in full (dates too).
-                throw PowerFailure(.failed, "\(driver.target): TLS with its pinned certificate failed (an expired certificate is refused: renew it on the BMC and pin the new one): \(error)")
-            } catch let error as BoringSSLError {
                 throw PowerFailure(.failed, "\(driver.target): TLS with its pinned certificate failed (an expired certificate is refused: renew it on the BMC and pin the new one): \(error)")
             } catch {
                 throw PowerFailure(.unreachable, "\(driver.target) failed \(method) \(path): \(error)")

@@ -2,16 +2,8 @@
 public enum PowerAction: String, Sendable, Hashable, Codable, CaseIterable {
     case status, on, off, cycle, reset
 
-    /// The change this action makes, `nil` for `status`.
-    public var change: PowerChange? {
-        switch self {
-        case .status: nil
-        case .on: .on
-        case .off: .off
-        case .cycle: .cycle
-        case .reset: .reset
-        }
-    }
+    /// The change this action makes (the change of the same name), `nil` for `status`.
+    public var change: PowerChange? { PowerChange(rawValue: rawValue) }
 }
 
 /// A change of a node's power: hard on, hard off, off-then-on, and a warm reset.

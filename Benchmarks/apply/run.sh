@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/swift.sh
+source scripts/lib/bench.sh
 source scripts/lib/crowbard.sh
 here=Benchmarks/apply
 counts=("${@:-8 32}")
@@ -14,10 +15,7 @@ counts=(${counts[*]})
 bash scripts/install-deps.sh
 command -v ansible-playbook >/dev/null && command -v parallel-ssh >/dev/null || \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible pssh >/dev/null
-swift=$(find_swift)
-"$swift" build -c release --product crowbard >/dev/null
-"$swift" build -c release --product crowbar >/dev/null
-bin=$("$swift" build -c release --show-bin-path)
+build_crowbar
 work=$(mktemp -d /tmp/crowbar-apply-bench.XXXXXX)
 CROWBARD_PID=""
 cleanup() {
@@ -26,8 +24,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
 results=()
 for n in "${counts[@]}"; do

@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/swift.sh
+source scripts/lib/bench.sh
 source scripts/lib/crowbard.sh
 parts=("${@:-dhcp tftp}")
 # shellcheck disable=SC2206
@@ -18,10 +19,7 @@ for package in kea-dhcp4-server dnsmasq-base tftpd-hpa; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
         || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package" >/dev/null
 done
-swift=$(find_swift)
-"$swift" build -c release --product crowbard >/dev/null
-"$swift" build -c release --product crowbar >/dev/null
-bin=$("$swift" build -c release --show-bin-path)
+build_crowbar
 work=$(mktemp -d /tmp/crowbar-boot-bench.XXXXXX)
 namespace=crowbar-bench-dhcp
 veth=cbbench
@@ -40,8 +38,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 report=()
 rate=${DHCP_RATE:-8000}
 

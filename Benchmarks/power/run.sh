@@ -9,16 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/swift.sh
+source scripts/lib/bench.sh
 source scripts/lib/crowbard.sh
 parts=("${@:-pxe sweep}")
 # shellcheck disable=SC2206
 parts=(${parts[*]})
 bash scripts/install-deps.sh
-swift=$(find_swift)
-configuration=${CROWBAR_BENCH_CONFIGURATION:-release}
-"$swift" build -c "$configuration" --product crowbard >/dev/null
-"$swift" build -c "$configuration" --product crowbar >/dev/null
-bin=$("$swift" build -c "$configuration" --show-bin-path)
+build_crowbar
 work=$(mktemp -d /tmp/crowbar-power-bench.XXXXXX)
 sims=()
 cleanup() {
@@ -28,8 +25,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 report=()
 crowbar() { CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" "$@"; }
 

@@ -51,6 +51,7 @@ let package = Package(
             name: "CrowbarControl",
             dependencies: [
                 "CrowbarCore", "CrowbarStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -8,15 +8,19 @@
 # run with the same package list and the same archive state downloads nothing.
 #   iso/build-repository.sh OUT_DIR PACKAGE…        → OUT_DIR/{Packages.gz,Release,SOURCE,pool/*.deb}
 #   iso/build-repository.sh OUT_DIR --recipes DIR   the packages of every `package:` resource in DIR/*/*.yml
-#                                                   (written `- package: name` or `- package: [a, b]`)
+#                                                   (written `- package: name` or `- package: [a, b]`), plus the
+#                                                   OS image's set: bookworm's Essential packages and
+#                                                   iso/os-image/packages (what iso/build-os-image.sh installs)
 set -euo pipefail
 usage="usage: build-repository.sh OUT_DIR (PACKAGE… | --recipes DIR)"
 out=${1:?$usage}
 shift
 # One package set per line: apt resolves each set on its own, so sets that conflict with each other (the qemu
 # and kvm flavours of nova-compute) can share one repository.
+with_os_image=""
 if [ "${1:-}" = --recipes ]; then
     recipes=${2:?$usage}
+    with_os_image=yes
     sets=$(for recipe in "$recipes"/*/*.yml; do
         sed -n 's/^ *- package: *//p' "$recipe" | tr -d '[],' | tr '\n' ' '; echo
     done | sed 's/  */ /g; s/^ //; s/ $//' | sed '/^$/d' | sort -u)
@@ -44,6 +48,15 @@ apt_options=(
 # Debian's archive changes daily; refresh the indexes at most once an hour.
 if [ -z "$(find "$state/lists" -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | head -n 1)" ]; then
     apt-get "${apt_options[@]}" -q update >/dev/null
+fi
+# The OS image's set: what mmdebstrap's minbase variant installs (every Essential package, and apt) plus the image's
+# own list, so iso/build-os-image.sh can build the installed system from this repository alone.
+if [ -n "$with_os_image" ]; then
+    essential=$(for list in "$state"/lists/*_Packages*; do /usr/lib/apt/apt-helper cat-file "$list"; done \
+        | awk '/^Package:/ { p = $2 } /^Essential: yes/ { print p }' | sort -u | tr '\n' ' ')
+    [ -n "$essential" ] || { echo "no Essential packages in the package lists" >&2; exit 1; }
+    sets=$(printf '%s\n%s\n' "$sets" "$essential $(grep -v '^#' "$(dirname "$0")/os-image/packages" | tr '\n' ' ')" \
+        | sed 's/  */ /g; s/ $//')
 fi
 # The closure: what apt would download onto an empty system. All sets are resolved together when they can be;
 # when apt refuses the union, it is split in halves until each part resolves (a few apt runs, not one per set).
@@ -88,7 +101,8 @@ while read -r file; do [ -f "$out/pool/$file" ] || { echo "missing after downloa
 (cd "$out" && apt-ftparchive packages pool > Packages.new && gzip -9c Packages.new > Packages.gz.new)
 mv "$out/Packages.new" "$out/Packages"
 mv "$out/Packages.gz.new" "$out/Packages.gz"
-(cd "$out" && apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm -o APT::FTPArchive::Release::Origin=crowbar \
+(cd "$out" && apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm -o APT::FTPArchive::Release::Codename=bookworm \
+    -o APT::FTPArchive::Release::Origin=crowbar \
     release . > Release.new)
 mv "$out/Release.new" "$out/Release"
 printf 'key %s\nbuilt %s\npackages %s\nrequested %s\n' "$key" "$(date -u +%FT%TZ)" "$(wc -l <<<"$wanted")" "$(tr '\n' ';' <<<"$sets")" > "$out/SOURCE"

@@ -12,8 +12,17 @@ extension CrowbarClient {
         try await send(.POST, Endpoint("nodes", "discover"), body: report)
     }
 
-    /// `POST /nodes/{name}/allocate`: `allocated`, with an admin address.
-    public func allocate(node name: String) async throws -> Node { try await send(.POST, Endpoint("nodes", name, "allocate")) }
+    /// `POST /nodes/{name}/allocate`: `allocated`, with an admin address; with `os`, then `installing` that image onto
+    /// `disk` (or the first disk large enough).
+    public func allocate(node name: String, os: String? = nil, disk: String? = nil) async throws -> Node {
+        try await send(.POST, Endpoint("nodes", name, "allocate"), body: AllocateRequest(os: os, disk: disk))
+    }
+
+    /// `POST /nodes/{name}/reinstall`: installs the node again with its last install's image and disk.
+    public func reinstall(node name: String) async throws -> Node { try await send(.POST, Endpoint("nodes", name, "reinstall")) }
+
+    /// `GET /nodes/{name}/install`: the node's latest install with its log.
+    public func install(of name: String) async throws -> InstallStatus { try await send(.GET, Endpoint("nodes", name, "install")) }
 
     /// `POST /nodes/{name}/transition`.
     public func transition(node name: String, to state: NodeState, reason: String? = nil) async throws -> Node {

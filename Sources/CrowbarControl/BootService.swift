@@ -5,11 +5,18 @@ import CrowbarStore
 /// do next, the agent's registration, and the boot status (leases and counters).
 public struct BootService: Sendable {
     let database: CrowbarDatabase
+    let install: InstallService
     let counters: (@Sendable () -> [String: Int])?
 
-    /// The iPXE script for a machine booting with `mac`, from the state of the node that owns it.
-    public func script(mac: MACAddress, endpoints: BootEndpoints) async throws -> String {
-        BootTarget(state: try await database.node(withMAC: mac)?.state).script(mac: mac, endpoints: endpoints)
+    /// The iPXE script for a machine booting with `mac`, from the state of the node that owns it; an installing
+    /// node's carries its install token when `source` is its DHCP lease (``InstallService``).
+    public func script(mac: MACAddress, source: IPv4Address?, endpoints: BootEndpoints) async throws -> String {
+        let node = try await database.node(withMAC: mac)
+        var installed = false
+        if let node { installed = try await node.sshHostKey != nil ? true : database.hasInstalledOS(node: node.name) }
+        let target = BootTarget(state: node?.state, hasInstalledOS: installed)
+        guard target == .install, let node else { return target.script(mac: mac, endpoints: endpoints) }
+        return try await install.bootScript(for: node, mac: mac, source: source, endpoints: endpoints)
     }
 
     /// What the discovery agent on `mac` should do next.

@@ -16,6 +16,7 @@ public struct Control: Sendable {
     public let boot: BootService
     public let batches: BatchService
     public let power: PowerService
+    public let install: InstallService
     /// Applies submitted batches: a service to run beside the orchestrator.
     public let batchRunner: BatchRunner
 
@@ -23,8 +24,10 @@ public struct Control: Sendable {
     ///   - scheduler: executes runs; without one, commits are recorded but not applied.
     ///   - bootCounters: what the boot services counted, when this crowbard runs them.
     ///   - powerDrivers: talk to BMCs; without them, power actions fail with `bmc_error`.
+    ///   - install: what OS installs need; without it, allocating with an OS is refused.
     public init(
         catalog: BarclampCatalog, database: CrowbarDatabase, scheduler: (any RunScheduler)? = nil, powerDrivers: (any PowerDrivers)? = nil,
+        install installSettings: InstallSettings? = nil,
         bootCounters: (@Sendable () -> [String: Int])? = nil, generateSecret: @escaping @Sendable () -> String = { Secrets.random() },
         logger: Logger = Logger(label: "crowbar.control")
     ) {
@@ -35,10 +38,11 @@ public struct Control: Sendable {
         nodes = NodeService(context: context, proposals: proposals, networks: networks)
         runs = RunService(context: context)
         events = EventService(database: database)
-        boot = BootService(database: database, counters: bootCounters)
         batchRunner = BatchRunner(context: context, logger: logger)
         batches = BatchService(context: context, proposals: proposals, runner: batchRunner)
         power = PowerService(context: context, networks: networks, drivers: powerDrivers)
+        install = InstallService(context: context, nodes: nodes, networks: networks, power: power, settings: installSettings)
+        boot = BootService(database: database, install: install, counters: bootCounters)
     }
 }
 

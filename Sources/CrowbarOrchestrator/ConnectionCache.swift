@@ -1,18 +1,16 @@
 import CrowbarCore
 import CrowbarSSH
-import CrowbarStore
 
-/// The SSH transport: one connection per node for the length of a run, so later steps skip the handshake. Host keys
-/// are pinned from the node record, or learned on first contact and stored as the node's pin.
+/// The SSH transport: one connection per node for the length of a run, so later steps skip the handshake. A node is
+/// only connected to with the host key pinned on its record (from its install report, its registration through the
+/// API, or an operator); one without a pin is refused, never learned on first contact.
 public actor ConnectionCache: NodeTransport {
-    private let database: CrowbarDatabase
     private let identity: SSHIdentity
     private let pool: SSHWorkerPool
     private let options: SSHOptions
     private var open: [String: SSHConnection] = [:]
 
-    public init(database: CrowbarDatabase, identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions()) {
-        self.database = database
+    public init(identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions()) {
         self.identity = identity
         self.pool = pool
         self.options = options
@@ -23,17 +21,13 @@ public actor ConnectionCache: NodeTransport {
         guard let address = node.sshAddress else {
             throw SSHError(.unreachable, "node \(node.name) has no address yet (neither allocated nor reported)")
         }
-        let policy: HostKeyPolicy = node.sshHostKey.map { .pinned($0) } ?? .trustOnFirstUse
-        let connection = try await SSHConnection.connect(
-            to: SSHTarget(host: address.description), identity: identity, hostKeyPolicy: policy, options: options, pool: pool)
-        if node.sshHostKey == nil {
-            let seen = connection.hostKey
-            let pinned = try await database.pinHostKey(node: node.name, key: seen)
-            guard pinned == seen else {
-                await connection.close()
-                throw SSHError(.hostKeyMismatch, "host key of \(node.name) changed: pinned \(pinned), presented \(seen)")
-            }
+        guard let pin = node.sshHostKey else {
+            throw SSHError(
+                .noPinnedKey,
+                "node \(node.name) has no pinned SSH host key: install it (node allocate --os) or register it with its key (node pin)")
         }
+        let connection = try await SSHConnection.connect(
+            to: SSHTarget(host: address.description), identity: identity, pinned: pin, options: options, pool: pool)
         open[node.name] = connection
         return connection
     }

@@ -31,18 +31,18 @@ public final class SSHConnection: @unchecked Sendable {
         self.options = options
     }
 
-    /// Connects, checks the host key against `policy` and authenticates with `identity`.
+    /// Connects, refuses any host key but `pinned` (there is no trust on first use: the pin comes from a trusted
+    /// channel) and authenticates with `identity`.
     public static func connect(
-        to target: SSHTarget, identity: SSHIdentity, hostKeyPolicy policy: HostKeyPolicy,
-        options: SSHOptions = SSHOptions(), pool: SSHWorkerPool
+        to target: SSHTarget, identity: SSHIdentity, pinned: HostKeyPin, options: SSHOptions = SSHOptions(), pool: SSHWorkerPool
     ) async throws(SSHError) -> SSHConnection {
         try await pool.run {
-            try establish(target: target, identity: identity, policy: policy, options: options, pool: pool)
+            try establish(target: target, identity: identity, pinned: pinned, options: options, pool: pool)
         }
     }
 
     private static func establish(
-        target: SSHTarget, identity: SSHIdentity, policy: HostKeyPolicy, options: SSHOptions, pool: SSHWorkerPool
+        target: SSHTarget, identity: SSHIdentity, pinned: HostKeyPin, options: SSHOptions, pool: SSHWorkerPool
     ) throws(SSHError) -> SSHConnection {
         guard libraryInitialised == 0 else { throw SSHError(.handshake, "libssh2_init failed") }
         let deadline = ContinuousClock.now + options.connectTimeout
@@ -61,7 +61,7 @@ public final class SSHConnection: @unchecked Sendable {
                 throw SSHError(.handshake, "SSH handshake with \(target) failed: \(lastErrorMessage(session))")
             }
             let presented = try presentedHostKey(session)
-            if case .pinned(let pinned) = policy, pinned != presented {
+            if pinned != presented {
                 throw SSHError(
                     .hostKeyMismatch,
                     "host key of \(target) changed: pinned \(pinned), presented \(presented); refusing to connect")

@@ -12,6 +12,8 @@ public struct SSHError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let connectTimeout = Code("connect timeout")
         /// The SSH handshake or key exchange failed.
         public static let handshake = Code("handshake")
+        /// The node has no pinned host key, so it is not connected to (no trust on first use).
+        public static let noPinnedKey = Code("no pinned host key")
         /// The host presented a key other than the pinned one.
         public static let hostKeyMismatch = Code("host key mismatch")
         /// The server refused our key.

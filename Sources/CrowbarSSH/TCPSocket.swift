@@ -67,3 +67,8 @@ extension Duration {
         return seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
     }
 }
+
+/// Whether something accepts TCP connections at `host:port` within `timeout` (a node's sshd, after its reboot).
+public func tcpPortAnswers(host: String, port: Int = 22, timeout: Duration = .seconds(2)) -> Bool {
+    (try? TCPSocket(host: host, port: port, deadline: .now + timeout)) != nil
+}

@@ -82,20 +82,6 @@ extension CrowbarDatabase {
         }
     }
 
-    /// Pins the host key first seen on a node (trust on first use) and returns the pin now in force, which is
-    /// the earlier one if the node already had a pin.
-    public func pinHostKey(node name: String, key: HostKeyPin, now: Date = Date()) async throws -> HostKeyPin {
-        try await writer.write { db in
-            var record = try NodeRecord.fetchOne(db, key: name) ?? { throw CrowbarError(.notFound, "no node named \(name)") }()
-            if let pinned = record.sshHostKey { return pinned }
-            record.sshHostKey = key
-            record.updatedAt = now
-            try record.update(db)
-            try Self.appendEvent(.nodeHostKeyPinned, subject: name, message: "SSH host key pinned: \(key)", at: now, in: db)
-            return key
-        }
-    }
-
     /// Moves a node to `state` if the lifecycle table allows it, recording an event.
     @discardableResult
     public func transition(node name: String, to state: NodeState, reason: String, now: Date = Date()) async throws -> Node {

@@ -164,6 +164,29 @@ public struct CrowbarDatabase: Sendable {
                 table.column("updatedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v6-installs") { db in
+            try db.create(table: "installs") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("nodeName", .text).notNull().indexed().references("nodes", onDelete: .cascade, onUpdate: .cascade)
+                table.column("os", .text).notNull()
+                table.column("disk", .text).notNull()
+                table.column("status", .text).notNull().indexed()
+                table.column("phase", .text)
+                table.column("tokenHash", .text)
+                table.column("claimedFrom", .text)
+                table.column("deadline", .datetime).notNull()
+                table.column("createdAt", .datetime).notNull()
+                table.column("finishedAt", .datetime)
+                table.column("failure", .text)
+            }
+            try db.create(table: "installLog") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("installId", .integer).notNull().indexed().references("installs", onDelete: .cascade)
+                table.column("at", .datetime).notNull()
+                table.column("phase", .text).notNull()
+                table.column("text", .text).notNull()
+            }
+        }
         return migrator
     }
 }

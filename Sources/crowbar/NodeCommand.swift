@@ -4,8 +4,11 @@ import CrowbarCore
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "node", abstract: "List, show, add, allocate and delete nodes; their BMCs and power.",
-        subcommands: [List.self, Show.self, Add.self, Allocate.self, Transition.self, Delete.self, NodePowerCommand.self, NodeBMCCommand.self])
+        commandName: "node", abstract: "List, show, add, allocate, install and delete nodes; their BMCs and power.",
+        subcommands: [
+            List.self, Show.self, Add.self, Allocate.self, NodeInstallCommand.self, NodeInstallCommand.Reinstall.self, Transition.self, Delete.self,
+            NodePowerCommand.self, NodeBMCCommand.self,
+        ])
 
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List every node with its state and inventory summary.")
@@ -71,13 +74,23 @@ struct NodeCommand: AsyncParsableCommand {
     }
 
     struct Allocate: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "Allocate a discovered node and give it an admin address.")
+        static let configuration = CommandConfiguration(
+            abstract: "Allocate a discovered node and give it an admin address; with --os, install that OS onto its disk.",
+            discussion: """
+                With --os the node goes on to installing: crowbard powers it into the installer through its BMC (without a
+                BMC, the discovery agent reboots into it), the installer writes the image (checksum verified) and reports
+                the host key it generated, which crowbard pins; the node then boots its disk and, once SSH answers, goes
+                through readying to ready. The disk must be large enough for the image (checked now, from the inventory).
+                Follow it with `crowbar node install NODE`.
+                """)
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Node name.") var name: String
+        @Option(help: "OS image to install (built by iso/build-os-image.sh), e.g. debian-12.") var os: String?
+        @Option(help: "Disk to install onto (e.g. vda); default: the first disk large enough.") var disk: String?
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.allocate(node: name)) {
-                "allocated \($0.name) at \($0.adminAddress?.description ?? "-")"
+            try show(try await client.allocate(node: name, os: os, disk: disk)) {
+                "allocated \($0.name) at \($0.adminAddress?.description ?? "-")" + ($0.state == .installing ? ", installing \(os ?? "")" : "")
             }
         }
     }

@@ -57,6 +57,9 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Offline Debian repository (iso/build-repository.sh) served to nodes at /debian/ by the HTTP boot service.")
     var repository: String?
 
+    @Option(help: "Minutes an OS install may take, from its start to the installer's report, before the node goes to problem.")
+    var installTimeout: Int = 30
+
     @Option(help: "Once the API listens, write its URL (http://HOST:PORT) to this file: the readiness signal for scripts.")
     var readyFile: String?
 
@@ -85,13 +88,13 @@ struct Crowbard: AsyncParsableCommand {
         let pool = SSHWorkerPool(threadCount: sshThreads)
         let orchestrator = Orchestrator(
             database: database, catalog: catalog, recipes: RecipeBook(root: recipes),
-            transport: ConnectionCache(database: database, identity: identity, pool: pool), maxParallelNodes: sshThreads, logger: logger)
+            transport: ConnectionCache(identity: identity, pool: pool), maxParallelNodes: sshThreads, logger: logger)
         let bootCounters = bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?
         if let bootCounters { countersSnapshot = { bootCounters.snapshot } }
         let control = Control(
             catalog: catalog, database: database, scheduler: orchestrator, powerDrivers: CrowbarPowerDrivers(),
-            bootCounters: countersSnapshot, logger: logger)
+            install: try installSettings(identity: identity), bootCounters: countersSnapshot, logger: logger)
         let app = buildApplication(
             control: control, token: token, host: host, port: port,
             logger: logger
@@ -109,11 +112,31 @@ struct Crowbard: AsyncParsableCommand {
         }
         let bootServices = try await makeBootServices(control: control, database: database, counters: bootCounters, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [orchestrator, control.batchRunner, app] + bootServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: [orchestrator, control.batchRunner, InstallWatcher(install: control.install, logger: logger), app] + bootServices,
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         if let readyFile { try? FileManager.default.removeItem(atPath: readyFile) }
         try await group.run()
         if let readyFile { try? FileManager.default.removeItem(atPath: readyFile) }
         await pool.shutdown()
+    }
+
+    /// What OS installs need, when crowbard serves boot (installers fetch their image from the HTTP boot service).
+    private func installSettings(identity: SSHIdentity) throws -> InstallSettings? {
+        guard let bootAddress else { return nil }
+        guard installTimeout > 0 else { throw ValidationError("--install-timeout must be at least 1 minute") }
+        return InstallSettings(
+            images: OSImageDirectory(bootFiles: bootFiles ?? dataDir + "/boot"), endpoints: try bootEndpoints(bootAddress),
+            authorizedKey: { try identity.publicKey() },
+            sshAnswers: { address in
+                await Task.detached { tcpPortAnswers(host: address.description) }.value
+            },
+            timeout: .seconds(installTimeout * 60))
+    }
+
+    private func bootEndpoints(_ bootAddress: String) throws -> BootEndpoints {
+        guard let server = IPv4Address(bootAddress) else { throw ValidationError("--boot-address must be an IPv4 address") }
+        return BootEndpoints(tftpServer: server, httpBase: "http://\(bootAddress):\(bootHTTPPort)")
     }
 
     /// DHCP, TFTP and the HTTP boot service, as the boot options ask.
@@ -125,13 +148,13 @@ struct Crowbard: AsyncParsableCommand {
             if repository != nil { throw ValidationError("--repository needs --boot-address") }
             return []
         }
-        guard let serverAddress = IPv4Address(bootAddress) else { throw ValidationError("--boot-address must be an IPv4 address") }
         let files = bootFiles ?? dataDir + "/boot"
         try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
-        let endpoints = BootEndpoints(tftpServer: serverAddress, httpBase: "http://\(bootAddress):\(bootHTTPPort)")
+        let endpoints = try bootEndpoints(bootAddress)
+        let serverAddress = endpoints.tftpServer
         var services: [any Service] = [
             TFTPServer(root: files, host: bootAddress, counters: counters, logger: logger),
-            buildBootApplication(boot: control.boot, endpoints: endpoints, files: files, repository: repository, host: bootAddress, port: bootHTTPPort, logger: logger),
+            buildBootApplication(boot: control.boot, install: control.install, endpoints: endpoints, files: files, repository: repository, host: bootAddress, port: bootHTTPPort, logger: logger),
         ]
         if let bootInterface {
             let subnets = try await control.networks.inForce().compactMap(DHCPSubnet.init(network:))

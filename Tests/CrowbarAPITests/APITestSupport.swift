@@ -15,10 +15,10 @@ struct APIHarness {
     let database: CrowbarDatabase
     let control: Control
 
-    init(powerDrivers: (any PowerDrivers)? = nil) throws {
+    init(powerDrivers: (any PowerDrivers)? = nil, install: InstallSettings? = nil) throws {
         let catalog = try BarclampDirectory.load(Self.repositoryRoot.appendingPathComponent("barclamps").path)
         database = try CrowbarDatabase.inMemory()
-        control = Control(catalog: catalog, database: database, powerDrivers: powerDrivers)
+        control = Control(catalog: catalog, database: database, powerDrivers: powerDrivers, install: install)
     }
 
     func router() -> Router<CrowbarRequestContext> { buildRouter(control: control, token: Self.token) }

@@ -18,7 +18,7 @@ import Testing
         try FileManager.default.createDirectory(at: files.appendingPathComponent("discovery"), withIntermediateDirectories: true)
         try Data("kernel".utf8).write(to: files.appendingPathComponent("discovery/vmlinuz"))
         defer { try? FileManager.default.removeItem(at: files) }
-        let router = buildBootRouter(boot: harness.control.boot, endpoints: endpoints, files: files.path, logger: Logger(label: "test"))
+        let router = buildBootRouter(boot: harness.control.boot, install: harness.control.install, endpoints: endpoints, files: files.path, logger: Logger(label: "test"))
         try await Application(router: router, logger: Logger(label: "test")).test(.router) { client in try await body(client, harness) }
     }
 
@@ -52,11 +52,17 @@ import Testing
             let unleased = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:02"],"address":"10.9.9.9","inventory":{"disks":[]}}"#)
             #expect(unleased.0 == 201)
             #expect(try await harness.database.node(named: "d52-54-00-aa-00-02").bootAddress == nil)
+            // Allocated: it waits in the discovery image for its install; installing: the installer (no token without an
+            // open attempt); installed: its disk.
             _ = try await harness.control.nodes.allocate(name)
+            #expect(try await get(client, "/boot/52-54-00-aa-00-01/boot.ipxe").1.contains("initrd.img\nboot"))
+            #expect(try await get(client, "/boot/52-54-00-aa-00-01/instruction").1 == "stay\n")
+            try await harness.database.transition(node: name, to: .installing, reason: "test")
+            #expect(try await get(client, "/boot/52-54-00-aa-00-01/boot.ipxe").1.contains("no install token"))
+            #expect(try await get(client, "/boot/52-54-00-aa-00-01/instruction").1 == "reboot\n")
+            try await harness.database.transition(node: name, to: .installed, reason: "test")
             let localDisk = try await get(client, "/boot/52-54-00-aa-00-01/boot.ipxe")
             #expect(localDisk.1.contains("sanboot"))
-            let reboot = try await get(client, "/boot/52-54-00-aa-00-01/instruction")
-            #expect(reboot.1 == "reboot\n")
             // An allocated node cannot be re-reported through the open service.
             let again = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"inventory":{"disks":[]}}"#)
             #expect(again.0 == 409, "\(again.1)")

@@ -57,7 +57,8 @@ import Testing
             """)
         let node = try CommandResult.run(binaries.crowbar.path, ["node", "--help"], environment: environment, limit: 10)
         #expect(node.output == """
-            OVERVIEW: List, show, add, allocate and delete nodes; their BMCs and power.
+            OVERVIEW: List, show, add, allocate, install and delete nodes; their BMCs and
+            power.
 
             USAGE: crowbar node <subcommand>
 
@@ -70,7 +71,11 @@ import Testing
               add                     Register a node by hand (discovery registers
                                       PXE-booted machines by itself).
               allocate                Allocate a discovered node and give it an admin
-                                      address.
+                                      address; with --os, install that OS onto its disk.
+              install                 Show a node's latest OS install and its log
+                                      (--follow: until it ends).
+              reinstall               Install a node's OS again (the image and disk of its
+                                      last install); its host key pin is dropped.
               transition              Move a node to another state (entering readying
                                       applies the barclamps that list it).
               delete                  Delete a node and release its addresses.

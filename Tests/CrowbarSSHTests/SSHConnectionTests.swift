@@ -23,10 +23,16 @@ struct SSHConnectionTests {
     static let sharedPool = SSHWorkerPool(threadCount: 4)
     var pool: SSHWorkerPool { Self.sharedPool }
 
-    init() async throws { server = try await LocalSSHServer.start() }
+    let serverKey: HostKeyPin
 
-    private func connect(policy: HostKeyPolicy = .trustOnFirstUse) async throws -> SSHConnection {
-        try await SSHConnection.connect(to: server.target, identity: server.client, hostKeyPolicy: policy, pool: pool)
+    init() async throws {
+        server = try await LocalSSHServer.start()
+        serverKey = HostKeyPin(type: "ssh-ed25519", fingerprint: try await server.openSSHFingerprint())
+    }
+
+    /// Connects with the server's key pinned, as ssh-keygen computes its fingerprint (or with `pinned`).
+    private func connect(pinned: HostKeyPin? = nil) async throws -> SSHConnection {
+        try await SSHConnection.connect(to: server.target, identity: server.client, pinned: pinned ?? serverKey, pool: pool)
     }
 
     @Test func executesWithSeparateStreamsAndExitStatus() async throws {
@@ -73,22 +79,19 @@ struct SSHConnectionTests {
         }
     }
 
-    @Test func fingerprintMatchesOpenSSHAndAPinnedKeyIsEnforced() async throws {
-        let first = try await connect()
-        #expect(first.hostKey.type == "ssh-ed25519")
-        #expect(first.hostKey.fingerprint == (try await server.openSSHFingerprint()))
-        let pinned = try await connect(policy: .pinned(first.hostKey))
-        #expect(pinned.hostKey == first.hostKey)
+    @Test func fingerprintMatchesOpenSSHAndOnlyThePinnedKeyIsAccepted() async throws {
+        let connection = try await connect()
+        #expect(connection.hostKey == serverKey)
         let impostor = HostKeyPin(type: "ssh-ed25519", fingerprint: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
-        let error = await #expect(throws: SSHError.self) { try await connect(policy: .pinned(impostor)) }
+        let error = await #expect(throws: SSHError.self) { try await connect(pinned: impostor) }
         #expect(error?.code == .hostKeyMismatch)
-        #expect(error?.message.contains(first.hostKey.fingerprint) == true)
+        #expect(error?.message.contains(serverKey.fingerprint) == true)
     }
 
     @Test func refusesAKeyTheServerDoesNotKnow() async throws {
         let stranger = try await SSHIdentity.loadOrCreate(in: server.folder.appendingPathComponent("stranger").path)
         let error = await #expect(throws: SSHError.self) {
-            try await SSHConnection.connect(to: server.target, identity: stranger, hostKeyPolicy: .trustOnFirstUse, pool: pool)
+            try await SSHConnection.connect(to: server.target, identity: stranger, pinned: serverKey, pool: pool)
         }
         #expect(error?.code == .authentication)
     }
@@ -115,12 +118,12 @@ struct SSHConnectionTests {
     }
 
     @Test func manyConnectionsShareASmallPool() async throws {
-        let (target, identity, pool) = (server.target, server.client, pool)
+        let (target, identity, pool, serverKey) = (server.target, server.client, pool, serverKey)
         let results = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<16 {
                 group.addTask {
                     let connection = try await SSHConnection.connect(
-                        to: target, identity: identity, hostKeyPolicy: .trustOnFirstUse, pool: pool)
+                        to: target, identity: identity, pinned: serverKey, pool: pool)
                     let collector = OutputCollector()
                     _ = try await connection.execute("echo \(index)", timeout: .seconds(30), output: collector.append)
                     await connection.close()
@@ -135,7 +138,7 @@ struct SSHConnectionTests {
     @Test func aClosedPortIsUnreachable() async throws {
         let target = SSHTarget(host: "127.0.0.1", port: try LocalSSHServer.freePort(), user: server.user)
         let error = await #expect(throws: SSHError.self) {
-            try await SSHConnection.connect(to: target, identity: server.client, hostKeyPolicy: .trustOnFirstUse, pool: pool)
+            try await SSHConnection.connect(to: target, identity: server.client, pinned: serverKey, pool: pool)
         }
         #expect(error?.code == .unreachable)
     }

@@ -32,6 +32,7 @@ extension APIError {
     static func status(of code: CrowbarError.Code) -> HTTPResponse.Status {
         switch code.name {
         case CrowbarError.Code.notFound.name: .notFound
+        case CrowbarError.Code.forbidden.name: .forbidden
         case PowerFailure.Kind.timeout.rawValue: .gatewayTimeout
         case PowerFailure.Kind.unreachable.rawValue, PowerFailure.Kind.authRefused.rawValue, PowerFailure.Kind.failed.rawValue: .badGateway
         default:

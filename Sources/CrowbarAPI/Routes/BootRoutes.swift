@@ -4,18 +4,38 @@ import Hummingbird
 import Logging
 
 /// The boot service on the admin network: per-node iPXE scripts, what the discovery agent should do next, the
-/// agent's registration, and the boot files. It is open (no API token), as PXE-booting machines carry no
-/// credentials: nothing here reveals proposals or secrets, and a report through it can only create a node or update
-/// one still in discovery (no name, no SSH host key, no MACs added to a known node; the address is the boot MAC's
-/// DHCP lease, whatever the report says).
+/// agent's registration, the installer's calls and the boot files. It is open (no API token), as PXE-booting
+/// machines carry no credentials: nothing here reveals proposals or secrets, and a report through it can only create
+/// a node or update one still in discovery (no name, no SSH host key, no MACs added to a known node; the address is
+/// the boot MAC's DHCP lease, whatever the report says). The installer's calls carry the node's one-time install
+/// token (`Authorization: Bearer`), which the installing node's boot script holds (``InstallService``).
 struct BootRoutes {
     let boot: BootService
+    let install: InstallService
     let endpoints: BootEndpoints
 
     func register(on router: Router<CrowbarRequestContext>) {
         let group = router.group("boot")
         group.get(":mac/boot.ipxe") { _, context -> String in
-            try await boot.script(mac: try bootMAC(context), endpoints: endpoints)
+            try await boot.script(mac: try bootMAC(context), source: context.peerAddress, endpoints: endpoints)
+        }
+        group.get(":mac/install/plan") { request, context -> String in
+            try await install.plan(mac: try bootMAC(context), token: installToken(request), source: context.peerAddress)
+        }
+        group.post(":mac/install/progress") { request, context -> HTTPResponse.Status in
+            let report = try await request.decodeBody(InstallProgressReport.self, context: context, limit: Self.reportLimit)
+            try await install.progress(mac: try bootMAC(context), token: installToken(request), source: context.peerAddress, report: report)
+            return .noContent
+        }
+        group.post(":mac/install/done") { request, context -> HTTPResponse.Status in
+            let report = try await request.decodeBody(InstallDoneReport.self, context: context, limit: Self.reportLimit)
+            _ = try await install.done(mac: try bootMAC(context), token: installToken(request), source: context.peerAddress, report: report)
+            return .noContent
+        }
+        group.post(":mac/install/failed") { request, context -> HTTPResponse.Status in
+            let report = try await request.decodeBody(InstallFailureReport.self, context: context, limit: Self.reportLimit)
+            _ = try await install.failed(mac: try bootMAC(context), token: installToken(request), source: context.peerAddress, report: report)
+            return .noContent
         }
         group.get(":mac/instruction") { _, context -> String in
             try await boot.agentInstruction(mac: try bootMAC(context)) + "\n"
@@ -25,6 +45,14 @@ struct BootRoutes {
             let (node, created) = try await boot.discover(report)
             return EditedResponse(status: created ? .created : .ok, response: node)
         }
+    }
+
+    /// The most an installer's report may hold (a host key line, a progress message).
+    static let reportLimit = 4096
+
+    private func installToken(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization], value.hasPrefix("Bearer ") else { return nil }
+        return String(value.dropFirst("Bearer ".count))
     }
 
     private func bootMAC(_ context: CrowbarRequestContext) throws -> MACAddress {
@@ -37,7 +65,7 @@ struct BootRoutes {
 /// The boot service's router: `BootRoutes`, the files under `files` at `/boot/files/` and, when given, the nodes'
 /// offline Debian repository (iso/build-repository.sh) at `/debian/`.
 public func buildBootRouter(
-    boot: BootService, endpoints: BootEndpoints, files: String, repository: String? = nil, logger: Logger
+    boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: String? = nil, logger: Logger
 ) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -45,16 +73,17 @@ public func buildBootRouter(
     if let repository {
         router.add(middleware: FileMiddleware(repository, urlBasePath: "/debian", logger: logger))
     }
-    BootRoutes(boot: boot, endpoints: endpoints).register(on: router)
+    BootRoutes(boot: boot, install: install, endpoints: endpoints).register(on: router)
     return router
 }
 
 /// Builds the boot service bound to `host:port`.
 public func buildBootApplication(
-    boot: BootService, endpoints: BootEndpoints, files: String, repository: String?, host: String, port: Int, logger: Logger
+    boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: String?, host: String, port: Int,
+    logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildBootRouter(boot: boot, endpoints: endpoints, files: files, repository: repository, logger: logger),
+        router: buildBootRouter(boot: boot, install: install, endpoints: endpoints, files: files, repository: repository, logger: logger),
         configuration: .init(address: .hostname(host, port: port), serverName: "crowbard-boot"), logger: logger)
 }
 

@@ -11,7 +11,7 @@ public func buildRouter(control: Control, token: String) -> Router<CrowbarReques
     let api = router.group("api/v1")
     api.get("health") { _, _ in HealthStatus(status: "ok") }
     BarclampRoutes(barclamps: control.barclamps).register(on: api)
-    NodeRoutes(nodes: control.nodes).register(on: api)
+    NodeRoutes(nodes: control.nodes, install: control.install).register(on: api)
     ProposalRoutes(proposals: control.proposals).register(on: api)
     NetworkRoutes(networks: control.networks).register(on: api)
     EventRoutes(events: control.events).register(on: api)
@@ -75,8 +75,15 @@ extension HealthStatus: ResponseEncodable {}
 extension Request {
     /// Decodes the JSON body as `T`, letting a `DecodingError` through so the error
     /// middleware can name the field at fault.
-    func decodeBody<T: Decodable>(_ type: T.Type, context: CrowbarRequestContext) async throws -> T {
+    func decodeBody<T: Decodable>(_ type: T.Type, context: CrowbarRequestContext, limit: Int? = nil) async throws -> T {
+        let buffer = try await body.collect(upTo: limit ?? context.maxUploadSize)
+        return try JSONDecoder.crowbar.decode(T.self, from: Data(buffer: buffer))
+    }
+
+    /// The body decoded as `T`, or `empty` when the request has none.
+    func decodeOptionalBody<T: Decodable>(_ type: T.Type, context: CrowbarRequestContext, empty: T) async throws -> T {
         let buffer = try await body.collect(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { return empty }
         return try JSONDecoder.crowbar.decode(T.self, from: Data(buffer: buffer))
     }
 }

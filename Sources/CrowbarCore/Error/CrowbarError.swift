@@ -9,6 +9,8 @@ public struct CrowbarError: Error, Sendable, CustomStringConvertible {
         public init(_ name: String) { self.name = name }
         public var description: String { name }
 
+        /// The caller may not do this (a wrong or used install token, a call from the wrong address).
+        public static let forbidden = Code("forbidden")
         /// Something asked for does not exist.
         public static let notFound = Code("not_found")
         /// The request clashes with what is stored (a duplicate, an active proposal, no orchestrator).

@@ -19,6 +19,7 @@ public struct Event: Sendable, Hashable, Codable {
         public static let nodeHostKeyPinned = Kind(rawValue: "node.host-key-pinned")
         public static let nodeBMC = Kind(rawValue: "node.bmc")
         public static let nodePower = Kind(rawValue: "node.power")
+        public static let nodeInstall = Kind(rawValue: "node.install")
         public static let runQueued = Kind(rawValue: "run.queued")
         public static let runFinished = Kind(rawValue: "run.finished")
         public static let batchSubmitted = Kind(rawValue: "batch.submitted")

@@ -98,3 +98,42 @@ struct ProposalRevisionRecord: Codable, FetchableRecord, PersistableRecord {
         ProposalRevision(barclamp: barclamp, proposal: proposal, revision: revision, content: content, committedAt: committedAt)
     }
 }
+
+/// A row of `installs`: one install attempt; the token is kept only as its SHA-256 (hex).
+struct InstallRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "installs"
+    var id: Int64?
+    var nodeName: String
+    var os: String
+    var disk: String
+    var status: InstallAttempt.Status
+    var phase: String?
+    var tokenHash: String?
+    var claimedFrom: String?
+    var deadline: Date
+    var createdAt: Date
+    var finishedAt: Date?
+    var failure: String?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    var attempt: InstallAttempt {
+        InstallAttempt(
+            id: id ?? 0, node: nodeName, os: os, disk: disk, status: status, phase: phase, claimedFrom: claimedFrom, deadline: deadline,
+            createdAt: createdAt, finishedAt: finishedAt, failure: failure)
+    }
+}
+
+/// A row of `installLog`.
+struct InstallLogRecord: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "installLog"
+    var sequence: Int64?
+    var installId: Int64
+    var at: Date
+    var phase: String
+    var text: String
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { sequence = inserted.rowID }
+
+    var line: InstallLogLine { InstallLogLine(sequence: sequence ?? 0, at: at, phase: phase, text: text) }
+}

@@ -1,0 +1,30 @@
+import CrowbarCore
+import Foundation
+
+/// What installs need from the crowbard they run in.
+public struct InstallSettings: Sendable {
+    /// Where the OS images are.
+    public var images: OSImageDirectory
+    /// Where installers fetch the image and the repository (crowbard's HTTP boot service).
+    public var endpoints: BootEndpoints
+    /// crowbard's public key line, for the installed root's authorized_keys.
+    public var authorizedKey: @Sendable () throws -> String
+    /// Whether a node's SSH port answers at an address (the installed OS is up).
+    public var sshAnswers: @Sendable (IPv4Address) async -> Bool
+    /// How long an install may take from its start to the installer's report.
+    public var timeout: Duration
+    /// How long an installed node may take to boot its disk until SSH answers.
+    public var bootTimeout: Duration
+
+    public init(
+        images: OSImageDirectory, endpoints: BootEndpoints, authorizedKey: @escaping @Sendable () throws -> String,
+        sshAnswers: @escaping @Sendable (IPv4Address) async -> Bool, timeout: Duration = .seconds(30 * 60), bootTimeout: Duration = .seconds(10 * 60)
+    ) {
+        self.images = images
+        self.endpoints = endpoints
+        self.authorizedKey = authorizedKey
+        self.sshAnswers = sshAnswers
+        self.timeout = timeout
+        self.bootTimeout = bootTimeout
+    }
+}

@@ -1,0 +1,49 @@
+/// What the installer on a node is told to do (`GET /boot/{mac}/install/plan`), sent as `KEY=VALUE` lines that
+/// the installer checks against strict patterns before use (iso/discovery/install).
+public struct InstallPlan: Sendable, Hashable {
+    public var disk: String
+    public var minimumBytes: Int64
+    /// The root filesystem's UUID (crowbard's choice, so fstab and grub need no probing tool in the installer).
+    public var rootUUID: String
+    public var imageURL: String
+    public var imageSHA256: String
+    public var hostname: String
+    /// The node's static admin address with its prefix length (`192.168.124.81/24`).
+    public var address: String
+    public var gateway: IPv4Address?
+    public var dns: IPv4Address?
+    public var bootMAC: MACAddress
+    /// crowbard's public key, for root's authorized_keys.
+    public var authorizedKey: String
+    /// The offline Debian repository the node's apt uses.
+    public var repository: String
+
+    public init(
+        disk: String, minimumBytes: Int64, rootUUID: String, imageURL: String, imageSHA256: String, hostname: String, address: String,
+        gateway: IPv4Address?, dns: IPv4Address?, bootMAC: MACAddress, authorizedKey: String, repository: String
+    ) {
+        self.disk = disk
+        self.minimumBytes = minimumBytes
+        self.rootUUID = rootUUID
+        self.imageURL = imageURL
+        self.imageSHA256 = imageSHA256
+        self.hostname = hostname
+        self.address = address
+        self.gateway = gateway
+        self.dns = dns
+        self.bootMAC = bootMAC
+        self.authorizedKey = authorizedKey
+        self.repository = repository
+    }
+
+    /// The plan as the installer reads it; every value on one line (newlines in a value would forge a key).
+    public var text: String {
+        let fields: [(String, String)] = [
+            ("DISK", disk), ("MIN_BYTES", String(minimumBytes)), ("ROOT_UUID", rootUUID), ("IMAGE_URL", imageURL),
+            ("IMAGE_SHA256", imageSHA256), ("HOSTNAME", hostname), ("ADDRESS", address), ("GATEWAY", gateway?.description ?? ""),
+            ("DNS", dns?.description ?? ""), ("BOOT_MAC", bootMAC.description), ("AUTHORIZED_KEY", authorizedKey),
+            ("REPOSITORY", repository),
+        ]
+        return fields.map { "\($0.0)=\($0.1.filter { !$0.isNewline })\n" }.joined()
+    }
+}

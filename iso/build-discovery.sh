@@ -65,18 +65,18 @@ copy_modules() {
     cp "$modules/modules.order" "$modules/modules.builtin" "$modules/modules.builtin.modinfo" "$2/lib/modules/$kernel_release/"
     depmod -b "$2" "$kernel_release"
 }
-# Copies binary $1 of the downloaded packages into tree $2 with the libraries the downloaded loader resolves for it
-# (all of which must come from the downloaded packages, never from this host).
+# Copies binary $1 of the downloaded packages into folder $3 of tree $2 with the libraries the downloaded loader
+# resolves for it (all of which must come from the downloaded packages, never from this host).
 packages=$work/packages
 copy_binary() {
     local library
-    mkdir -p "$2/bin" "$2/lib/x86_64-linux-gnu"
+    mkdir -p "$2/$3" "$2/lib/x86_64-linux-gnu"
     for library in $("$packages/lib64/ld-linux-x86-64.so.2" --library-path "$packages/lib/x86_64-linux-gnu:$packages/usr/lib/x86_64-linux-gnu" \
         --list "$packages/$1" | sed -n 's/^[[:space:]]*[^/[:space:]][^ ]* => \(.*\) (0x.*/\1/p'); do
         case "$library" in "$packages"/*) cp -L "$library" "$2/lib/x86_64-linux-gnu/" ;;
             *) echo "$1 needs $library, from none of the downloaded packages" >&2; exit 1 ;; esac
     done
-    cp "$packages/$1" "$2/bin/"
+    cp "$packages/$1" "$2/$3/"
 }
 
 root=$work/root
@@ -88,7 +88,7 @@ done
 copy_modules "$here/discovery/modules" "$root"
 install -m 0755 "$here/discovery/udhcpc.script" "$root/etc/udhcpc.script"
 # ipmitool and the loader; the IANA enterprise numbers (mc info's "Manufacturer Name") as number and name lines only.
-copy_binary usr/bin/ipmitool "$root"
+copy_binary usr/bin/ipmitool "$root" bin
 cp -L "$packages/lib64/ld-linux-x86-64.so.2" "$root/lib64/"
 awk '/^[0-9]+$/ { print; getline; print }' "$packages/usr/share/misc/enterprise-numbers.txt" > "$root/usr/share/misc/enterprise-numbers.txt"
 install -m 0755 "$here/discovery/init" "$root/init"
@@ -101,7 +101,9 @@ cp -a "$root/lib/modules" "$work/all-modules"
 copy_modules "$here/discovery/install-modules" "$install_root"
 cp -an "$work/all-modules/$kernel_release/." "$install_root/lib/modules/$kernel_release/"
 depmod -b "$install_root" "$kernel_release"
-for binary in sbin/sfdisk sbin/mke2fs usr/bin/zstd; do copy_binary "$binary" "$install_root"; done
+# In their own folder: busybox has a mke2fs applet (ext2 only) in /bin, which it runs before anything in PATH, and
+# an archive unpacked over the discovery image does not replace its symlinks.
+for binary in sbin/sfdisk sbin/mke2fs usr/bin/zstd; do copy_binary "$binary" "$install_root" usr/local/sbin; done
 cp "$packages/etc/mke2fs.conf" "$install_root/etc/mke2fs.conf"
 install -m 0755 "$here/discovery/install" "$install_root/install"
 # Only what the discovery image lacks: its modules are already there.

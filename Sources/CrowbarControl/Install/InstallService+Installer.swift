@@ -6,18 +6,22 @@ import Foundation
 /// token, come from the address the boot script was fetched from, and arrive while the attempt is open and before its
 /// deadline; anything else is refused (`forbidden`) and changes nothing.
 extension InstallService {
-    /// The iPXE script of an installing node, with a fresh token when the request comes from the node's DHCP lease
-    /// (a re-fetch voids the previous token); from any other address the script carries none and retries.
+    /// The iPXE script of an installing node, with a fresh token when the request comes from the address crowbard's
+    /// DHCP gives the node (its reserved admin address, or its lease); a re-fetch voids the previous token. From any
+    /// other address the script carries none and retries.
     func bootScript(for node: Node, mac: MACAddress, source: IPv4Address?, endpoints: BootEndpoints) async throws -> String {
         let database = context.database
         guard let claim = try await database.installClaim(mac: mac)?.claim, claim.attempt.status == .open else {
             return BootTarget.install.script(mac: mac, endpoints: endpoints)
         }
-        let lease = try await database.dhcpLeases().first { $0.mac == mac && $0.expiresAt > Date() }
-        guard let source, let lease, lease.address == source else {
+        // What crowbard's DHCP hands this MAC: the node's reserved admin address once allocated, else its lease.
+        let lease = try await database.dhcpLeases().first { $0.mac == mac && $0.expiresAt > Date() }?.address
+        let expected = [node.adminAddress, lease].compactMap { $0 }
+        guard let source, expected.contains(source) else {
+            let given = expected.isEmpty ? "none" : expected.map(\.description).joined(separator: " or ")
             try await database.appendInstallProgress(
                 attempt: claim.attempt.id, phase: "boot",
-                text: "boot script asked for from \(source?.description ?? "an unknown address"), not \(mac)'s DHCP lease (\(lease?.address.description ?? "none")): no token given")
+                text: "boot script asked for from \(source?.description ?? "an unknown address"), not the address \(mac) gets by DHCP (\(given)): no token given")
             return BootTarget.install.script(mac: mac, endpoints: endpoints)
         }
         let token = InstallToken.mint()

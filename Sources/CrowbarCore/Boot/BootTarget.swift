@@ -27,9 +27,10 @@ public enum BootTarget: String, Sendable, Hashable {
             guard let installToken else {
                 return """
                     #!ipxe
-                    echo crowbar: no install token for \(mac) (the request did not come from its DHCP lease); retrying in 10 s
+                    :retry
+                    echo crowbar: no install token for \(mac) (the request did not come from its DHCP address); retrying in 10 s
                     sleep 10
-                    chain \(endpoints.bootScriptURL(for: mac))
+                    chain \(endpoints.bootScriptURL(for: mac)) || goto retry
 
                     """
             }
@@ -59,7 +60,7 @@ public enum BootTarget: String, Sendable, Hashable {
             :retry
             echo crowbar: \(label) not available, retrying in 10 s
             sleep 10
-            chain \(endpoints.bootScriptURL(for: mac))
+            chain \(endpoints.bootScriptURL(for: mac)) || goto retry
 
             """
     }

@@ -9,11 +9,14 @@ struct DeployDayCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy-day", abstract: "Build the lab cloud from bare nodes, re-apply it, verify it and report (needs root).",
         discussion: """
-            with --vms: PXE machines boot the discovery image and must be discovered with their inventory → \
-            lab up (the nodes register) → allocate each node and give it its admin address → batch apply of the \
+            with --vms: PXE machines boot the discovery image and must be discovered with their inventory, then \
+            (with --os) are allocated with that OS, installed onto their disks, reboot from them and must reach \
+            ready → lab up (the nodes register) → allocate each node and give it its admin address → batch apply of the \
             cloud file → a forced re-apply that must change nothing → the verification batch (checks with the \
             openstack client) → a JUnit report (one testcase per barclamp apply, the re-apply and each check, \
-            timed), a summary and the timings in --out → lab down unless --keep. Exit code 8 when anything failed; \
+            timed), a summary and the timings in --out; the installed machines then go through readying (the \
+            cloud's base barclamps applied over SSH with their pinned keys) before the verification → lab down \
+            unless --keep. Exit code 8 when anything failed; \
             the summary names the failing step, node and output.
 
             crowbard must serve boot and the package repository on the lab's admin network (crowbard \
@@ -25,6 +28,9 @@ struct DeployDayCommand: ClientCommand {
     @Option(help: "How many lab nodes (the cloud file's node aliases name their MACs).") var nodes = 3
     @Option(help: "QEMU machines that must PXE-boot and be discovered first (needs the discovery image in crowbard's boot files).")
     var vms = 0
+    @Option(help: "OS image the --vms machines are installed with after discovery (empty: discovery only, then powered off).")
+    var os = "debian-12"
+    @Option(help: "Minutes the machines' installs may take, until every one is ready.") var installTimeout = 20
     @Option(help: "Batch file of the cloud.") var cloud = "docs/examples/lab-cloud.yml"
     @Option(help: "Batch file of the verification.") var verification = "docs/examples/lab-verification.yml"
     @Option(help: "Recipes folder (the verifier recipe lists the checks the report expects).") var recipes = "recipes"
@@ -44,10 +50,17 @@ struct DeployDayCommand: ClientCommand {
         let lab = labOptions.lab
         var day = DeployDay()
 
+        var installed: [LabCommand.DiscoveredMachine] = []
         if vms > 0 {
             say("== discovery: \(vms) machines PXE-boot the discovery image from crowbard's DHCP, TFTP and HTTP boot")
             await day.phase("discovery") { day in
-                try await discover(lab: lab, client: client, into: &day)
+                installed = try await discover(lab: lab, client: client, into: &day)
+            }
+        }
+        if !installed.isEmpty, day.failures == 0 {
+            say("\n== bare metal: \(installed.count) machines installed with \(os) onto their disks, booted from them, ready")
+            await day.phase("install") { day in
+                try await install(installed, client: client, into: &day)
             }
         }
         await day.phase("lab up + allocate") { _ in
@@ -66,6 +79,12 @@ struct DeployDayCommand: ClientCommand {
             say("\n== re-apply of the whole cloud (must change nothing; log in \(path("reapply.log")))")
             await day.phase("no-op re-apply") { day in
                 try await reapply(cloud, client: client, into: &day)
+            }
+            if !installed.isEmpty {
+                say("\n== readying the installed machines: the cloud's base barclamps over SSH, with their pinned keys")
+                await day.phase("readying installed") { day in
+                    try await ready(installed, client: client, into: &day)
+                }
             }
             say("\n== verification: the cloud checked with the openstack client")
             await day.phase("verification") { day in
@@ -96,20 +115,22 @@ struct DeployDayCommand: ClientCommand {
         say("deploy-day: OK")
     }
 
-    /// Starts the PXE machines (crowbard powers them on through their BMCs), waits until each is discovered, records a
-    /// case per machine, powers them off through their BMCs (a case each) and stops them (the cloud's nodes need the
-    /// machine's CPU).
-    private func discover(lab: Lab, client: CrowbarClient, into day: inout DeployDay) async throws {
+    /// Starts the PXE machines (crowbard powers them on through their BMCs), waits until each is discovered and records
+    /// a case per machine. With --os it answers them, to be installed; without, it powers them off through their BMCs
+    /// (a case each) and stops them (the cloud's nodes need the machine's CPU).
+    private func discover(lab: Lab, client: CrowbarClient, into day: inout DeployDay) async throws -> [LabCommand.DiscoveredMachine] {
         let started = ContinuousClock.now
         var stopped: (any Error)?
+        var found: [LabCommand.DiscoveredMachine] = []
         do {
             let machines = try await LabCommand.startMachines(vms, lab: lab, client: client, powerOn: true)
-            let found = try await LabCommand.waitUntilDiscovered(machines, client: client, started: started, timeoutSeconds: 300)
+            found = try await LabCommand.waitUntilDiscovered(machines, client: client, started: started, timeoutSeconds: 300)
             for machine in found {
                 guard let name = machine.node else { continue }
                 day.add(DeployDayReport.discoveryCase(
                     machine: machine.machine.name, node: try await client.node(named: name), seconds: machine.secondsToDiscovered ?? 0))
             }
+            if !os.isEmpty { return found }
             // Off through their BMCs, as an operator would; `lab down` then removes them.
             let names = found.compactMap(\.node)
             for result in try await client.power(PowerSweepRequest(action: .off, nodes: names)) {
@@ -120,6 +141,58 @@ struct DeployDayCommand: ClientCommand {
         // The machines stop whether or not they were all discovered.
         await lab.down(progress: LabCommand.progress)
         if let stopped { throw stopped }
+        return []
+    }
+
+    /// Allocates every discovered machine with --os (crowbard powers each into the installer through its BMC) and
+    /// waits until each is `ready` or has failed (`problem`), at most --install-timeout; a case per machine.
+    private func install(_ machines: [LabCommand.DiscoveredMachine], client: CrowbarClient, into day: inout DeployDay) async throws {
+        let started = ContinuousClock.now
+        let names = machines.compactMap(\.node)
+        for name in names {
+            let node = try await client.allocate(node: name, os: os)
+            say("\(name): allocated at \(node.adminAddress?.description ?? "-"), \(node.state.rawValue) \(os)")
+        }
+        let ended = try await waitForStates(names, in: [.ready, .problem], client: client, timeoutSeconds: installTimeout * 60)
+        for machine in machines {
+            guard let name = machine.node else { continue }
+            let node = try await client.node(named: name)
+            let install = try? await client.install(of: name)
+            let seconds = ended[name].map { ($0 - started).inSeconds } ?? (ContinuousClock.now - started).inSeconds
+            day.add(DeployDayReport.installCase(machine: machine.machine.name, node: node, install: install, seconds: seconds))
+            say("\(name): \(node.state.rawValue) after \(Int(seconds)) s")
+        }
+    }
+
+    /// Takes the installed machines through `readying` again now that the cloud's proposals are active: crowbard adds
+    /// each to the base barclamps' transition roles and applies them over SSH. A case per machine.
+    private func ready(_ machines: [LabCommand.DiscoveredMachine], client: CrowbarClient, into day: inout DeployDay) async throws {
+        let started = ContinuousClock.now
+        let names = machines.compactMap(\.node)
+        for name in names { _ = try await client.transition(node: name, to: .readying, reason: "deploy-day: the cloud's base barclamps") }
+        let ended = try await waitForStates(names, in: [.ready, .problem], client: client, timeoutSeconds: 15 * 60)
+        for machine in machines {
+            guard let name = machine.node else { continue }
+            let seconds = ended[name].map { ($0 - started).inSeconds } ?? (ContinuousClock.now - started).inSeconds
+            day.add(DeployDayReport.readyingCase(machine: machine.machine.name, node: try await client.node(named: name), seconds: seconds))
+        }
+    }
+
+    /// Polls (every 3 s, at most `timeoutSeconds`) until every node is in one of `states`; answers when each got there
+    /// (nodes that never did are missing).
+    private func waitForStates(
+        _ names: [String], in states: Set<NodeState>, client: CrowbarClient, timeoutSeconds: Int
+    ) async throws -> [String: ContinuousClock.Instant] {
+        var ended: [String: ContinuousClock.Instant] = [:]
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        while ended.count < names.count, ContinuousClock.now < deadline {
+            for node in try await client.nodes() where names.contains(node.name) && ended[node.name] == nil && states.contains(node.state) {
+                ended[node.name] = .now
+                say("\(node.name): \(node.state.rawValue)")
+            }
+            if ended.count < names.count { try await Task.sleep(for: .seconds(3)) }
+        }
+        return ended
     }
 
     /// Allocates every lab node that has no admin address yet and adds the address to its interface.

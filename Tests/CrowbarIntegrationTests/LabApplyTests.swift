@@ -162,6 +162,85 @@ final class LabApplyTests {
         #expect(daemon.stop() == 0, "graceful shutdown with boot services running: \(daemon.output.suffix(2000))")
     }
 
+    /// Builds (or finds up to date) what an install needs: the discovery and installer images, the offline repository
+    /// and the OS image made from it.
+    func buildInstallImages() throws {
+        let root = Fixtures.repositoryRoot.path
+        let repository = (ProcessInfo.processInfo.environment["CROWBAR_LAB_DIR"] ?? "/var/lib/crowbar-lab") + "/repository"
+        for (script, arguments, limit) in [
+            ("iso/build-discovery.sh", [Self.bootFiles], 300.0), ("iso/build-repository.sh", [repository, "--recipes", root + "/recipes"], 1200),
+            ("iso/build-os-image.sh", [Self.bootFiles, repository], 600),
+        ] {
+            let build = try CommandResult.run("/bin/bash", ["\(root)/\(script)"] + arguments, environment: ProcessInfo.processInfo.environment, limit: limit)
+            #expect(build.status == 0, "\(script): \(build.output)\(build.errors)")
+        }
+    }
+
+    /// Polls a node (every 3 s, at most `limitSeconds`) until it is in one of `states`; answers it.
+    func waitForState(_ name: String, in states: Set<NodeState>, limitSeconds: Int) throws -> Node {
+        var node = try JSONDecoder.crowbar.decode(Node.self, from: Data(try crowbar("node", "show", name, "--json").output.utf8))
+        for _ in 0..<(limitSeconds / 3) where !states.contains(node.state) {
+            Thread.sleep(forTimeInterval: 3)
+            node = try JSONDecoder.crowbar.decode(Node.self, from: Data(try crowbar("node", "show", name, "--json").output.utf8))
+        }
+        return node
+    }
+
+    @Test(.timeLimit(.minutes(30)))
+    func aMachineIsInstalledThroughACrowbardCrashAndAppliedToWithItsPinnedKey() throws {
+        try buildInstallImages()
+        let repository = (ProcessInfo.processInfo.environment["CROWBAR_LAB_DIR"] ?? "/var/lib/crowbar-lab") + "/repository"
+        let arguments = [
+            "--boot-address", "192.168.124.10", "--boot-interface", "crowbar0", "--boot-files", Self.bootFiles, "--repository", repository,
+        ]
+        let data = dataDir.appendingPathComponent("install")
+        daemon.stop()
+        daemon = try Daemon(binaries: binaries, dataDir: data, definitions: Fixtures.repositoryRoot, extraArguments: arguments)
+        let up = try crowbar("lab", "up", "--nodes", "0", "--vms", "1", "--discovery-timeout", "300", limit: 400)
+        #expect(up.status == 0, "\(up.output)\(up.errors)")
+        let name = "d52-54-00-77-01-01"
+        let allocated = try crowbar("node", "allocate", name, "--os", "debian-12")
+        #expect(allocated.status == 0, "\(allocated.output)\(allocated.errors)")
+        #expect(allocated.output.contains("installing debian-12"))
+
+        // crowbard killed while the image is written: the installer's report waits for the restarted crowbard, which
+        // takes it (the attempt and its deadline are in the database) and sees the node through to ready.
+        var writing = false
+        for _ in 0..<200 where !writing {
+            Thread.sleep(forTimeInterval: 2)
+            writing = try crowbar("node", "install", name).output.contains("image: writing")
+        }
+        #expect(writing, "the installer reached the image: \(try crowbar("node", "install", name).output)")
+        daemon.crash()
+        Thread.sleep(forTimeInterval: 5)
+        daemon = try Daemon(binaries: binaries, dataDir: data, definitions: Fixtures.repositoryRoot, extraArguments: arguments)
+        let node = try waitForState(name, in: [.ready, .problem], limitSeconds: 900)
+        let install = try JSONDecoder.crowbar.decode(InstallStatus.self, from: Data(try crowbar("node", "install", name, "--json").output.utf8))
+        #expect(node.state == .ready, "\(install.log.map { "\($0.phase): \($0.text)" }.joined(separator: "\n"))")
+        #expect(install.attempt.status == .finished)
+        let phases = install.log.map(\.phase).reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }
+        #expect(phases == ["start", "boot", "plan", "partition", "image", "configure", "bootloader", "done"], "\(phases)")
+        let pin = try #require(node.sshHostKey)
+        #expect(pin.type == "ssh-ed25519")
+        #expect(install.log.contains { $0.text == "installed; host key \(pin) pinned" })
+
+        // The installed OS: its own host key (the one pinned), its admin address, booted from its disk.
+        let address = try #require(node.adminAddress?.description)
+        let keyscan = try onNode(address, "ssh-keygen -l -E sha256 -f /etc/ssh/ssh_host_ed25519_key.pub")
+        #expect(keyscan.contains(pin.fingerprint), "\(keyscan)")
+        #expect(try onNode(address, "findmnt -n -o SOURCE /") == "/dev/vda2\n")
+        #expect(try onNode(address, "hostname") == "\(name)\n")
+
+        // A real role applied over SSH with the pinned key: the provisioner's, server and base, on the installed machine.
+        #expect(try crowbar("proposal", "create", "provisioner", "default").status == 0)
+        #expect(try crowbar("proposal", "assign", "provisioner", "default", "provisioner-server", name).status == 0)
+        #expect(try crowbar("proposal", "assign", "provisioner", "default", "provisioner-base", name).status == 0)
+        let applied = try crowbar("proposal", "commit", "--follow", "provisioner", "default", limit: 600)
+        #expect(applied.status == 0, "\(applied.output)\(applied.errors)")
+        #expect(try onNode(address, "cat /etc/apt/apt.conf.d/90crowbar").contains("Install-Recommends"))
+        #expect(try crowbar("lab", "down", limit: 120).status == 0)
+    }
+
     @Test(.timeLimit(.minutes(10)))
     func applyIsOrderedIdempotentCheckableAndResumable() throws {
         let up = try crowbar("lab", "up", "--nodes", "4", "--authorized-key", dataDir.appendingPathComponent("ssh/id_ed25519.pub").path, limit: 600)

@@ -205,12 +205,12 @@ final class LabApplyTests {
 
         // crowbard killed while the image is written: the installer's report waits for the restarted crowbard, which
         // takes it (the attempt and its deadline are in the database) and sees the node through to ready.
-        var writing = false
-        for _ in 0..<200 where !writing {
+        var progress = ""
+        for _ in 0..<200 where !progress.contains("image: writing") {
             Thread.sleep(forTimeInterval: 2)
-            writing = try crowbar("node", "install", name).output.contains("image: writing")
+            progress = try crowbar("node", "install", name).output
         }
-        #expect(writing, "the installer reached the image: \(try crowbar("node", "install", name).output)")
+        #expect(progress.contains("image: writing"), "the installer reached the image: \(progress)")
         daemon.crash()
         Thread.sleep(forTimeInterval: 5)
         daemon = try Daemon(binaries: binaries, dataDir: data, definitions: Fixtures.repositoryRoot, extraArguments: arguments)

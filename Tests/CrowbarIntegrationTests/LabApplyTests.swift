@@ -51,12 +51,12 @@ final class LabApplyTests {
         return false
     }
 
-    /// Runs a command on a lab node with OpenSSH and crowbard's key.
+    /// Runs a command on a lab node with OpenSSH and the running crowbard's key.
     func onNode(_ address: String, _ command: String) throws -> String {
         try CommandResult.run(
             "/usr/bin/ssh",
             [
-                "-i", dataDir.appendingPathComponent("ssh/id_ed25519").path, "-o", "StrictHostKeyChecking=no",
+                "-i", daemon.dataDir.appendingPathComponent("ssh/id_ed25519").path, "-o", "StrictHostKeyChecking=no",
                 "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "root@\(address)", command,
             ],
             environment: ProcessInfo.processInfo.environment, limit: 30

@@ -105,6 +105,9 @@ depmod -b "$install_root" "$kernel_release"
 # an archive unpacked over the discovery image does not replace its symlinks.
 for binary in sbin/sfdisk sbin/mke2fs usr/bin/zstd; do copy_binary "$binary" "$install_root" usr/local/sbin; done
 cp "$packages/etc/mke2fs.conf" "$install_root/etc/mke2fs.conf"
+# A kernel whose modules moved or got compressed would leave the globs matching nothing: fail here, not on a server.
+[ -f "$install_root/lib/modules/$kernel_release/kernel/fs/ext4/ext4.ko" ] || { echo "no ext4.ko for the installer" >&2; exit 1; }
+[ -f "$root/lib/modules/$kernel_release/kernel/drivers/net/virtio_net.ko" ] || { echo "no NIC drivers in the discovery image" >&2; exit 1; }
 install -m 0755 "$here/discovery/install" "$install_root/install"
 # Only what the discovery image lacks: its modules are already there.
 (cd "$install_root/lib/modules/$kernel_release" && for file in $(cd "$work/all-modules/$kernel_release" && find . -name '*.ko'); do

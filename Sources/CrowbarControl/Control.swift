@@ -41,7 +41,7 @@ public struct Control: Sendable {
         batchRunner = BatchRunner(context: context, logger: logger)
         batches = BatchService(context: context, proposals: proposals, runner: batchRunner)
         power = PowerService(context: context, networks: networks, drivers: powerDrivers)
-        install = InstallService(context: context, nodes: nodes, networks: networks, power: power, settings: installSettings)
+        install = InstallService(context: context, nodes: nodes, networks: networks, power: power, settings: installSettings, logger: logger)
         boot = BootService(database: database, install: install, counters: bootCounters)
     }
 }

@@ -24,7 +24,7 @@ public actor ConnectionCache: NodeTransport {
         guard let pin = node.sshHostKey else {
             throw SSHError(
                 .noPinnedKey,
-                "node \(node.name) has no pinned SSH host key: install it (node allocate --os) or register it with its key (node pin)")
+                "node \(node.name) has no pinned SSH host key: install it (node allocate --os) or register it with its key (POST /nodes/discover with sshHostKey)")
         }
         let connection = try await SSHConnection.connect(
             to: SSHTarget(host: address.description), identity: identity, pinned: pin, options: options, pool: pool)

@@ -10,10 +10,21 @@ public struct InstallClaim: Sendable, Hashable {
 }
 
 extension CrowbarDatabase {
-    /// Starts an install attempt: the node moves to `installing` (from `allocated` or `reinstall`), any attempt still
-    /// open is closed as superseded, and the new one is open until `deadline`, in one transaction.
-    public func startInstall(node name: String, os: String, disk: String, deadline: Date, now: Date = Date()) async throws -> InstallAttempt {
+    /// Starts an install attempt: the node moves to `installing`, any attempt still open is closed as superseded, and
+    /// the new one is open until `deadline`, in one transaction. With `reinstallReason`, the node first moves to
+    /// `reinstall` and its pinned host key is dropped (the new OS makes a new one), in the same transaction.
+    public func startInstall(
+        node name: String, os: String, disk: String, deadline: Date, reinstallReason: String? = nil, now: Date = Date()
+    ) async throws -> InstallAttempt {
         try await writer.write { db in
+            if let reinstallReason {
+                try Self.transition(name, to: .reinstall, reason: reinstallReason, now: now, in: db)
+                if var node = try NodeRecord.fetchOne(db, key: name), node.sshHostKey != nil {
+                    node.sshHostKey = nil
+                    try node.update(db)
+                    try Self.appendEvent(.nodeHostKeyPinned, subject: name, message: "SSH host key pin removed for the reinstall", at: now, in: db)
+                }
+            }
             try Self.transition(name, to: .installing, reason: "install of \(os) onto \(disk)", now: now, in: db)
             try Self.closeOpenInstalls(of: name, reason: "superseded by a new install", now: now, in: db)
             var record = InstallRecord(
@@ -60,6 +71,15 @@ extension CrowbarDatabase {
         }
     }
 
+    /// Records `text` on attempt `id`'s log under `phase` without making it the attempt's phase, once: the same line
+    /// again adds nothing (what the open boot network can cause must not flood the log).
+    public func noteInstall(attempt id: Int64, phase: String, text: String, now: Date = Date()) async throws {
+        try await writer.write { db in
+            let seen = try InstallLogRecord.filter(Column("installId") == id && Column("text") == text).fetchCount(db) > 0
+            if !seen { try Self.appendInstallLog(id, phase: phase, text: text, now: now, in: db) }
+        }
+    }
+
     /// Records a line the installer reported (its phase becomes the attempt's).
     public func appendInstallProgress(attempt id: Int64, phase: String, text: String, now: Date = Date()) async throws {
         try await writer.write { db in
@@ -91,13 +111,16 @@ extension CrowbarDatabase {
         }
     }
 
-    /// Fails attempt `id` (if still open) with `reason`, and moves its node to `problem` with that reason when the
-    /// node is still in its install. With `clearPin`, the node's pinned host key is dropped too (a forged report).
+    /// Fails attempt `id` with `reason` if it is still open, and then moves its node to `problem` with that reason when
+    /// this is the node's latest attempt and the node is still in its install (a sweep that read the attempt before a
+    /// report or a reinstall changes nothing). With `clearPin` (two installers answered for one node), the attempt is
+    /// failed, the node's pinned host key dropped and the node sent to `problem` whatever its state.
     @discardableResult
     public func failInstall(attempt id: Int64, reason: String, clearPin: Bool = false, now: Date = Date()) async throws -> Node {
         try await writer.write { db in
             var record = try Self.fetchInstall(id, in: db)
-            if record.status == .open || clearPin {
+            let wasOpen = record.status == .open
+            if wasOpen || clearPin {
                 record.status = .failed
                 record.failure = reason
                 record.finishedAt = now
@@ -110,10 +133,36 @@ extension CrowbarDatabase {
                 try node.update(db)
                 try Self.appendEvent(.nodeHostKeyPinned, subject: node.name, message: "SSH host key pin removed: \(reason)", at: now, in: db)
             }
-            if node.state != .problem, NodeLifecycle.allowedTargets(from: node.state).contains(.problem) {
+            let latest = try InstallRecord.filter(Column("nodeName") == node.name).order(Column("id").desc).fetchOne(db)?.id == id
+            let installing = wasOpen && latest && [.installing, .reinstall].contains(node.state)
+            if (installing || clearPin), node.state != .problem, NodeLifecycle.allowedTargets(from: node.state).contains(.problem) {
                 try Self.transition(node.name, to: .problem, reason: "install \(id): \(reason)", now: now, in: db)
             }
             return try Self.fetchNode(node.name, in: db)
+        }
+    }
+
+    /// Moves a node that is still `installed` by attempt `id` (its latest) to `problem`: it did not come up in time.
+    public func failBoot(attempt id: Int64, reason: String, now: Date = Date()) async throws {
+        try await writer.write { db in
+            let record = try Self.fetchInstall(id, in: db)
+            guard let node = try NodeRecord.fetchOne(db, key: record.nodeName), node.state == .installed,
+                  try InstallRecord.filter(Column("nodeName") == node.name).order(Column("id").desc).fetchOne(db)?.id == id
+            else { return }
+            try Self.appendInstallLog(id, phase: "boot", text: reason, now: now, in: db)
+            try Self.transition(node.name, to: .problem, reason: reason, now: now, in: db)
+        }
+    }
+
+    /// Gives every open attempt at least until `until` (crowbard was down: installers retrying their report must not
+    /// find their attempt expired the moment it is back), noting it on their logs.
+    public func extendOpenInstalls(until: Date, now: Date = Date()) async throws {
+        try await writer.write { db in
+            for var record in try InstallRecord.filter(Column("status") == InstallAttempt.Status.open.rawValue && Column("deadline") < until).fetchAll(db) {
+                record.deadline = until
+                try record.update(db)
+                try Self.appendInstallLog(record.id!, phase: "start", text: "crowbard started: deadline extended to \(until)", now: now, in: db)
+            }
         }
     }
 
@@ -140,19 +189,6 @@ extension CrowbarDatabase {
     public func hasInstalledOS(node name: String) async throws -> Bool {
         try await writer.read { db in
             try InstallRecord.filter(Column("nodeName") == name && Column("status") == InstallAttempt.Status.finished.rawValue).fetchCount(db) > 0
-        }
-    }
-
-    /// Moves node `name` to `reinstall` and drops its pinned host key (the new OS makes a new one), in one transaction.
-    public func prepareReinstall(node name: String, reason: String, now: Date = Date()) async throws {
-        try await writer.write { db in
-            try Self.transition(name, to: .reinstall, reason: reason, now: now, in: db)
-            guard var node = try NodeRecord.fetchOne(db, key: name) else { return }
-            if node.sshHostKey != nil {
-                node.sshHostKey = nil
-                try node.update(db)
-                try Self.appendEvent(.nodeHostKeyPinned, subject: name, message: "SSH host key pin removed for the reinstall", at: now, in: db)
-            }
         }
     }
 

@@ -23,7 +23,7 @@ import Testing
         let api: APIHarness
         let files: URL
 
-        init(timeout: Duration = .seconds(600)) throws {
+        init(timeout: Duration = .seconds(600), sshAnswers: Bool = false) throws {
             files = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-install-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: files.appendingPathComponent("os"), withIntermediateDirectories: true)
             try Data("image".utf8).write(to: files.appendingPathComponent("os/debian-12-0123456789abcdef.tar.zst"))
@@ -32,7 +32,7 @@ import Testing
             let endpoints = BootEndpoints(tftpServer: IPv4Address("127.0.0.1")!, httpBase: "http://127.0.0.1:8091")
             let settings = InstallSettings(
                 images: OSImageDirectory(bootFiles: files.path), endpoints: endpoints, authorizedKey: { "ssh-ed25519 AAAAcrowbard crowbard" },
-                sshAnswers: { _ in false }, timeout: timeout, bootTimeout: .seconds(60))
+                sshAnswers: { _ in sshAnswers }, timeout: timeout, bootTimeout: .seconds(60))
             api = try APIHarness(install: settings)
         }
 
@@ -91,7 +91,13 @@ import Testing
             #expect(token != first && token.count == 43)
             #expect(try await Self.get(client, "\(base)/install/plan").0 == 403)
             #expect(try await Self.get(client, "\(base)/install/plan", token: first).0 == 403)
-            #expect(try await Self.get(client, "/boot/52-54-00-aa-10-02/install/plan", token: token).0 == 403, "another MAC's path")
+            // Another node's MAC path (that node has no install), and this node's token from another address.
+            _ = try await harness.api.database.register(DiscoveryReport(macs: ["52:54:00:aa:10:02"], inventory: Inventory()))
+            #expect(try await Self.get(client, "/boot/52-54-00-aa-10-02/install/plan", token: token).0 == 403, "another node's path")
+            let elsewhere = await #expect(throws: CrowbarError.self) {
+                try await harness.api.control.install.plan(mac: Self.mac, token: token, source: IPv4Address("192.168.124.99"))
+            }
+            #expect(elsewhere?.code == .forbidden && elsewhere?.message.contains("taken only from 127.0.0.1") == true)
             let (status, plan) = try await Self.get(client, "\(base)/install/plan", token: token)
             #expect(status == 200, "\(plan)")
             #expect(plan.contains("DISK=vda\n") && plan.contains("HOSTNAME=\(Self.node)\n") && plan.contains("BOOT_MAC=\(Self.mac)\n"))
@@ -99,6 +105,8 @@ import Testing
             let address = try #require(try await harness.api.database.node(named: Self.node).adminAddress)
             #expect(plan.contains("ADDRESS=\(address)/24\n"))
             #expect(try await Self.post(client, "\(base)/install/progress", #"{"phase":"image","message":"writing"}"#, token: token).0 == 204)
+            // Once the plan is out, a new boot script carries no token: only that installer speaks for the node.
+            #expect(Self.token(in: try await Self.get(client, "\(base)/boot.ipxe").1) == nil)
             #expect(try await Self.post(client, "\(base)/install/done", #"{"hostKey":"not a key"}"#, token: token).0 == 422)
             #expect(try await Self.post(client, "\(base)/install/done", #"{"hostKey":"\#(Self.hostKey)"}"#, token: first).0 == 403)
             #expect(try await Self.post(client, "\(base)/install/done", #"{"hostKey":"\#(Self.hostKey)"}"#, token: token).0 == 204)
@@ -116,7 +124,55 @@ import Testing
             let log = try await harness.api.control.install.status(of: Self.node).log.map(\.text)
             #expect(log.contains { $0.contains("the previous token no longer works") })
             #expect(log.contains { $0.contains("install token used again with another host key") })
+            #expect(log.filter { $0.contains("after the plan went out") }.count == 1, "noted once")
+            // Once the node has moved on, the used token is refused and changes nothing.
+            #expect(try await Self.post(client, "\(base)/install/done", #"{"hostKey":"\#(Self.hostKey)"}"#, token: token).0 == 403)
+            #expect(try await harness.api.database.node(named: Self.node).state == .problem)
         }
+    }
+
+    @Test func theInstallersFailureIsTheNodesProblemAndAReinstallStartsOver() async throws {
+        let harness = try Harness()
+        try await harness.discovered()
+        _ = try await harness.api.control.install.allocate(Self.node, request: AllocateRequest(os: "debian-12", disk: "vda"), actor: "test")
+        try await harness.run { client in
+            let token = try #require(Self.token(in: try await Self.get(client, "/boot/\(Self.macPath)/boot.ipxe").1))
+            #expect(try await Self.post(client, "/boot/\(Self.macPath)/install/failed", #"{"reason":"disk vda has 100 MiB"}"#, token: token).0 == 204)
+            #expect(try await Self.post(client, "/boot/\(Self.macPath)/install/failed", #"{"reason":"again"}"#, token: token).0 == 403)
+        }
+        let failed = try await harness.api.database.node(named: Self.node)
+        #expect(failed.state == .problem)
+        #expect(try await harness.api.control.install.status(of: Self.node).attempt.failure == "installer: disk vda has 100 MiB")
+        let again = try await harness.api.control.install.reinstall(Self.node, actor: "test")
+        #expect(again.state == .installing && again.sshHostKey == nil)
+        let attempt = try await harness.api.control.install.status(of: Self.node).attempt
+        #expect(attempt.status == .open && attempt.disk == "vda" && attempt.id == 2)
+    }
+
+    @Test func anInstalledNodeMovesOnWhenSSHAnswersAndFailsWhenItStaysSilent() async throws {
+        for answers in [true, false] {
+            let harness = try Harness(sshAnswers: answers)
+            try await harness.discovered()
+            _ = try await harness.api.control.install.allocate(Self.node, request: AllocateRequest(os: "debian-12"), actor: "test")
+            try await harness.run { client in
+                let token = try #require(Self.token(in: try await Self.get(client, "/boot/\(Self.macPath)/boot.ipxe").1))
+                #expect(try await Self.post(client, "/boot/\(Self.macPath)/install/done", #"{"hostKey":"\#(Self.hostKey)"}"#, token: token).0 == 204)
+            }
+            try await harness.api.control.install.sweep(now: Date().addingTimeInterval(answers ? 0 : 120))
+            // This crowbard has no orchestrator: readying stays readying (with one, the barclamps would be applied).
+            #expect(try await harness.api.database.node(named: Self.node).state == (answers ? .readying : .problem))
+        }
+    }
+
+    @Test func aNameThatIsNoHostNameIsRefusedBeforeAnythingBoots() async throws {
+        let harness = try Harness()
+        _ = try await harness.api.database.register(DiscoveryReport(
+            macs: ["52:54:00:aa:10:09"], name: "web_1", inventory: Inventory(disks: [.init(name: "vda", sizeBytes: 4 << 30)])))
+        let error = await #expect(throws: CrowbarError.self) {
+            try await harness.api.control.install.allocate("web_1", request: AllocateRequest(os: "debian-12"), actor: "test")
+        }
+        #expect(error?.code == .invalid && error?.message.contains("takes only a-z, 0-9 and '-'") == true)
+        #expect(try await harness.api.database.node(named: "web_1").state == .discovered)
     }
 
     @Test func aScriptAskedForFromAnotherAddressCarriesNoToken() async throws {
@@ -146,6 +202,19 @@ import Testing
             try await harness.api.control.install.allocate(Self.node, request: AllocateRequest(os: "windows-95"), actor: "test")
         }
         #expect(unknown?.code == .notFound && unknown?.message.contains("images: debian-12") == true)
+    }
+
+    @Test func aCallAfterTheDeadlineIsRefusedEvenBeforeTheWatcherSeesIt() async throws {
+        let harness = try Harness(timeout: .seconds(1))
+        try await harness.discovered()
+        _ = try await harness.api.control.install.allocate(Self.node, request: AllocateRequest(os: "debian-12"), actor: "test")
+        try await harness.run { client in
+            let token = try #require(Self.token(in: try await Self.get(client, "/boot/\(Self.macPath)/boot.ipxe").1))
+            try await Task.sleep(for: .milliseconds(1500))
+            let (status, body) = try await Self.get(client, "/boot/\(Self.macPath)/install/plan", token: token)
+            #expect(status == 403 && body.contains("past its deadline"), "\(body)")
+        }
+        #expect(try await harness.api.database.node(named: Self.node).state == .installing, "until the watcher fails it")
     }
 
     @Test func anInstallPastItsDeadlineFailsWithTheReasonAndItsTokenStopsWorking() async throws {

@@ -1,7 +1,7 @@
 import CrowbarCore
 import Testing
 
-/// The pure parts of OS installs: what each state boots, the disk choice, partition names, the image manifest and
+/// The pure parts of OS installs: what each state boots, the disk choice, the image manifest and
 /// the plan's lines.
 @Suite struct InstallTests {
     @Test(arguments: NodeState.allCases)
@@ -37,12 +37,6 @@ import Testing
         let none = #expect(throws: CrowbarError.self) { try InstallDisk.choose(from: [], requested: nil, minimumBytes: 1, node: "n") }
         #expect(none?.message == "node n has no disk of at least 0 MiB (disks: none reported)")
         #expect(none?.context["field"] == "disk")
-    }
-
-    @Test func partitionNamesFollowTheKernelsRule() {
-        #expect(InstallDisk.partition(2, of: "vda") == "vda2")
-        #expect(InstallDisk.partition(2, of: "nvme0n1") == "nvme0n1p2")
-        #expect(InstallDisk.partition(1, of: "mmcblk0") == "mmcblk0p1")
     }
 
     @Test func theManifestIsReadStrictly() throws {

@@ -7,8 +7,9 @@ import Foundation
 /// deadline; anything else is refused (`forbidden`) and changes nothing.
 extension InstallService {
     /// The iPXE script of an installing node, with a fresh token when the request comes from the address crowbard's
-    /// DHCP gives the node (its reserved admin address, or its lease); a re-fetch voids the previous token. From any
-    /// other address the script carries none and retries.
+    /// DHCP gives the node (its reserved admin address, or its lease) and the installer has not fetched its plan yet; a
+    /// re-fetch voids the previous token. Otherwise the script carries none and retries (noted once on the install's
+    /// log): once the plan is out, only that installer speaks for the node.
     func bootScript(for node: Node, mac: MACAddress, source: IPv4Address?, endpoints: BootEndpoints) async throws -> String {
         let database = context.database
         guard let claim = try await database.installClaim(mac: mac)?.claim, claim.attempt.status == .open else {
@@ -19,9 +20,15 @@ extension InstallService {
         let expected = [node.adminAddress, lease].compactMap { $0 }
         guard let source, expected.contains(source) else {
             let given = expected.isEmpty ? "none" : expected.map(\.description).joined(separator: " or ")
-            try await database.appendInstallProgress(
+            try await database.noteInstall(
                 attempt: claim.attempt.id, phase: "boot",
                 text: "boot script asked for from \(source?.description ?? "an unknown address"), not the address \(mac) gets by DHCP (\(given)): no token given")
+            return BootTarget.install.script(mac: mac, endpoints: endpoints)
+        }
+        guard [nil, "boot"].contains(claim.attempt.phase) else {
+            try await database.noteInstall(
+                attempt: claim.attempt.id, phase: "boot",
+                text: "boot script asked for again after the plan went out (\(claim.attempt.phase ?? "")): no new token; reinstall to start over")
             return BootTarget.install.script(mac: mac, endpoints: endpoints)
         }
         let token = InstallToken.mint()
@@ -39,7 +46,7 @@ extension InstallService {
         let plan = InstallPlan(
             disk: attempt.disk, minimumBytes: image.minimumDiskBytes, rootUUID: UUID().uuidString.lowercased(),
             imageURL: "\(settings.endpoints.httpBase)/boot/files/os/\(image.file)", imageSHA256: image.sha256, hostname: node.name,
-            address: "\(address)/\(admin.prefixLength)", gateway: admin.router, dns: nil, bootMAC: node.macs.first ?? mac,
+            address: "\(address)/\(admin.prefixLength)", gateway: admin.router, dns: nil, bootMAC: mac,
             authorizedKey: try settings.authorizedKey(), repository: "\(settings.endpoints.httpBase)/debian")
         try await context.database.appendInstallProgress(attempt: attempt.id, phase: "plan", text: "plan sent: \(image.file) onto \(attempt.disk)")
         return plan.text
@@ -52,14 +59,14 @@ extension InstallService {
     }
 
     /// The installer's last word: the public half of the host key it generated. The key is pinned and the node
-    /// becomes `installed`. The same report again answers the node unchanged (the installer lost the answer); a
-    /// different key with a used token means two machines answered for one node: the pin is dropped and the node
-    /// goes to `problem`.
+    /// becomes `installed`. While the node is still `installed`, the same report again answers the node unchanged (the
+    /// installer lost the answer) and a different key with the used token means two machines answered for one node:
+    /// the pin is dropped and the node goes to `problem`. Once the node has moved on, a used token is refused.
     public func done(mac: MACAddress, token: String?, source: IPv4Address?, report: InstallDoneReport) async throws -> Node {
         guard let pin = HostKeyPin(publicKeyLine: report.hostKey) else {
             throw CrowbarError(.invalid, "hostKey is not an OpenSSH public key line", context: ["field": "hostKey"])
         }
-        if let (claim, node) = try await context.database.installClaim(mac: mac), claim.attempt.status == .finished,
+        if let (claim, node) = try await context.database.installClaim(mac: mac), claim.attempt.status == .finished, node.state == .installed,
            let token, InstallToken.matches(token, storedHash: claim.tokenHash), source?.description == claim.attempt.claimedFrom {
             guard node.sshHostKey == pin else {
                 _ = try await context.database.failInstall(

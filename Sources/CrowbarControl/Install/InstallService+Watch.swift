@@ -17,14 +17,26 @@ extension InstallService {
         guard let settings else { return }
         for (node, attempt) in try await database.installedNodes() {
             guard let address = node.adminAddress else { continue }
-            if await settings.sshAnswers(address) {
-                _ = try await nodes.transition(node.name, to: .readying, reason: "booted its installed OS: SSH answers at \(address)")
-            } else if let finished = attempt.finishedAt, now.timeIntervalSince(finished) > settings.bootTimeout.inSeconds {
-                try await database.transition(
-                    node: node.name, to: .problem,
-                    reason: "installed, but SSH did not answer at \(address) within \(Int(settings.bootTimeout.inSeconds)) s of the install", now: now)
+            // One node's trouble (deleted meanwhile, reinstalled during the probe) must not stop the others'.
+            do {
+                if await settings.sshAnswers(address) {
+                    _ = try await nodes.transition(node.name, to: .readying, reason: "booted its installed OS: SSH answers at \(address)")
+                } else if let finished = attempt.finishedAt, now.timeIntervalSince(finished) > settings.bootTimeout.inSeconds {
+                    try await database.failBoot(
+                        attempt: attempt.id,
+                        reason: "installed, but SSH did not answer at \(address) within \(Int(settings.bootTimeout.inSeconds)) s of the install", now: now)
+                }
+            } catch {
+                logger.warning("install watch: \(node.name): \(error)")
             }
         }
+    }
+
+    /// Called once as crowbard starts: open attempts get at least the boot timeout more, so an installer that kept
+    /// retrying its report while crowbard was down is not failed the moment it is back.
+    public func resume(now: Date = Date()) async throws {
+        guard let settings else { return }
+        try await context.database.extendOpenInstalls(until: now.addingTimeInterval(settings.bootTimeout.inSeconds), now: now)
     }
 }
 
@@ -41,6 +53,7 @@ public struct InstallWatcher: Service {
     }
 
     public func run() async throws {
+        do { try await install.resume() } catch { logger.error("cannot extend the open installs' deadlines", metadata: ["error": "\(error)"]) }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

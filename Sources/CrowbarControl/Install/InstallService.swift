@@ -1,6 +1,7 @@
 import CrowbarCore
 import CrowbarStore
 import Foundation
+import Logging
 
 /// OS installs: allocation with an image, the installer's calls on the boot network (each checked against the node's
 /// one-time token, the address its boot script went to and the deadline), and the moves that follow — `installed`
@@ -12,6 +13,7 @@ public struct InstallService: Sendable {
     let networks: NetworkService
     let power: PowerService
     let settings: InstallSettings?
+    let logger: Logger
 
     /// Allocates node `name`; with `request.os`, also installs that image onto `request.disk` (or the first disk large
     /// enough), which is checked against the inventory before anything is booted.
@@ -23,6 +25,7 @@ public struct InstallService: Sendable {
         let settings = try requireSettings()
         let image = try settings.images.image(named: os)
         let node = try await context.database.node(named: name)
+        try Self.checkHostname(name)
         let disk = try InstallDisk.choose(from: node.inventory.disks, requested: request.disk, minimumBytes: image.minimumDiskBytes, node: name)
         switch node.state {
         case .discovered: _ = try await nodes.allocate(name)
@@ -42,8 +45,7 @@ public struct InstallService: Sendable {
         let image = try settings.images.image(named: last.os)
         _ = try InstallDisk.choose(
             from: try await context.database.node(named: name).inventory.disks, requested: last.disk, minimumBytes: image.minimumDiskBytes, node: name)
-        try await context.database.prepareReinstall(node: name, reason: "reinstall requested by \(actor)")
-        return try await start(name, os: last.os, disk: last.disk, actor: actor)
+        return try await start(name, os: last.os, disk: last.disk, actor: actor, reinstallReason: "reinstall requested by \(actor)")
     }
 
     /// Node `name`'s latest install with its log; `notFound` when it never had one.
@@ -54,10 +56,10 @@ public struct InstallService: Sendable {
         return status
     }
 
-    private func start(_ name: String, os: String, disk: String, actor: String) async throws -> Node {
+    private func start(_ name: String, os: String, disk: String, actor: String, reinstallReason: String? = nil) async throws -> Node {
         let settings = try requireSettings()
         let attempt = try await context.database.startInstall(
-            node: name, os: os, disk: disk, deadline: Date().addingTimeInterval(settings.timeout.inSeconds))
+            node: name, os: os, disk: disk, deadline: Date().addingTimeInterval(settings.timeout.inSeconds), reinstallReason: reinstallReason)
         await bootInstaller(attempt, actor: actor)
         return try await context.database.node(named: name)
     }
@@ -71,13 +73,28 @@ public struct InstallService: Sendable {
                 attempt: attempt.id, phase: "boot", text: "no BMC: the discovery agent reboots it into the installer, or power-cycle it by hand")
             return
         }
-        let status = try? await power.power(attempt.node, PowerRequest(action: .status), actor: actor)
-        let action: PowerAction = status?.state == .on ? .cycle : .on
-        let result = try? await power.power(attempt.node, PowerRequest(action: action, bootDevice: .pxe), actor: actor)
-        if let failure = result?.failure {
-            _ = try? await database.failInstall(attempt: attempt.id, reason: "power \(action.rawValue) through the BMC failed: \(failure.message)")
-        } else {
-            try? await database.appendInstallProgress(attempt: attempt.id, phase: "boot", text: "power \(action.rawValue) with PXE next, through the BMC")
+        do {
+            // A machine that runs is cycled; one that is off (or whose state the BMC does not say) is turned on.
+            let status = try await power.power(attempt.node, PowerRequest(action: .status), actor: actor)
+            let action: PowerAction = status.state == .on ? .cycle : .on
+            let result = try await power.power(attempt.node, PowerRequest(action: action, bootDevice: .pxe), actor: actor)
+            if let failure = result.failure {
+                try await database.failInstall(attempt: attempt.id, reason: "power \(action.rawValue) through the BMC failed: \(failure.message)")
+            } else {
+                try await database.appendInstallProgress(attempt: attempt.id, phase: "boot", text: "power \(action.rawValue) with PXE next, through the BMC")
+            }
+        } catch {
+            _ = try? await database.failInstall(attempt: attempt.id, reason: "the BMC could not be asked to boot the installer: \(error)")
+        }
+    }
+
+    /// Node names become host names on the installed system (`[a-z0-9-]`, at most 63): others are refused before
+    /// anything boots.
+    static func checkHostname(_ name: String) throws {
+        guard name.count <= 63, name.first != "-", name.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
+            throw CrowbarError(
+                .invalid, "node \(name) cannot be installed: its name is its host name, which takes only a-z, 0-9 and '-' (rename it)",
+                context: ["field": "node"])
         }
     }
 

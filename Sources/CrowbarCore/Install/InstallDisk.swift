@@ -21,10 +21,5 @@ public enum InstallDisk {
         return disk
     }
 
-    /// The device name of partition `number` of `disk`: `vda2`, but `nvme0n1p2` and `mmcblk0p2` after a digit.
-    public static func partition(_ number: Int, of disk: String) -> String {
-        (disk.last?.isNumber == true ? disk + "p" : disk) + String(number)
-    }
-
     static func mebibytes(_ bytes: Int64) -> String { "\(bytes >> 20) MiB" }
 }

@@ -91,20 +91,24 @@ struct LabMachines {
     }
 
     /// Gives the BMC the LAN settings a factory-configured BMC has (what the discovery agent reads in-band):
-    /// ipmi_sim listens where lan.conf says but reports 0.0.0.0 until told. Waits (bounded: 50 × 200 ms) for it.
+    /// ipmi_sim listens where lan.conf says but reports 0.0.0.0 until told. Waits (bounded: 50 × 200 ms) for it to
+    /// answer before, and again after, the settings (it may miss requests while it applies them).
     private func configureLAN(_ number: Int, password: String) async throws {
         let base = ["-I", "lanplus", "-H", layout.machineBMCAddress(number), "-U", layout.bmcUsername, "-E", "-C", "3", "-N", "1", "-R", "1"]
-        var answered = false
-        for _ in 0..<50 where !answered {
-            answered = (try? await Command.run("ipmitool", base + ["power", "status"], environment: ["IPMI_PASSWORD": password])) != nil
-            if !answered { try await Task.sleep(for: .milliseconds(200)) }
+        let environment = ["IPMI_PASSWORD": password]
+        func waitUntilAnswering() async throws {
+            for _ in 0..<50 {
+                if (try? await Command.run("ipmitool", base + ["power", "status"], environment: environment)) != nil { return }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            throw LabError(
+                "\(layout.machineName(number))'s BMC did not answer at \(layout.machineBMCAddress(number)); see \(layout.machineDirectory(number))/bmc/sim.log")
         }
-        guard answered else {
-            throw LabError("\(layout.machineName(number))'s BMC did not answer at \(layout.machineBMCAddress(number)); see \(layout.machineDirectory(number))/bmc/sim.log")
-        }
+        try await waitUntilAnswering()
         for setting in [["ipaddr", layout.machineBMCAddress(number)], ["netmask", "255.255.255.0"], ["macaddr", layout.machineBMCMAC(number)]] {
-            try await Command.run("ipmitool", base + ["lan", "set", "1"] + setting, environment: ["IPMI_PASSWORD": password])
+            try await Command.run("ipmitool", base + ["lan", "set", "1"] + setting, environment: environment)
         }
+        try await waitUntilAnswering()
     }
 
     private func qemuPID(_ number: Int) -> pid_t? {

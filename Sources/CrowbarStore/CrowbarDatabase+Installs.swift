@@ -4,6 +4,7 @@ import GRDB
 
 /// An open install attempt with what its calls are checked against (the token's hash); for the install service only.
 public struct InstallClaim: Sendable, Hashable {
+    /// The node's latest attempt.
     public var attempt: InstallAttempt
     /// The SHA-256 (hex) of the attempt's current token; nil until the boot script minted one.
     public var tokenHash: String?

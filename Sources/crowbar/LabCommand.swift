@@ -87,9 +87,24 @@ struct LabCommand: AsyncParsableCommand {
             names.append(name)
         }
         guard powerOn else { return machines }
-        for result in try await client.power(PowerSweepRequest(action: .on, nodes: names, bootDevice: .pxe)) {
-            if let failure = result.failure { throw ValidationError("crowbard could not power on \(result.node): \(failure.message)") }
-            LabCommand.progress("\(result.node) powered on by crowbard through its BMC (\(result.milliseconds) ms)")
+        // A freshly started ipmi_sim sometimes misses the first requests after its LAN settings changed: a BMC that
+        // did not answer is asked again (at most 3 times, 2 s apart); any other failure stops here.
+        var pending = names
+        for attempt in 1...3 where !pending.isEmpty {
+            if attempt > 1 { try await Task.sleep(for: .seconds(2)) }
+            var unanswered: [String] = []
+            for result in try await client.power(PowerSweepRequest(action: .on, nodes: pending, bootDevice: .pxe)) {
+                if let failure = result.failure {
+                    guard failure.kind == .unreachable, attempt < 3 else {
+                        throw ValidationError("crowbard could not power on \(result.node): \(failure.message)")
+                    }
+                    LabCommand.progress("\(result.node): \(failure.message); asking again")
+                    unanswered.append(result.node)
+                } else {
+                    LabCommand.progress("\(result.node) powered on by crowbard through its BMC (\(result.milliseconds) ms)")
+                }
+            }
+            pending = unanswered
         }
         return machines.map { var machine = $0; machine.running = true; return machine }
     }

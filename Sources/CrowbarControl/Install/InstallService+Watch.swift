@@ -46,12 +46,14 @@ public struct InstallWatcher: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Sweeps every `interval` (5 s).
     public init(install: InstallService, interval: Duration = .seconds(5), logger: Logger) {
         self.install = install
         self.interval = interval
         self.logger = logger
     }
 
+    /// Extends the open installs' deadlines once (``InstallService/resume(now:)``), then sweeps until graceful shutdown.
     public func run() async throws {
         do { try await install.resume() } catch { logger.error("cannot extend the open installs' deadlines", metadata: ["error": "\(error)"]) }
         await cancelWhenGracefulShutdown {

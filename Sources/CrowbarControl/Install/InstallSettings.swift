@@ -16,6 +16,7 @@ public struct InstallSettings: Sendable {
     /// How long an installed node may take to boot its disk until SSH answers.
     public var bootTimeout: Duration
 
+    /// Defaults: 30 minutes for an install, 10 for the installed system's first boot.
     public init(
         images: OSImageDirectory, endpoints: BootEndpoints, authorizedKey: @escaping @Sendable () throws -> String,
         sshAnswers: @escaping @Sendable (IPv4Address) async -> Bool, timeout: Duration = .seconds(30 * 60), bootTimeout: Duration = .seconds(10 * 60)

@@ -6,6 +6,7 @@ public struct OSImageDirectory: Sendable {
     /// The boot files folder (crowbard's `--boot-files`).
     public let bootFiles: String
 
+    /// The images in `bootFiles`'s `os/` folder.
     public init(bootFiles: String) { self.bootFiles = bootFiles }
 
     /// Image `name` (`debian-12`); `notFound` naming the images there are when it has no valid manifest.

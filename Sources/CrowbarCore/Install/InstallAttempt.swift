@@ -8,10 +8,13 @@ public struct InstallAttempt: Sendable, Hashable, Codable {
         case open
         /// The installer reported the new host key; the node boots its disk.
         case finished
+        /// The installer reported a failure, the deadline passed, or a newer attempt superseded it.
         case failed
     }
 
+    /// Numbered across all nodes, from 1.
     public var id: Int64
+    /// The node being installed.
     public var node: String
     /// The OS image's name (`debian-12`).
     public var os: String
@@ -24,8 +27,11 @@ public struct InstallAttempt: Sendable, Hashable, Codable {
     public var claimedFrom: String?
     /// When an open attempt is given up (the node goes to `problem`).
     public var deadline: Date
+    /// When the attempt started (the node moved to `installing`).
     public var createdAt: Date
+    /// When it finished or failed.
     public var finishedAt: Date?
+    /// Why it failed.
     public var failure: String?
 
     public init(
@@ -48,8 +54,10 @@ public struct InstallAttempt: Sendable, Hashable, Codable {
 
 /// A line of an install's log: what the installer reported, and what crowbard decided.
 public struct InstallLogLine: Sendable, Hashable, Codable {
+    /// Increasing across all installs' logs.
     public var sequence: Int64
     public var at: Date
+    /// `start`, `boot`, `plan`, the installer's phases (`partition`, `image`, `configure`, `bootloader`), `done`, `failed`.
     public var phase: String
     public var text: String
 

@@ -1,17 +1,25 @@
 /// What the installer on a node is told to do (`GET /boot/{mac}/install/plan`), sent as `KEY=VALUE` lines that
 /// the installer checks against strict patterns before use (iso/discovery/install).
 public struct InstallPlan: Sendable, Hashable {
+    /// The disk to partition (`vda`, `nvme0n1`).
     public var disk: String
+    /// The installer refuses a disk smaller than this (``OSImage/minimumDiskBytes``).
     public var minimumBytes: Int64
     /// The root filesystem's UUID (crowbard's choice, so fstab and grub need no probing tool in the installer).
     public var rootUUID: String
+    /// Where the image is, on crowbard's HTTP boot service.
     public var imageURL: String
+    /// The image's SHA-256, hex: checked before anything from it runs.
     public var imageSHA256: String
+    /// The node's name.
     public var hostname: String
     /// The node's static admin address with its prefix length (`192.168.124.81/24`).
     public var address: String
+    /// The admin network's router, if it has one.
     public var gateway: IPv4Address?
+    /// A name server, if one is known at install time.
     public var dns: IPv4Address?
+    /// The MAC the installed system's admin interface is matched by.
     public var bootMAC: MACAddress
     /// crowbard's public key, for root's authorized_keys.
     public var authorizedKey: String

@@ -1,7 +1,9 @@
 /// `POST /nodes/{node}/allocate`: allocation, and with `os` an install of that image (onto `disk`, or the first disk
 /// large enough).
 public struct AllocateRequest: Sendable, Hashable, Codable {
+    /// The OS image to install (`debian-12`); nil allocates only.
     public var os: String?
+    /// The disk to install onto (`vda`); nil takes the first disk large enough.
     public var disk: String?
 
     public init(os: String? = nil, disk: String? = nil) {
@@ -12,7 +14,9 @@ public struct AllocateRequest: Sendable, Hashable, Codable {
 
 /// What the installer posts to `/boot/{mac}/install/progress`.
 public struct InstallProgressReport: Sendable, Hashable, Codable {
+    /// The installer's phase (`partition`, `image`, `configure`, `bootloader`); at most 32 printable characters are kept.
     public var phase: String
+    /// At most 500 printable characters are kept.
     public var message: String
 
     public init(phase: String, message: String) {
@@ -31,6 +35,7 @@ public struct InstallDoneReport: Sendable, Hashable, Codable {
 
 /// What the installer posts to `/boot/{mac}/install/failed`.
 public struct InstallFailureReport: Sendable, Hashable, Codable {
+    /// What went wrong, for the node's `problem` (at most 500 printable characters are kept).
     public var reason: String
 
     public init(reason: String) { self.reason = reason }

@@ -5,7 +5,9 @@ public struct OSImage: Sendable, Hashable, Codable {
     public var name: String
     /// The image file under the boot files' `os/` folder (a zstd-compressed tarball of the root filesystem).
     public var file: String
+    /// The image file's SHA-256, hex.
     public var sha256: String
+    /// The image file's size.
     public var bytes: Int64
     /// What the unpacked root filesystem takes.
     public var rawBytes: Int64

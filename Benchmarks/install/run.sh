@@ -28,8 +28,13 @@ cleanup() {
 }
 trap cleanup EXIT
 crowbar() { "$bin/crowbar" "$@"; }
-# count_in STATES…: how many nodes are in one of STATES.
-count_in() { crowbar node list --json | python3 -c "import json,sys; print(sum(1 for n in json.load(sys.stdin) if n['state'] in sys.argv[1:]))" "$@"; }
+# count_in STATES…: how many nodes are in one of STATES (`discovered` counts only nodes whose agent has reported: the
+# lab registers each machine by its MAC before it boots).
+count_in() {
+    crowbar node list --json | python3 -c "
+import json, sys
+print(sum(1 for n in json.load(sys.stdin) if n['state'] in sys.argv[1:] and (n['state'] != 'discovered' or n.get('bootAddress'))))" "$@"
+}
 # wait_for COUNT SECONDS STATES…: polls every 2 s until COUNT nodes are in STATES.
 wait_for() {
     local count=$1 seconds=$2

@@ -42,7 +42,7 @@ extension CrowbarDatabase {
     public func latestInstall(node name: String) async throws -> InstallStatus? {
         try await writer.read { db in
             _ = try Self.fetchNode(name, in: db)
-            guard let record = try InstallRecord.filter(Column("nodeName") == name).order(Column("id").desc).fetchOne(db) else { return nil }
+            guard let record = try Self.latestInstallRecord(of: name, in: db) else { return nil }
             let log = try InstallLogRecord.filter(Column("installId") == record.id!).order(Column("sequence")).fetchAll(db).map(\.line)
             return InstallStatus(attempt: record.attempt, log: log)
         }
@@ -52,7 +52,7 @@ extension CrowbarDatabase {
     public func installClaim(mac: MACAddress) async throws -> (claim: InstallClaim, node: Node)? {
         try await writer.read { db in
             guard let owner = try NodeMACRecord.fetchOne(db, key: mac.description),
-                  let record = try InstallRecord.filter(Column("nodeName") == owner.nodeName).order(Column("id").desc).fetchOne(db)
+                  let record = try Self.latestInstallRecord(of: owner.nodeName, in: db)
             else { return nil }
             return (InstallClaim(attempt: record.attempt, tokenHash: record.tokenHash), try Self.fetchNode(owner.nodeName, in: db))
         }
@@ -121,20 +121,14 @@ extension CrowbarDatabase {
         try await writer.write { db in
             var record = try Self.fetchInstall(id, in: db)
             let wasOpen = record.status == .open
-            if wasOpen || clearPin {
-                record.status = .failed
-                record.failure = reason
-                record.finishedAt = now
-                try record.update(db)
-                try Self.appendInstallLog(id, phase: "failed", text: reason, now: now, in: db)
-            }
+            if wasOpen || clearPin { try Self.markFailed(&record, reason: reason, now: now, in: db) }
             guard var node = try NodeRecord.fetchOne(db, key: record.nodeName) else { throw CrowbarError(.notFound, "no node named \(record.nodeName)") }
             if clearPin, node.sshHostKey != nil {
                 node.sshHostKey = nil
                 try node.update(db)
                 try Self.appendEvent(.nodeHostKeyPinned, subject: node.name, message: "SSH host key pin removed: \(reason)", at: now, in: db)
             }
-            let latest = try InstallRecord.filter(Column("nodeName") == node.name).order(Column("id").desc).fetchOne(db)?.id == id
+            let latest = try Self.latestInstallRecord(of: node.name, in: db)?.id == id
             let installing = wasOpen && latest && [.installing, .reinstall].contains(node.state)
             if (installing || clearPin), node.state != .problem, NodeLifecycle.allowedTargets(from: node.state).contains(.problem) {
                 try Self.transition(node.name, to: .problem, reason: "install \(id): \(reason)", now: now, in: db)
@@ -148,7 +142,7 @@ extension CrowbarDatabase {
         try await writer.write { db in
             let record = try Self.fetchInstall(id, in: db)
             guard let node = try NodeRecord.fetchOne(db, key: record.nodeName), node.state == .installed,
-                  try InstallRecord.filter(Column("nodeName") == node.name).order(Column("id").desc).fetchOne(db)?.id == id
+                  try Self.latestInstallRecord(of: node.name, in: db)?.id == id
             else { return }
             try Self.appendInstallLog(id, phase: "boot", text: reason, now: now, in: db)
             try Self.transition(node.name, to: .problem, reason: reason, now: now, in: db)
@@ -200,12 +194,22 @@ extension CrowbarDatabase {
 
     static func closeOpenInstalls(of node: String, reason: String, now: Date, in db: Database) throws {
         for var record in try InstallRecord.filter(Column("nodeName") == node && Column("status") == InstallAttempt.Status.open.rawValue).fetchAll(db) {
-            record.status = .failed
-            record.failure = reason
-            record.finishedAt = now
-            try record.update(db)
-            try appendInstallLog(record.id!, phase: "failed", text: reason, now: now, in: db)
+            try markFailed(&record, reason: reason, now: now, in: db)
         }
+    }
+
+    /// Fails `record` with `reason`, on its log too.
+    static func markFailed(_ record: inout InstallRecord, reason: String, now: Date, in db: Database) throws {
+        record.status = .failed
+        record.failure = reason
+        record.finishedAt = now
+        try record.update(db)
+        try appendInstallLog(record.id!, phase: "failed", text: reason, now: now, in: db)
+    }
+
+    /// Node `node`'s latest attempt, if it ever had one.
+    static func latestInstallRecord(of node: String, in db: Database) throws -> InstallRecord? {
+        try InstallRecord.filter(Column("nodeName") == node).order(Column("id").desc).fetchOne(db)
     }
 
     static func appendInstallLog(_ id: Int64, phase: String, text: String, now: Date, in db: Database) throws {

@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrowbarSSHTests",
-            dependencies: ["CrowbarSSH", "CrowbarCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["CrowbarSSH", "CrowbarCore", "CrowbarOrchestrator", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -8,16 +8,20 @@ public actor ConnectionCache: NodeTransport {
     private let identity: SSHIdentity
     private let pool: SSHWorkerPool
     private let options: SSHOptions
+    private let port: Int
     private var open: [String: SSHConnection] = [:]
 
-    public init(identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions()) {
+    /// Connects to the nodes' sshd on `port`.
+    public init(identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions(), port: Int = 22) {
         self.identity = identity
         self.pool = pool
         self.options = options
+        self.port = port
     }
 
-    func connection(to node: Node) async throws -> SSHConnection {
-        if let connection = open[node.name] { return connection }
+    /// The node's cached connection, or a new one; the flag says whether it came from the cache.
+    func connection(to node: Node) async throws -> (connection: SSHConnection, cached: Bool) {
+        if let connection = open[node.name] { return (connection, true) }
         guard let address = node.sshAddress else {
             throw SSHError(.unreachable, "node \(node.name) has no address yet (neither allocated nor reported)")
         }
@@ -27,17 +31,31 @@ public actor ConnectionCache: NodeTransport {
                 "node \(node.name) has no pinned SSH host key: install it (node allocate --os) or register it with its key (POST /nodes/discover with sshHostKey)")
         }
         let connection = try await SSHConnection.connect(
-            to: SSHTarget(host: address.description), identity: identity, pinned: pin, options: options, pool: pool)
+            to: SSHTarget(host: address.description, port: port), identity: identity, pinned: pin, options: options, pool: pool)
         open[node.name] = connection
-        return connection
+        return (connection, false)
     }
 
     /// Runs the command on the node's cached connection; only the lookup is isolated to the actor, so the nodes' commands
-    /// run side by side.
+    /// run side by side. A cached connection on which the server opens no channel (it went stale while idle) is
+    /// replaced once: nothing ran on it, so sending the command again runs it once.
     public nonisolated func execute(
         _ command: String, stdin: [UInt8], timeout: Duration, on node: Node, output: @escaping @Sendable (SSHOutput) -> Void
     ) async throws -> SSHExit {
-        try await connection(to: node).execute(command, stdin: stdin, timeout: timeout, output: output)
+        let found = try await connection(to: node)
+        do {
+            return try await found.connection.execute(command, stdin: stdin, timeout: timeout, output: output)
+        } catch {
+            guard found.cached, error.code == .channelOpen else { throw error }
+            await forget(found.connection, of: node.name)
+            return try await connection(to: node).connection.execute(command, stdin: stdin, timeout: timeout, output: output)
+        }
+    }
+
+    /// Closes `connection` and removes it from the cache if it is still the node's.
+    private func forget(_ connection: SSHConnection, of node: String) async {
+        if open[node] === connection { open[node] = nil }
+        await connection.close()
     }
 
     public func drop(_ node: String) async {

@@ -15,7 +15,7 @@ extension SSHConnection {
         guard let channel = try waiter.pointer({
             libssh2_channel_open_ex(session, "session", 7, 2 * 1024 * 1024, 32768, nil, 0)
         }) else {
-            throw SSHError(.channel, "cannot open a channel to \(target): \(lastErrorMessage(session))")
+            throw SSHError(.channelOpen, "cannot open a channel to \(target): \(lastErrorMessage(session))")
         }
         defer { Self.release(channel, session: session) }
         let started = try waiter.status {

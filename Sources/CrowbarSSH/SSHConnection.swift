@@ -146,7 +146,7 @@ public final class SSHConnection: @unchecked Sendable {
             do {
                 return try work(cancellation)
             } catch let error as SSHError {
-                if error.code == .commandTimeout || error.code == .cancelled || error.code == .channel {
+                if [.commandTimeout, .cancelled, .channel, .channelOpen].contains(error.code) {
                     // Say goodbye now: sshd then ends the session, and with it the remote command.
                     usable = false
                     Self.disconnect(session)

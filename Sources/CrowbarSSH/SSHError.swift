@@ -20,8 +20,10 @@ public struct SSHError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let authentication = Code("authentication")
         /// A command ran longer than its timeout.
         public static let commandTimeout = Code("command timeout")
-        /// Opening or driving a channel failed, or the connection dropped.
+        /// Driving a channel failed, or the connection dropped.
         public static let channel = Code("channel")
+        /// The server did not open a channel: nothing ran, so the command may be sent again on a new connection.
+        public static let channelOpen = Code("channel open")
         /// An SFTP upload failed.
         public static let transfer = Code("transfer")
         /// The calling task was cancelled.

@@ -173,6 +173,40 @@ struct RecipeScriptTests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/never"))
     }
 
+    @Test func aResourceAppliesOnlyWhereItsConditionHolds() async throws {
+        let recipe = try recipe("""
+            resources:
+              - file: $DIR/rbd
+                content: rbd
+                when: "{{attributes.backend}} == rbd"
+              - file: $DIR/lvm
+                content: lvm
+                when: "{{attributes.backend}} == lvm"
+              - file: $DIR/not-lvm
+                content: x
+                when: "{{attributes.backend}} != lvm"
+              - command: "touch $DIR/flag"
+                when: "{{attributes.enabled}}"
+            """)
+        let compiled = try RecipeCompiler.compile(
+            recipe, templates: [:], context: context(["backend": .string("rbd"), "enabled": .boolean(false)]), checkMode: false)
+        #expect(compiled.resources == ["file \(folder)/rbd", "file \(folder)/not-lvm"])
+        let (status, output) = try await run(compiled)
+        #expect(status == 0 && output.completed)
+        #expect(output.results.map(\.index) == [1, 2])
+        #expect(contents("rbd") == "rbd" && contents("not-lvm") == "x")
+        #expect(contents("lvm") == nil && contents("flag") == nil)
+        let unclear = try self.recipe("""
+            resources:
+              - file: $DIR/x
+                content: x
+                when: "{{attributes.backend}}"
+            """)
+        #expect(throws: DefinitionError.self) {
+            try RecipeCompiler.compile(unclear, templates: [:], context: context(["backend": .string("rbd")]), checkMode: false)
+        }
+    }
+
     @Test func templatesRenderAndUnknownNamesAreCompileErrors() throws {
         let recipe = try recipe("""
             resources:

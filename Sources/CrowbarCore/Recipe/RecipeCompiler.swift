@@ -25,14 +25,18 @@ public enum RecipeCompiler {
         var script = ScriptPrelude.text(recipe: recipe.name, node: context.node.name, checkMode: checkMode, marker: marker)
         var labels: [String] = []
         var rendered: [ResourceKind] = []
-        for resource in recipe.resources { rendered.append(try render(resource, templates: templates, context: context)) }
+        var applied: [Resource] = []
+        for resource in recipe.resources where try holds(resource, context: context) {
+            applied.append(resource)
+            rendered.append(try render(resource, templates: templates, context: context))
+        }
         // The services that subscribe to each path: a change leaves a pending-restart marker on the node, so a
         // restart owed by a run that stopped before reaching its service is still made by the next run.
         var subscribers: [String: [String]] = [:]
         for case .service(let name, _, _, let paths) in rendered {
             for path in paths { subscribers[path, default: []].append(name) }
         }
-        for (offset, resource) in recipe.resources.enumerated() {
+        for (offset, resource) in applied.enumerated() {
             let index = offset + 1
             let kind = rendered[offset]
             script += "\n# \(index): \(resource.label.replacingOccurrences(of: "\n", with: " "))\n"
@@ -88,6 +92,28 @@ public enum RecipeCompiler {
     static let restartFolder = "/var/lib/crowbar/pending-restart"
 
     static func restartMarker(_ service: String) -> String { "\(restartFolder)/\(service)".shellQuoted }
+
+    /// Whether a resource applies to the node: its `when:` rendered is `A == B` (equal after trimming), `A != B`, `true`
+    /// or `false`; anything else is an error naming the recipe's line.
+    static func holds(_ resource: Resource, context: RecipeContext) throws(DefinitionError) -> Bool {
+        guard let condition = resource.condition else { return true }
+        let text = try context.render(condition, location: resource.location, key: "when").trimmingCharacters(in: .whitespaces)
+        for (operator_, equal) in [(" == ", true), (" != ", false)] {
+            if let range = text.range(of: operator_) {
+                let left = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+                let right = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
+                return (left == right) == equal
+            }
+        }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default:
+            throw DefinitionError(
+                location: resource.location, key: "when",
+                message: "'\(text)' is not 'A == B', 'A != B', true or false")
+        }
+    }
 
     /// The resource with every text field rendered; a template becomes a file with its rendered content.
     private static func render(

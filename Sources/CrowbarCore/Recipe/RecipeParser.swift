@@ -35,6 +35,7 @@ public enum RecipeParser {
         _ node: YAMLNode, path: String, file: String, shared: [String: [IniSetting]]
     ) throws(DefinitionError) -> Resource {
         var reader = try YAMLMappingReader(node, path: path, file: file)
+        let condition = try reader.string("when")
         var present = keywords.filter { reader.mapping[$0] != nil }
         // A shorthand's `user:` names its account: it does not make the resource a `user` resource.
         if present.contains(where: RecipeShorthands.keywords.contains) { present.removeAll { $0 == "user" } }
@@ -90,10 +91,10 @@ public enum RecipeParser {
         default:
             let (expanded, label) = try RecipeShorthands.expand(keyword, &reader)
             try reader.rejectUnknownKeys()
-            return Resource(kind: expanded, location: reader.location, label: label)
+            return Resource(kind: expanded, location: reader.location, label: label, condition: condition)
         }
         try reader.rejectUnknownKeys()
-        return Resource(kind: kind, location: reader.location)
+        return Resource(kind: kind, location: reader.location, condition: condition)
     }
 
     private static func fileAttributes(_ reader: inout YAMLMappingReader) throws(DefinitionError) -> FileAttributes {

@@ -3,12 +3,14 @@
 # (iso/discovery/modules, with what they depend on, loaded by the hardware present), udhcpc, ipmitool (with its
 # shared libraries and the dynamic loader) and the agent (iso/discovery/init); the installer's initramfs, loaded on
 # top of it for `installing` nodes (install.img: iso/discovery/install with sfdisk, mke2fs, zstd and the ext4
-# modules); and iPXE's network boot programs for PXE ROMs that are not iPXE. All come from Debian packages
+# modules); the cloud's test guest (the same kernel, busybox, the virtio NIC driver and iso/guest/init); and iPXE's
+# network boot programs for PXE ROMs that are not iPXE. All come from Debian packages
 # (downloaded, not installed). The kernel is the generic one (linux-image-amd64's): the cloud kernel has no IPMI
 # drivers (and no e1000). The result is cached by a hash of the package versions and the agent's files: a second
 # run with nothing changed does nothing.
 #   iso/build-discovery.sh OUT_DIR
-#       → OUT_DIR/discovery/{vmlinuz,initrd.img,install.img,SOURCE}, OUT_DIR/{undionly.kpxe,ipxe.efi}
+#       → OUT_DIR/discovery/{vmlinuz,initrd.img,install.img,SOURCE}, OUT_DIR/guest/{vmlinuz,initrd.img},
+#         OUT_DIR/{undionly.kpxe,ipxe.efi}
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: build-discovery.sh OUT_DIR}
@@ -27,10 +29,12 @@ ipmitool_packages=$(versions ipmitool libfreeipmi17 libreadline8 libtinfo6 libss
 # The installer's tools and the packages of their libraries (sfdisk, mke2fs, zstd).
 install_packages=$(versions fdisk libfdisk1 libsmartcols1 libblkid1 libuuid1 e2fsprogs libext2fs2 libcom-err2 zstd libzstd1 zlib1g \
     liblzma5 liblz4-1)
-key=$( { echo "$kernel_package $kernel_version busybox-static $busybox_version ipxe $ipxe_version" $ipmitool_packages $install_packages
-    cat "$0" "$here"/discovery/*; } | sha256sum | cut -c1-16)
+# The test guest's ethtool (it turns its NIC's checksum offload off: see iso/guest/init).
+guest_packages=$(versions ethtool libmnl0)
+key=$( { echo "$kernel_package $kernel_version busybox-static $busybox_version ipxe $ipxe_version" $ipmitool_packages $install_packages $guest_packages
+    cat "$0" "$here"/discovery/* "$here"/guest/*; } | sha256sum | cut -c1-16)
 if [ -f "$target/SOURCE" ] && grep -q "^key $key$" "$target/SOURCE" && [ -s "$target/vmlinuz" ] && [ -s "$target/initrd.img" ] \
-    && [ -s "$target/install.img" ] && [ -s "$out/undionly.kpxe" ]; then
+    && [ -s "$target/install.img" ] && [ -s "$out/guest/initrd.img" ] && [ -s "$out/undionly.kpxe" ]; then
     echo "discovery image up to date ($key)"
     exit 0
 fi
@@ -40,11 +44,11 @@ trap 'rm -rf "$work"' EXIT
 chmod 0755 "$work"
 mkdir -m 0777 "$work/debs"
 (cd "$work/debs" && apt-get download -q "$kernel_package=$kernel_version" "busybox-static=$busybox_version" "ipxe=$ipxe_version" \
-    $ipmitool_packages $install_packages >/dev/null)
+    $ipmitool_packages $install_packages $guest_packages >/dev/null)
 dpkg-deb -x "$work"/debs/linux-image-*.deb "$work/kernel"
 dpkg-deb -x "$work"/debs/busybox-static_*.deb "$work/busybox"
 dpkg-deb -x "$work"/debs/ipxe_*.deb "$work/ipxe"
-for package in $ipmitool_packages $install_packages; do dpkg-deb -x "$work"/debs/"${package%%=*}"_*.deb "$work/packages"; done
+for package in $ipmitool_packages $install_packages $guest_packages; do dpkg-deb -x "$work"/debs/"${package%%=*}"_*.deb "$work/packages"; done
 kernel_release=$(ls "$work/kernel/lib/modules")
 depmod -b "$work/kernel" "$kernel_release"
 
@@ -113,7 +117,22 @@ install -m 0755 "$here/discovery/install" "$install_root/install"
 (cd "$install_root/lib/modules/$kernel_release" && for file in $(cd "$work/all-modules/$kernel_release" && find . -name '*.ko'); do
     rm -f "$file"; done)
 
-mkdir -p "$target"
+# The test guest: busybox, ethtool, the virtio NIC driver, the same DHCP hook and its own /init.
+guest=$work/guest
+mkdir -p "$guest"/{bin,etc,proc,sys,dev,tmp,lib64}
+cp -a "$root/bin/." "$guest/bin/"
+rm -f "$guest/bin/ipmitool"
+copy_binary sbin/ethtool "$guest" bin
+cp -L "$packages/lib64/ld-linux-x86-64.so.2" "$guest/lib64/"
+copy_modules "$here/guest/modules" "$guest"
+[ -f "$guest/lib/modules/$kernel_release/kernel/drivers/net/virtio_net.ko" ] || { echo "no virtio_net.ko for the guest" >&2; exit 1; }
+install -m 0755 "$here/discovery/udhcpc.script" "$guest/etc/udhcpc.script"
+install -m 0755 "$here/guest/init" "$guest/init"
+
+mkdir -p "$target" "$out/guest"
+(cd "$guest" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/guest/initrd.img.new"
+cp "$work"/kernel/boot/vmlinuz-* "$out/guest/vmlinuz"
+mv "$out/guest/initrd.img.new" "$out/guest/initrd.img"
 cp "$work/ipxe/usr/lib/ipxe/undionly.kpxe" "$work/ipxe/boot/ipxe.efi" "$out/"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$target/initrd.img.new"
 (cd "$install_root" && find . | cpio -o -H newc --quiet | gzip -9) > "$target/install.img.new"
@@ -127,4 +146,4 @@ printf 'key %s\nkernel %s %s\nbusybox-static %s\nipxe %s\nipmitool %s\ninstaller
     "$(count_modules "$root")" "$(count_modules "$install_root")" \
     "$(cd "$target" && stat -c '%n %s' vmlinuz initrd.img install.img | tr '\n' ' ')" > "$target/SOURCE"
 echo "discovery image built ($key): $(du -h "$target/vmlinuz" | cut -f1) kernel, $(du -h "$target/initrd.img" | cut -f1) initramfs," \
-    "$(du -h "$target/install.img" | cut -f1) installer"
+    "$(du -h "$target/install.img" | cut -f1) installer, $(du -h "$out/guest/initrd.img" | cut -f1) guest initramfs"

@@ -8,6 +8,9 @@ public struct LabLayout: Sendable {
     public var stateDirectory: String
     public var namespace = "crowbar-lab"
     public var bridge = "br0"
+    /// The data network's bridge, the lab's trunked switch: every node's `eth1` is on it, untagged for the flat
+    /// provider network and tagged for project VLANs (a Linux bridge without VLAN filtering passes tags through).
+    public var dataBridge = "br1"
     /// The host end of the admin network, where crowbard listens and connects from.
     public var hostInterface = "crowbar0"
     public var prefixLength = 24
@@ -23,6 +26,8 @@ public struct LabLayout: Sendable {
     public func nodeNamespace(_ number: Int) -> String { "crowbar-n\(number)" }
     /// The bridge-side end of node n's veth pair (the node side is `eth0` in its namespace).
     public func nodePort(_ number: Int) -> String { "cbn\(number)" }
+    /// The data-bridge end of node n's second veth pair (the node side is `eth1`).
+    public func nodeDataPort(_ number: Int) -> String { "cbd\(number)" }
     public func nodeAddress(_ number: Int) -> String { bootAddressPrefix + String(bootAddressBase + number) }
     /// A locally administered MAC derived from the node number.
     public func nodeMAC(_ number: Int) -> String { String(format: "52:54:00:77:00:%02x", number) }

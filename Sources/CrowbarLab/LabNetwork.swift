@@ -1,5 +1,5 @@
 /// The admin network: a bridge in the lab's namespace, a veth to the host (crowbard's side) and one veth per
-/// node namespace. Creating is idempotent; removing deletes the namespaces, which deletes their links too.
+/// node namespace; and the data network: a second bridge with a second veth per node and no addresses. Creating is idempotent; removing deletes the namespaces, which deletes their links too.
 struct LabNetwork {
     let layout: LabLayout
 
@@ -8,10 +8,12 @@ struct LabNetwork {
         if !(await namespaceExists(ns)) {
             try await Command.run("ip", ["netns", "add", ns])
         }
-        if !(await Command.succeeds("ip", ["-n", ns, "link", "show", layout.bridge])) {
-            try await Command.run("ip", ["-n", ns, "link", "add", layout.bridge, "type", "bridge"])
+        for bridge in [layout.bridge, layout.dataBridge] {
+            if !(await Command.succeeds("ip", ["-n", ns, "link", "show", bridge])) {
+                try await Command.run("ip", ["-n", ns, "link", "add", bridge, "type", "bridge"])
+            }
+            try await Command.run("ip", ["-n", ns, "link", "set", bridge, "up"])
         }
-        try await Command.run("ip", ["-n", ns, "link", "set", layout.bridge, "up"])
         if !(await Command.succeeds("ip", ["link", "show", layout.hostInterface])) {
             try await Command.run("ip", ["link", "add", layout.hostInterface, "type", "veth", "peer", "name", "uplink", "netns", ns])
             try await Command.run("ip", ["addr", "add", "\(layout.adminAddress)/\(layout.prefixLength)", "dev", layout.hostInterface])
@@ -20,7 +22,8 @@ struct LabNetwork {
         try await Command.run("ip", ["link", "set", layout.hostInterface, "up"])
     }
 
-    /// Gives node `number` its namespace and a veth on the bridge with its boot address.
+    /// Gives node `number` its namespace, a veth on the admin bridge with its boot address (`eth0`) and one on the
+    /// data bridge without an address (`eth1`, the neutron barclamp's `provider_interface` in the lab cloud).
     func attach(_ number: Int) async throws {
         let ns = layout.nodeNamespace(number)
         if await namespaceExists(ns) { try await Command.run("ip", ["netns", "delete", ns]) }
@@ -34,6 +37,11 @@ struct LabNetwork {
         try await Command.run("ip", ["-n", ns, "link", "set", "lo", "up"])
         try await Command.run("ip", ["-n", ns, "route", "add", "default", "via", layout.adminAddress])
         try await Command.run("ip", ["-n", layout.namespace, "link", "set", layout.nodePort(number), "master", layout.bridge, "up"])
+        try await Command.run("ip", [
+            "-n", ns, "link", "add", "eth1", "type", "veth", "peer", "name", layout.nodeDataPort(number), "netns", layout.namespace,
+        ])
+        try await Command.run("ip", ["-n", ns, "link", "set", "eth1", "up"])
+        try await Command.run("ip", ["-n", layout.namespace, "link", "set", layout.nodeDataPort(number), "master", layout.dataBridge, "up"])
     }
 
     func detach(_ number: Int) async {

@@ -86,14 +86,18 @@ struct DeployDayCommand: ClientCommand {
                     try await ready(installed, client: client, into: &day)
                 }
             }
-            say("\n== verification: the cloud checked with the openstack client")
+            say("\n== verification: the cloud checked with the openstack client, then by tempest")
             await day.phase("verification") { day in
                 try await BatchFollower(client: client).apply(file: verification, force: true) { applied in
                     try BatchReportLine(applied).append(to: path("verify.jsonl"))
                     // The log first: if reading it fails, the phase's error reports that, not a bare failed apply.
-                    let log = applied.barclamp == "verification" ? try await fullLog(of: applied.run.id, client: client) : nil
+                    let log = ["verification", "tempest"].contains(applied.barclamp) ? try await fullLog(of: applied.run.id, client: client) : nil
                     day.add(DeployDayReport.applyCase(applied))
-                    if let log { day.add(DeployDayReport.checkCases(run: applied.run, log: log)) }
+                    if let log, applied.barclamp == "verification" { day.add(DeployDayReport.checkCases(run: applied.run, log: log)) }
+                    if let log, applied.barclamp == "tempest" {
+                        day.add(DeployDayReport.tempestSetCases(run: applied.run, log: log))
+                        day.addTempest(DeployDayReport.tempestCases(log: log))
+                    }
                 }
             }
         }

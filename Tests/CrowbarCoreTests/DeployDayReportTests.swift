@@ -43,7 +43,7 @@ struct DeployDayReportTests {
         #expect(cases.map(\.seconds) == [3, 7, 0])
         #expect(cases[0].failure == nil)
         #expect(cases[0].note == "project: p1")
-        #expect(cases[1].failure?.message == "check image failed on n1")
+        #expect(cases[1].failure?.message == "verify image failed on n1")
         #expect(cases[1].failure?.details.contains("broken") == true)
         #expect(cases[2].failure?.message == "not run: an earlier step failed")
     }
@@ -54,7 +54,7 @@ struct DeployDayReportTests {
         let checks = DeployDayReport.checks(in: recipe)
         let commandLabels = recipe.resources.map(\.kind.label).filter { $0.hasPrefix("command crowbar-verify") }
         #expect(checks.map { "command crowbar-verify \($0)" } == commandLabels)
-        #expect(checks.count >= 10 && checks.first == "token" && checks.contains("server"))
+        #expect(checks.count >= 10 && checks.first == "token" && checks.contains("guests"))
         #expect(Set(checks).count == checks.count)
     }
 
@@ -95,7 +95,7 @@ struct DeployDayReportTests {
         let report = TestReport(suites: [TestSuite(name: "deploy-day \"lab\"", cases: cases)])
         #expect(report.failed)
         let xml = report.junitXML
-        #expect(xml.contains("<testsuite name=\"deploy-day &quot;lab&quot;\" tests=\"3\" failures=\"2\" time=\"10.0\">"))
+        #expect(xml.contains("<testsuite name=\"deploy-day &quot;lab&quot;\" tests=\"3\" failures=\"2\" skipped=\"0\" time=\"10.0\">"))
         #expect(xml.contains("image &lt;cirros&gt; &amp; broken"))
         let parser = XMLParser(data: Data(xml.utf8))
         let counter = ElementCounter()
@@ -113,10 +113,51 @@ struct DeployDayReportTests {
         #expect(lines[0].hasPrefix("ok       verify token"))
         #expect(lines[0].contains("3.0 s  project: p1"))
         #expect(lines[1].hasPrefix("FAILED   verify image"))
-        #expect(lines[2] == "         | check image failed on n1")
+        #expect(lines[2] == "         | verify image failed on n1")
         #expect(lines[3].hasPrefix("         | image <cirros>"))
         #expect(lines[4].contains("\(long.name)  ") && lines[4].hasSuffix("1.0 s  "))
         #expect(lines[0].firstRange(of: " 3.0 s")?.lowerBound.utf16Offset(in: lines[0]) == lines[4].firstRange(of: " 1.0 s")?.lowerBound.utf16Offset(in: lines[4]))
+    }
+
+    /// A tempest run's log on n1: a passing, a skipped (with its reason) and a failing test (with a traceback), the
+    /// set's count line, and lines of other resources between them.
+    func tempestLog() -> [RunLogLine] {
+        [
+            "crowbar-tempest: smoke ok 1.50 tempest.api.network.test_networks.NetworksTest.test_list_networks",
+            "changed: template /usr/local/sbin/crowbar-tempest",
+            "crowbar-tempest: smoke skip 0.00 tempest.api.compute.test_x.XTest.test_y",
+            "crowbar-tempest: smoke | Feature x is not enabled",
+            "crowbar-tempest: smoke | (second line)",
+            "crowbar-tempest: smoke fail 12.25 tempest.scenario.test_z.ZTest.test_w",
+            "crowbar-tempest: smoke | Traceback (most recent call last):",
+            "crowbar-tempest: smoke | AssertionError: 503 != 200",
+            "crowbar-tempest: smoke | garbled",
+            "crowbar-tempest: smoke maybe",
+            "tempest smoke: 1 passed, 1 failed, 1 skipped in 20 s",
+        ].enumerated().map { RunLogLine(sequence: Int64($0.offset + 1), at: at(Double($0.offset)), step: 1, node: "n1", text: $0.element) }
+    }
+
+    @Test func tempestLinesBecomeOneCasePerTestInABriefSuite() throws {
+        let cases = DeployDayReport.tempestCases(log: tempestLog())
+        #expect(cases.map(\.name) == [
+            "tempest.api.network.test_networks.NetworksTest.test_list_networks", "tempest.api.compute.test_x.XTest.test_y",
+            "tempest.scenario.test_z.ZTest.test_w",
+        ])
+        #expect(cases.map(\.className) == ["tempest.smoke", "tempest.smoke", "tempest.smoke"])
+        #expect(cases.map(\.seconds) == [1.5, 0, 12.25])
+        #expect(cases[0].failure == nil && cases[0].skipped == nil)
+        #expect(cases[1].skipped == "Feature x is not enabled" && cases[1].failure == nil)
+        #expect(cases[2].failure?.message == "garbled")
+        #expect(cases[2].failure?.details == "Traceback (most recent call last):\nAssertionError: 503 != 200\ngarbled")
+        var day = DeployDay()
+        day.addTempest(cases)
+        let report = day.report(checks: [])
+        #expect(report.suites.map(\.name) == ["deploy-day", "tempest"])
+        #expect(report.junitXML.contains("<testsuite name=\"tempest\" tests=\"3\" failures=\"1\" skipped=\"1\""))
+        #expect(report.junitXML.contains("<skipped message=\"Feature x is not enabled\"/>"))
+        let summary = report.summary.split(separator: "\n")
+        #expect(summary.first?.hasPrefix("FAILED   tempest.scenario.test_z.ZTest.test_w") == true)
+        #expect(!report.summary.contains("test_list_networks") && !report.summary.contains("test_y"))
     }
 
     @Test func aPhaseFailureWithoutAFailedCaseBecomesACase() async {

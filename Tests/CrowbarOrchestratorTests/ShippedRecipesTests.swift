@@ -29,4 +29,42 @@ import Testing
         #expect(loaded >= 20)
         #expect(try book.sharedSettings().keys.sorted() == ["keystone_authtoken", "neutron_common"])
     }
+
+    /// Every role's recipe compiles for a node of the lab cloud and its checks (docs/examples): each proposal's
+    /// attributes are its barclamp's defaults with generated secrets and the batch file's values, every role has the
+    /// nodes the batch file gives it. A name a template uses that no barclamp defines fails here, not mid-deploy.
+    @Test func everyRoleCompilesForTheLabCloud() throws {
+        let catalog = try BarclampDirectory.load(Self.root.appendingPathComponent("barclamps").path)
+        let book = RecipeBook(root: Self.root.appendingPathComponent("recipes").path)
+        var barclamps: [String: AttributeValue] = [:]
+        var roles: [String: [RecipeNode]] = [:]
+        for file in ["lab-cloud.yml", "lab-verification.yml"] {
+            let path = Self.root.appendingPathComponent("docs/examples/\(file)").path
+            let batch = try BatchFileParser.parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
+            for entry in batch.proposals {
+                let barclamp = try #require(catalog[entry.barclamp], "\(file): no barclamp \(entry.barclamp)")
+                var content = ProposalEditor.initialContent(for: barclamp) { "s3cret-\(entry.barclamp)" }
+                for (path, value) in entry.attributeEdits(schema: barclamp) {
+                    content = try ProposalEditor.set(path, to: value, in: content, barclamp: barclamp)
+                }
+                barclamps[entry.barclamp] = content.attributes
+                for (role, aliases) in entry.elements {
+                    roles[role] = aliases.enumerated().map { RecipeNode(name: "n\($0.offset + 1)", address: "192.168.124.\(81 + $0.offset)") }
+                }
+            }
+        }
+        var compiled = 0
+        for barclamp in catalog.runOrder {
+            guard let attributes = barclamps[barclamp.name] else { continue }
+            for role in barclamp.roles {
+                let (recipe, templates) = try book.load(role.recipe)
+                let context = RecipeContext(
+                    barclamp: barclamp.name, proposal: "default", attributes: attributes,
+                    node: RecipeNode(name: "n1", address: "192.168.124.81"), roles: roles, barclamps: barclamps)
+                _ = try RecipeCompiler.compile(recipe, templates: templates, context: context, checkMode: false)
+                compiled += 1
+            }
+        }
+        #expect(compiled >= 25)
+    }
 }

@@ -3,6 +3,8 @@
 /// of its own, so every failure reaches the report.
 public struct DeployDay: Sendable {
     public private(set) var cases: [TestCase] = []
+    /// Tempest's own cases, one per test (their own suite in the report).
+    public private(set) var tempestCases: [TestCase] = []
     public private(set) var timings: [(phase: String, seconds: Double)] = []
 
     public init() {}
@@ -13,6 +15,8 @@ public struct DeployDay: Sendable {
     public mutating func add(_ test: TestCase) { cases.append(test) }
 
     public mutating func add(_ tests: [TestCase]) { cases += tests }
+
+    public mutating func addTempest(_ tests: [TestCase]) { tempestCases += tests }
 
     /// Runs and times a phase; `body` records its cases through the deploy-day it is given.
     public mutating func phase(_ name: String, _ body: (inout DeployDay) async throws -> Void) async {
@@ -28,10 +32,13 @@ public struct DeployDay: Sendable {
         timings.append((name, seconds))
     }
 
-    /// The report: the cases, then every check of `checks` that no case covers, failed as not run.
+    /// The report: the cases, then every check of `checks` that no case covers, failed as not run; tempest's cases in
+    /// a brief suite of their own.
     public func report(checks: [String]) -> TestReport {
         let missing = checks.filter { check in !cases.contains { $0.name == DeployDayReport.checkCaseName(check) } }
-        return TestReport(suites: [TestSuite(name: "deploy-day", cases: cases + DeployDayReport.notRunCases(missing))])
+        var suites = [TestSuite(name: "deploy-day", cases: cases + DeployDayReport.notRunCases(missing))]
+        if !tempestCases.isEmpty { suites.append(TestSuite(name: "tempest", cases: tempestCases, brief: true)) }
+        return TestReport(suites: suites)
     }
 
     /// `timings: phase 1.2 s, …, total 3.4 s`.

@@ -79,20 +79,34 @@ public enum DeployDayReport {
     /// One case per check the verification run reached, timed from the run log: a check ends at its log line and
     /// starts where the last logged resource before it ended (the node's start for the first).
     public static func checkCases(run: Run, log: [RunLogLine]) -> [TestCase] {
+        commandCases(run: run, log: log, command: checkCommand, className: "deploy-day.verify") { checkCaseName($0) }
+    }
+
+    /// One case per tempest set the tempest run reached (`crowbar-tempest run <set>`), timed like the checks; its note
+    /// is the set's count line.
+    public static func tempestSetCases(run: Run, log: [RunLogLine]) -> [TestCase] {
+        commandCases(run: run, log: log, command: tempestCommand, className: "deploy-day.tempest") { "tempest \($0)" }
+    }
+
+    /// A case per resource `command <command><name>` of the run, named by `caseName(name)`.
+    static func commandCases(
+        run: Run, log: [RunLogLine], command: String, className: String, caseName: (String) -> String
+    ) -> [TestCase] {
         var cases: [TestCase] = []
-        let label = "command " + checkCommand
+        let label = "command " + command
         for result in run.steps.flatMap(\.results) {
             var previous = result.startedAt
             for resource in result.resources.sorted(by: { $0.index < $1.index }) {
                 let ended = log.first { $0.node == result.node && $0.at >= previous && $0.text.hasSuffix(": " + resource.resource) }?.at
                 defer { previous = ended ?? previous }
                 guard resource.resource.hasPrefix(label) else { continue }
-                let check = String(resource.resource.dropFirst(label.count))
+                let name = String(resource.resource.dropFirst(label.count))
                 let failure = resource.status == .failed
-                    ? TestFailure(message: "check \(check) failed on \(result.node)", details: resource.output) : nil
-                let lastLine = resource.output.split(separator: "\n").last.map { String($0.prefix(90)) } ?? ""
+                    ? TestFailure(message: "\(caseName(name)) failed on \(result.node)", details: resource.output) : nil
+                let lastLine = resource.output.split(separator: "\n").last { !$0.hasPrefix(tempestLinePrefix) && !$0.hasPrefix("failed: ") }
+                    .map { String($0.prefix(90)) } ?? ""
                 cases.append(TestCase(
-                    className: "deploy-day.verify", name: checkCaseName(check), seconds: ended.map { $0.timeIntervalSince(previous) } ?? 0,
+                    className: className, name: caseName(name), seconds: ended.map { $0.timeIntervalSince(previous) } ?? 0,
                     failure: failure, output: resource.output, note: lastLine))
             }
         }

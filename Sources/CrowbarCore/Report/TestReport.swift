@@ -14,12 +14,16 @@ public struct TestReport: Sendable, Hashable {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
         for suite in suites {
             let failures = suite.cases.filter { $0.failure != nil }.count
+            let skipped = suite.cases.filter { $0.skipped != nil }.count
             let seconds = suite.cases.reduce(0) { $0 + $1.seconds }
-            xml += "  <testsuite name=\(Self.attribute(suite.name)) tests=\"\(suite.cases.count)\" failures=\"\(failures)\" time=\"\(Self.seconds(seconds))\">\n"
+            xml += "  <testsuite name=\(Self.attribute(suite.name)) tests=\"\(suite.cases.count)\" failures=\"\(failures)\" skipped=\"\(skipped)\""
+                + " time=\"\(Self.seconds(seconds))\">\n"
             for test in suite.cases {
                 xml += "    <testcase classname=\(Self.attribute(test.className)) name=\(Self.attribute(test.name)) time=\"\(Self.seconds(test.seconds))\">\n"
                 if let failure = test.failure {
                     xml += "      <failure message=\(Self.attribute(failure.message))>\(Self.escape(failure.details))</failure>\n"
+                } else if let reason = test.skipped {
+                    xml += "      <skipped message=\(Self.attribute(reason))/>\n"
                 }
                 if !test.output.isEmpty { xml += "      <system-out>\(Self.escape(test.output))</system-out>\n" }
                 xml += "    </testcase>\n"
@@ -29,13 +33,13 @@ public struct TestReport: Sendable, Hashable {
         return xml + "</testsuites>\n"
     }
 
-    /// One line per case: `ok` or `FAILED`, the name, the time and the note; a failure's message and details follow
-    /// it, indented, unless the note already says it all.
+    /// One line per case (of a brief suite, per failed case): `ok`, `skipped` or `FAILED`, the name, the time and the
+    /// note; a failure's message and details follow it, indented, unless the note already says it all.
     public var summary: String {
-        let tests = suites.flatMap(\.cases)
+        let tests = suites.flatMap { suite in suite.brief ? suite.cases.filter { $0.failure != nil } : suite.cases }
         let width = max(30, (tests.map(\.name.count).max() ?? 0) + 2)
         return tests.map { test in
-            let status = test.failure == nil ? "ok" : "FAILED"
+            let status = test.failure != nil ? "FAILED" : test.skipped != nil ? "skipped" : "ok"
             let time = test.seconds > 0 || test.failure == nil ? String(format: "%7.1f s", test.seconds) : "      - "
             var line = "\(status.padding(toLength: 8, withPad: " ", startingAt: 0)) \(test.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(time)  \(test.note)"
             if let failure = test.failure, failure.message != test.note || !failure.details.isEmpty {
@@ -72,10 +76,13 @@ public struct TestReport: Sendable, Hashable {
 public struct TestSuite: Sendable, Hashable {
     public var name: String
     public var cases: [TestCase]
+    /// Whether the summary lists only its failed cases (a suite of hundreds, such as tempest's).
+    public var brief: Bool
 
-    public init(name: String, cases: [TestCase]) {
+    public init(name: String, cases: [TestCase], brief: Bool = false) {
         self.name = name
         self.cases = cases
+        self.brief = brief
     }
 }
 
@@ -86,16 +93,22 @@ public struct TestCase: Sendable, Hashable {
     public var name: String
     public var seconds: Double
     public var failure: TestFailure?
+    /// Why the case did not run (JUnit's `<skipped>`); nil when it ran.
+    public var skipped: String?
     /// What the case printed, kept in the XML.
     public var output: String
     /// One line for the summary.
     public var note: String
 
-    public init(className: String, name: String, seconds: Double, failure: TestFailure? = nil, output: String = "", note: String = "") {
+    public init(
+        className: String, name: String, seconds: Double, failure: TestFailure? = nil, skipped: String? = nil, output: String = "",
+        note: String = ""
+    ) {
         self.className = className
         self.name = name
         self.seconds = seconds
         self.failure = failure
+        self.skipped = skipped
         self.output = output
         self.note = note
     }

@@ -43,6 +43,10 @@ struct NodeRoot {
         try (layout.nodeName(number) + "\n").write(toFile: root + "/etc/hostname", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: root + "/root/.ssh", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try (authorizedKey + "\n").write(toFile: root + "/root/.ssh/authorized_keys", atomically: true, encoding: .utf8)
+        // root's systemd user manager lingers: otherwise every SSH login starts one (pam_systemd waits for it) and
+        // every logout stops it, and under load a login waited minutes for the last one to stop.
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/systemd/linger", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: root + "/var/lib/systemd/linger/root", contents: nil)
         // No getty on the console: the container's console is a pipe.
         try? FileManager.default.removeItem(atPath: root + "/etc/systemd/system/getty.target.wants/getty@tty1.service")
         return try String(contentsOfFile: root + "/etc/ssh/ssh_host_ed25519_key.pub", encoding: .utf8)

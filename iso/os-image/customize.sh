@@ -10,6 +10,9 @@ rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
 # The admin interface is configured by systemd-networkd (the installer writes a .network matched by MAC).
 chroot "$root" systemctl enable systemd-networkd.service >/dev/null 2>&1
 chroot "$root" systemctl enable ssh.service >/dev/null 2>&1
+# root's systemd user manager lingers, so crowbard's SSH logins do not each start and stop one (pam_systemd waits
+# for it: minutes under load).
+mkdir -p "$root/var/lib/systemd/linger" && : > "$root/var/lib/systemd/linger/root"
 cat > "$root/etc/ssh/sshd_config.d/crowbar.conf" <<'EOF'
 # crowbar: one host key (ed25519, made by the installer and pinned by crowbard); keys only.
 HostKey /etc/ssh/ssh_host_ed25519_key

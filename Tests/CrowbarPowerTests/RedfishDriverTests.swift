@@ -59,8 +59,9 @@ struct RedfishDriverTests {
             driver: .redfish, address: "127.0.0.1", port: try freeLoopbackPort(SOCK_STREAM), username: "admin", password: "x",
             certificateFingerprint: String(repeating: "00", count: 32))
         let started = ContinuousClock.now
-        #expect(await #expect(throws: PowerFailure.self) { try await RedfishDriver(bmc: nothing, timeout: .seconds(5)).state() }?.kind == .unreachable)
-        #expect(ContinuousClock.now - started < .seconds(5), "refused at once, well within the 5 s bound")
+        #expect(await #expect(throws: PowerFailure.self) { try await RedfishDriver(bmc: nothing, timeout: .seconds(60)).state() }?.kind == .unreachable)
+        // Refused, not timed out: well within the 60 s bound even on a loaded machine (a lab beside it took 6.8 s).
+        #expect(ContinuousClock.now - started < .seconds(30), "refused at once, well within the 60 s bound")
     }
 }
 

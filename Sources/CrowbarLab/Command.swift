@@ -83,6 +83,26 @@ enum Command {
     static func isRunning(_ pid: pid_t?) -> Bool { pid.map { kill($0, 0) == 0 } ?? false }
 
     /// Stops `pid`: SIGTERM, then SIGKILL if it is still there after 20 s.
+    /// Stops a container's systemd-nspawn like `stop`, then kills the container's init if it outlived nspawn (it does
+    /// when nspawn is killed after the 20 s): killing the init of a PID namespace ends every process in it. The init is
+    /// told by its start time, so a reused PID is never hit.
+    static func stopContainer(_ pid: pid_t) async {
+        let inits = ((try? await run("pgrep", ["-P", String(pid)])) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+            .map { ($0, startTime(of: $0)) }
+        await stop(pid)
+        for (child, started) in inits where started != nil && startTime(of: child) == started {
+            kill(child, SIGKILL)
+        }
+    }
+
+    /// Field 22 of /proc/PID/stat (start time in clock ticks), nil when there is no such process.
+    static func startTime(of pid: pid_t) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.range(of: ")", options: .backwards) else { return nil }
+        let fields = stat[end.upperBound...].split(separator: " ")
+        return fields.count > 19 ? String(fields[19]) : nil
+    }
+
     static func stop(_ pid: pid_t) async {
         guard kill(pid, SIGTERM) == 0 else { return }
         for _ in 0..<100 {

@@ -96,7 +96,7 @@ public struct Lab: Sendable {
         }
         for number in nodeNumbers() {
             progress("stopping \(layout.nodeName(number))")
-            if let pid = pid(number) { await Command.stop(pid) }
+            if let pid = pid(number) { await Command.stopContainer(pid) }
             await LabNetwork(layout: layout).detach(number)
             try? FileManager.default.removeItem(atPath: layout.nodeDirectory(number))
         }
@@ -105,7 +105,7 @@ public struct Lab: Sendable {
 
     private func start(_ number: Int, root: NodeRoot, authorizedKey: String) async throws {
         let directory = layout.nodeDirectory(number)
-        if let stale = pid(number) { await Command.stop(stale) }
+        if let stale = pid(number) { await Command.stopContainer(stale) }
         _ = try await root.prepare(number, authorizedKey: authorizedKey)
         try await LabNetwork(layout: layout).attach(number)
         try FileManager.default.createDirectory(atPath: "/run/systemd/nspawn", withIntermediateDirectories: true)

@@ -136,8 +136,8 @@ struct PowerServiceTests {
         let result = try await bounded.power.power(name, PowerRequest(action: .cycle, bootDevice: .pxe), actor: "tester")
         #expect(result.failure.map { [.timeout, .unreachable].contains($0.kind) } == true, "\(String(describing: result.failure))")
         // The deadline is three calls' worth (3 s), and the answer does not wait for ipmitool to wind down; the margin
-        // is for a loaded CI machine (QEMU lab tests run beside this one).
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // is for a loaded CI machine (QEMU lab tests run beside this one; 12 s was seen with a stray container beside).
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test func theBMCPasswordIsMaskedAndNeverInTheHistory() async throws {

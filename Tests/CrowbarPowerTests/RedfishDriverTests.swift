@@ -81,16 +81,27 @@ final class SushyEmulator: Sendable {
         BMC(driver: .redfish, address: "127.0.0.1", port: port, username: "admin", password: password, certificateFingerprint: fingerprint)
     }
 
+    /// Starts the emulator on a free port; a port another test took between the check and sushy's bind is replaced
+    /// (at most three tries).
     init() async throws {
-        port = try freeLoopbackPort(SOCK_STREAM)
-        let result = try await Subprocess.run(
-            .path("/bin/bash"), arguments: [Self.script, folder, String(port), "admin"],
-            environment: .inherit.updating(["SUSHY_PASSWORD": password]),
-            output: .string(limit: 4096), error: .string(limit: 1 << 16))
-        guard result.terminationStatus.isSuccess else {
-            throw CrowbarError(.conflict, "sushy-emulator did not start: \(result.standardError)")
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = try freeLoopbackPort(SOCK_STREAM)
+            let result = try await Subprocess.run(
+                .path("/bin/bash"), arguments: [Self.script, folder, String(port), "admin"],
+                environment: .inherit.updating(["SUSHY_PASSWORD": password]),
+                output: .string(limit: 4096), error: .string(limit: 1 << 16))
+            if result.terminationStatus.isSuccess {
+                self.port = port
+                fingerprint = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+                return
+            }
+            let error = result.standardError ?? ""
+            guard error.contains("in use"), attempt < 3 else {
+                throw CrowbarError(.conflict, "sushy-emulator did not start: \(error)")
+            }
         }
-        fingerprint = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func stop() {

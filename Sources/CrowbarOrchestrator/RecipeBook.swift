@@ -2,8 +2,8 @@ import CrowbarCore
 import Foundation
 
 /// The recipes folder: `<root>/<barclamp>/<role>.yml`, `<root>/<barclamp>/templates/*.mustache`, and what recipes
-/// share in `<root>/_shared/`: INI sections (`<name>.yml`, for an ini's `include`) and templates (`templates/`, for
-/// a template's `{{> name}}` partials). Read at each step, so an edited recipe applies on the next run
+/// share in `<root>/_shared/`: INI sections and resource lists (`<name>.yml`, for `include`) and templates
+/// (`templates/`, for a template's `source` or `{{> name}}` partials). Read at each step, so an edited recipe applies on the next run
 /// without a restart.
 public struct RecipeBook: Sendable {
     public let root: String
@@ -16,7 +16,7 @@ public struct RecipeBook: Sendable {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RecipeMissing(name: name, file: file)
         }
-        let recipe = try RecipeParser.parse(String(decoding: data, as: UTF8.self), name: name, file: file, shared: try sharedSettings())
+        let recipe = try RecipeParser.parse(String(decoding: data, as: UTF8.self), name: name, file: file, shared: try shared())
         let barclamp = name.split(separator: "/").first.map(String.init) ?? name
         // The shared templates (partials such as keystone_authtoken), then the barclamp's own, which win.
         var templates: [String: String] = [:]
@@ -30,16 +30,16 @@ public struct RecipeBook: Sendable {
         return (recipe, templates)
     }
 
-    /// The shared INI sections, by file name without `.yml`.
-    public func sharedSettings() throws -> [String: [IniSetting]] {
+    /// The shared INI sections and resource lists, by file name without `.yml`.
+    public func shared() throws -> SharedRecipeParts {
         let folder = "\(root)/_shared"
-        var shared: [String: [IniSetting]] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasSuffix(".yml") {
-            guard let data = FileManager.default.contents(atPath: "\(folder)/\(entry)") else { continue }
-            shared[String(entry.dropLast(4))] = try RecipeParser.parseSharedSettings(
-                String(decoding: data, as: UTF8.self), file: "\(folder)/\(entry)")
-        }
-        return shared
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+            .filter { $0.hasSuffix(".yml") }
+            .compactMap { entry -> (name: String, file: String, text: String)? in
+                guard let data = FileManager.default.contents(atPath: "\(folder)/\(entry)") else { return nil }
+                return (String(entry.dropLast(4)), "\(folder)/\(entry)", String(decoding: data, as: UTF8.self))
+            }
+        return try RecipeParser.parseShared(files)
     }
 }
 

@@ -43,8 +43,9 @@ struct RecipeShorthandTests {
     }
 
     @Test func anIniIncludesSharedSectionsBeforeItsOwn() throws {
-        let shared = try RecipeParser.parseSharedSettings(
-            "settings:\n  keystone_authtoken:\n    auth_type: password\n    project_name: service\n", file: "_shared/keystone_authtoken.yml")
+        let shared = try RecipeParser.parseShared([(
+            "keystone_authtoken", "_shared/keystone_authtoken.yml",
+            "settings:\n  keystone_authtoken:\n    auth_type: password\n    project_name: service\n")])
         let recipe = try RecipeParser.parse(
             """
             resources:
@@ -52,7 +53,7 @@ struct RecipeShorthandTests {
                 include: [keystone_authtoken]
                 settings:
                   keystone_authtoken: {project_name: services}
-            """, name: "glance/glance-server", file: "glance-server.yml", shared: ["keystone_authtoken": shared])
+            """, name: "glance/glance-server", file: "glance-server.yml", shared: shared)
         #expect(recipe.resources[0].kind == .ini(
             path: "/etc/glance/glance-api.conf",
             settings: [
@@ -62,8 +63,50 @@ struct RecipeShorthandTests {
             ], attributes: FileAttributes()))
     }
 
+    @Test func anIncludeTakesASharedListInPlaceWithItsCondition() throws {
+        let shared = try RecipeParser.parseShared([
+            ("ceph_client", "_shared/ceph_client.yml", """
+                resources:
+                  - package: [ceph-common]
+                  - ini: /etc/ceph/ceph.conf
+                    include: [global]
+                    when: "{{attributes.x}} != 0"
+                """),
+            ("global", "_shared/global.yml", "settings:\n  global:\n    fsid: f\n"),
+        ])
+        let recipe = try RecipeParser.parse(
+            """
+            resources:
+              - package: [cinder-volume]
+              - include: ceph_client
+                when: "{{attributes.backend}} == rbd"
+              - service: cinder-volume
+            """, name: "cinder/cinder-volume", file: "cinder-volume.yml", shared: shared)
+        #expect(recipe.resources.map(\.label) == [
+            "package cinder-volume", "package ceph-common", "ini /etc/ceph/ceph.conf", "service cinder-volume",
+        ])
+        #expect(recipe.resources.map(\.conditions) == [
+            [], ["{{attributes.backend}} == rbd"], ["{{attributes.backend}} == rbd", "{{attributes.x}} != 0"], [],
+        ])
+        #expect("\(recipe.resources[2].location)".hasPrefix("_shared/ceph_client.yml:3:"))
+        #expect(recipe.resources[2].kind == .ini(
+            path: "/etc/ceph/ceph.conf", settings: [IniSetting(section: "global", key: "fsid", value: "f")], attributes: FileAttributes()))
+    }
+
+    @Test func aSharedListCannotIncludeAnother() {
+        #expect {
+            try RecipeParser.parseShared([
+                ("a", "_shared/a.yml", "resources:\n  - package: [x]\n"),
+                ("b", "_shared/b.yml", "resources:\n  - include: a\n"),
+            ])
+        } throws: { error in
+            "\(error)".contains("_shared/b.yml:2:") && "\(error)".contains("no shared resources 'a'")
+        }
+    }
+
     @Test(arguments: [
         ("resources:\n  - ini: /x\n    include: [nope]\n", "demo.yml:3:15: resources.0.include: no shared settings 'nope'"),
+        ("resources:\n  - include: nope\n", "demo.yml:2:5: resources.0.include: no shared resources 'nope'"),
         ("resources:\n  - database: glance\n    user: glance\n", "resources.0.password: is required"),
         ("resources:\n  - keystone_service: glance\n    type: image\n    url: u\n    user: g\n    password: p\n    region: r\n",
          "demo.yml:7:5: resources.0.region: unknown key"),

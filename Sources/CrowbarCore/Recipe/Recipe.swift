@@ -21,15 +21,16 @@ public struct Resource: Sendable, Hashable {
     /// How logs and results name it: the kind's label, or the label of the shorthand it was written as
     /// (`database glance`, `keystone_service image`).
     public var label: String
-    /// `when:`, a template that must render to `A == B`, `A != B`, `true` or `false`: the resource is left out of the
-    /// nodes' scripts where it does not hold (a choice between backends, drivers or datapaths). Nil: always applied.
-    public var condition: String?
+    /// `when:` templates (the resource's own, after those of the includes it came through), each rendering to
+    /// `A == B`, `A != B`, `true` or `false`: the resource is left out of the nodes' scripts unless all hold (a choice
+    /// between backends, drivers or datapaths). Empty: always applied.
+    public var conditions: [String]
 
-    public init(kind: ResourceKind, location: SourceLocation, label: String? = nil, condition: String? = nil) {
+    public init(kind: ResourceKind, location: SourceLocation, label: String? = nil, conditions: [String] = []) {
         self.kind = kind
         self.location = location
         self.label = label ?? kind.label
-        self.condition = condition
+        self.conditions = conditions
     }
 }
 

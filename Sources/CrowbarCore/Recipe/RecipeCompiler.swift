@@ -93,11 +93,17 @@ public enum RecipeCompiler {
 
     static func restartMarker(_ service: String) -> String { "\(restartFolder)/\(service)".shellQuoted }
 
-    /// Whether a resource applies to the node: its `when:` rendered is `A == B` (equal after trimming), `A != B`, `true`
-    /// or `false`; anything else is an error naming the recipe's line.
+    /// Whether a resource applies to the node: each of its `when:` rendered is `A == B` (equal after trimming), `A != B`
+    /// or `true` (`false` leaves it out); anything else is an error naming the recipe's line.
     static func holds(_ resource: Resource, context: RecipeContext) throws(DefinitionError) -> Bool {
-        guard let condition = resource.condition else { return true }
-        let text = try context.render(condition, location: resource.location, key: "when").trimmingCharacters(in: .whitespaces)
+        for condition in resource.conditions where try !holds(condition, at: resource.location, context: context) {
+            return false
+        }
+        return true
+    }
+
+    private static func holds(_ condition: String, at location: SourceLocation, context: RecipeContext) throws(DefinitionError) -> Bool {
+        let text = try context.render(condition, location: location, key: "when").trimmingCharacters(in: .whitespaces)
         for (operator_, equal) in [(" == ", true), (" != ", false)] {
             if let range = text.range(of: operator_) {
                 let left = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
@@ -110,7 +116,7 @@ public enum RecipeCompiler {
         case "false": return false
         default:
             throw DefinitionError(
-                location: resource.location, key: "when",
+                location: location, key: "when",
                 message: "'\(text)' is not 'A == B', 'A != B', true or false")
         }
     }

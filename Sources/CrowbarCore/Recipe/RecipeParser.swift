@@ -1,34 +1,85 @@
+/// What recipes share, from `recipes/_shared/<name>.yml`: INI sections (`settings:`), which an `ini` resource takes
+/// with `include: [name]`, and resource lists (`resources:`), which a recipe takes in place with `- include: name`.
+public struct SharedRecipeParts: Sendable {
+    public var settings: [String: [IniSetting]]
+    public var resources: [String: [Resource]]
+
+    public init(settings: [String: [IniSetting]] = [:], resources: [String: [Resource]] = [:]) {
+        self.settings = settings
+        self.resources = resources
+    }
+}
+
 /// Reads a recipe file (`recipes/<barclamp>/<role>.yml`). Every problem names file, line and key.
 public enum RecipeParser {
-    /// Parses the text of one recipe; `name` is `barclamp/role` and `file` the name used in errors. `shared` are the
-    /// INI sections an `ini` resource may `include` (``parseSharedSettings(_:file:)``), by name.
+    /// Parses the text of one recipe; `name` is `barclamp/role` and `file` the name used in errors. `shared` holds
+    /// what its resources may include (``parseShared(_:)``).
     public static func parse(
-        _ yaml: String, name: String, file: String, shared: [String: [IniSetting]] = [:]
+        _ yaml: String, name: String, file: String, shared: SharedRecipeParts = SharedRecipeParts()
     ) throws(DefinitionError) -> Recipe {
         let root = try composeDocument(yaml, file: file)
         var reader = try YAMLMappingReader(root, path: "", file: file)
         let timeout = try reader.integer("timeout") ?? 1800
         let list = try reader.requiredNode("resources")
-        guard let sequence = list.sequence else {
-            throw DefinitionError(location: list.location(in: file), key: "resources", message: "expected a list of resources")
-        }
         try reader.rejectUnknownKeys()
-        var resources: [Resource] = []
-        for (index, node) in sequence.enumerated() {
-            resources.append(try parseResource(node, path: "resources.\(index)", file: file, shared: shared))
-        }
+        let resources = try parseResources(list, file: file, shared: shared)
         return Recipe(name: name, resources: resources, timeoutSeconds: timeout)
     }
 
     private static let keywords = ["package", "file", "template", "ini", "service", "user", "command", "wait_for"]
         + RecipeShorthands.keywords
 
-    /// A file of shared INI sections (`recipes/_shared/<name>.yml`): `settings: {section: {key: value}}`.
-    public static func parseSharedSettings(_ yaml: String, file: String) throws(DefinitionError) -> [IniSetting] {
-        var reader = try YAMLMappingReader(try composeDocument(yaml, file: file), path: "", file: file)
-        let settings = try iniSettings(reader.requiredNode("settings"), path: "settings", file: file)
-        try reader.rejectUnknownKeys()
-        return settings
+    /// The files of `recipes/_shared/` (name without `.yml`, file for errors, text), each with `settings:` or
+    /// `resources:`. A shared resource list may include shared settings but not another list.
+    public static func parseShared(_ files: [(name: String, file: String, text: String)]) throws(DefinitionError) -> SharedRecipeParts {
+        var parts = SharedRecipeParts()
+        var lists: [(name: String, file: String, node: YAMLNode)] = []
+        for (name, file, text) in files {
+            var reader = try YAMLMappingReader(try composeDocument(text, file: file), path: "", file: file)
+            if let list = reader.node("resources") {
+                lists.append((name, file, list))
+            } else {
+                parts.settings[name] = try iniSettings(reader.requiredNode("settings"), path: "settings", file: file)
+            }
+            try reader.rejectUnknownKeys()
+        }
+        let settingsOnly = SharedRecipeParts(settings: parts.settings)
+        for (name, file, node) in lists {
+            parts.resources[name] = try parseResources(node, file: file, shared: settingsOnly)
+        }
+        return parts
+    }
+
+    /// A `resources:` list; an entry `include: name` (with an optional `when:`, added to each) is a shared list.
+    private static func parseResources(
+        _ list: YAMLNode, file: String, shared: SharedRecipeParts
+    ) throws(DefinitionError) -> [Resource] {
+        guard let sequence = list.sequence else {
+            throw DefinitionError(location: list.location(in: file), key: "resources", message: "expected a list of resources")
+        }
+        var resources: [Resource] = []
+        for (index, node) in sequence.enumerated() {
+            let path = "resources.\(index)"
+            var reader = try YAMLMappingReader(node, path: path, file: file)
+            guard reader.mapping["include"] != nil, !keywords.contains(where: { reader.mapping[$0] != nil }) else {
+                resources.append(try parseResource(node, path: path, file: file, shared: shared.settings))
+                continue
+            }
+            let condition = try reader.string("when")
+            let name = try reader.requiredString("include")
+            try reader.rejectUnknownKeys()
+            guard let included = shared.resources[name] else {
+                throw DefinitionError(
+                    location: reader.location, key: reader.keyPath("include"),
+                    message: "no shared resources '\(name)' (known: \(shared.resources.keys.sorted().joined(separator: ", ")))")
+            }
+            resources += included.map { resource in
+                var resource = resource
+                if let condition { resource.conditions.insert(condition, at: 0) }
+                return resource
+            }
+        }
+        return resources
     }
 
     private static func parseResource(
@@ -91,10 +142,10 @@ public enum RecipeParser {
         default:
             let (expanded, label) = try RecipeShorthands.expand(keyword, &reader)
             try reader.rejectUnknownKeys()
-            return Resource(kind: expanded, location: reader.location, label: label, condition: condition)
+            return Resource(kind: expanded, location: reader.location, label: label, conditions: condition.map { [$0] } ?? [])
         }
         try reader.rejectUnknownKeys()
-        return Resource(kind: kind, location: reader.location, condition: condition)
+        return Resource(kind: kind, location: reader.location, conditions: condition.map { [$0] } ?? [])
     }
 
     private static func fileAttributes(_ reader: inout YAMLMappingReader) throws(DefinitionError) -> FileAttributes {

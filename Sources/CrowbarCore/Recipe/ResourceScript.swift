@@ -40,6 +40,8 @@ enum ResourceScript {
             # An install interrupted earlier (crash, cancel) leaves dpkg half-configured: finish that first.
             [ -z "$(dpkg --audit 2>/dev/null)" ] || DEBIAN_FRONTEND=noninteractive dpkg --configure -a || return 1
             echo "installing$missing"
+            # The lists first: the admin node's repository may have gained packages since the node last read them.
+            apt-get -q update >/dev/null || echo "apt-get update failed: installing from the package lists there are"
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
                 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing || return 1
             return 100

@@ -1,4 +1,6 @@
 import CrowbarCore
+import Foundation
+import NIOCore
 
 extension CrowbarClient {
     /// `GET /nodes`: every node, by name.
@@ -49,6 +51,17 @@ extension CrowbarClient {
     /// `GET /events`: history after event `id`, optionally about one subject.
     public func events(after id: Int64 = 0, subject: String? = nil, limit: Int = 100) async throws -> [Event] {
         try await send(.GET, Endpoint("events", query: [("after", String(id)), ("subject", subject), ("limit", String(limit))]))
+    }
+
+    /// `GET /events?follow=true`: hands `onEvent` the events after `id` (optionally about one subject), then each new
+    /// one as crowbard records it, until `limit` passes or crowbard ends the stream (it is going away: the caller
+    /// reconnects after the last id it saw).
+    public func followEvents(
+        after id: Int64 = 0, subject: String? = nil, limit: TimeAmount = .hours(24), onEvent: (Event) async throws -> Void
+    ) async throws {
+        try await streamLines(Endpoint("events", query: [("after", String(id)), ("subject", subject), ("follow", "true")]), limit: limit) { data in
+            try await onEvent(try JSONDecoder.crowbar.decode(Event.self, from: data))
+        }
     }
 
     /// `GET /boot`: DHCP leases and the boot services' counters.

@@ -92,4 +92,64 @@ import Testing
         let unreachable = try binaries.crowbar(["node", "list"], daemon: daemon)
         #expect(unreachable.status == 3)
     }
+
+    /// A live view's feed: `GET /events?follow=true` hands over the history after an id, then each new event as it is
+    /// recorded (a node registered while the stream is open), and ends when crowbard goes away.
+    @Test func theEventStreamDeliversNewEventsAndEndsWithCrowbard() async throws {
+        let daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        try await register("52:54:00:ee:00:01", daemon: daemon)
+        let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = CrowbarClient(baseURL: daemon.url, token: token)
+        let seen = EventLog()
+        let follower = Task {
+            try await client.followEvents(limit: .seconds(60)) { event in await seen.add(event) }
+        }
+        let cliOutput = dataDir.appendingPathComponent("events-follow.out").path
+        var environment = ProcessInfo.processInfo.environment
+        environment["CROWBAR_URL"] = daemon.url
+        environment["CROWBAR_DATA_DIR"] = dataDir.path
+        let cli = try ChildProcess(
+            binaries.crowbar.path, ["events", "--follow", "--json"], environment: environment, stdout: cliOutput, stderr: cliOutput)
+        defer { cli.signal(SIGKILL); cli.wait(timeout: 5) }
+        #expect(await seen.waitFor(timeout: 10) { $0.contains { $0.subject == "d52-54-00-ee-00-01" } }, "the history before the stream")
+        try await register("52:54:00:ee:00:02", daemon: daemon)
+        let second = await seen.waitFor(timeout: 10) { $0.contains { $0.subject == "d52-54-00-ee-00-02" && $0.kind == .nodeRegistered } }
+        #expect(second, "a node registered while the stream is open")
+        let ids = await seen.events.map(\.id)
+        #expect(ids == ids.sorted() && Set(ids).count == ids.count, "events arrive once each, in order: \(ids)")
+        func printed() -> String { (try? String(contentsOfFile: cliOutput, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(10)
+        while !printed().contains(#""subject":"d52-54-00-ee-00-02""#), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(printed().contains(#""subject":"d52-54-00-ee-00-02""#), "crowbar events --follow printed: \(printed())")
+        #expect(daemon.stop() == 0, "crowbard did not shut down gracefully with followers")
+        let ended = await Task { try await follower.value }.result
+        #expect((try? ended.get()) != nil || ended.failureDescription.contains("unreachable"), "\(ended)")
+        #expect(cli.wait(timeout: 10) != nil, "crowbar events --follow ends when crowbard goes away")
+    }
 }
+
+/// What a follower has received, for waiting on it with a bound.
+private actor EventLog {
+    private(set) var events: [Event] = []
+
+    func add(_ event: Event) { events.append(event) }
+
+    /// Whether `condition` holds within `timeout` seconds (checked every 50 ms).
+    func waitFor(timeout: Double, _ condition: ([Event]) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        while ContinuousClock.now < deadline {
+            if condition(events) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition(events)
+    }
+}
+
+extension Result {
+    fileprivate var failureDescription: String {
+        if case .failure(let error) = self { return "\(error)" }
+        return ""
+    }
+}
+

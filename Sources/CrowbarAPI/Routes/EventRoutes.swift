@@ -2,15 +2,23 @@ import CrowbarControl
 import CrowbarCore
 import Hummingbird
 
-/// `GET /events?after=ID&subject=NAME&limit=N`: the history, oldest first, paged by id.
+/// `GET /events?after=ID&subject=NAME&limit=N`: the history, oldest first, paged by id; with `follow=true`, an NDJSON
+/// stream of it that goes on with each new event until the client goes away.
 struct EventRoutes {
     let events: EventService
 
     func register(on api: RouterGroup<CrowbarRequestContext>) {
-        api.get("events") { request, _ in
-            try await events.list(
-                after: Int64(try request.integerQuery("after") ?? 0), subject: request.uri.queryParameters["subject"].map(String.init),
-                limit: try request.limitQuery(default: 100))
+        api.get("events") { request, context -> Response in
+            let after = Int64(try request.integerQuery("after") ?? 0)
+            let subject = request.uri.queryParameters["subject"].map(String.init)
+            let limit = try request.limitQuery(default: 100)
+            guard request.flagQuery("follow", default: false) else {
+                return try await events.list(after: after, subject: subject, limit: limit)
+                    .response(from: request, context: context)
+            }
+            return Response.ndjson { deliver in
+                try await events.follow(after: after, subject: subject, stop: { Task.isShuttingDownGracefully || Task.isCancelled }, deliver: deliver)
+            }
         }
     }
 }

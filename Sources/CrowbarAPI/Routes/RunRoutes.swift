@@ -19,19 +19,10 @@ struct RunRoutes {
                 return try await runs.log(id, after: after).response(from: request, context: context)
             }
             _ = try await runs.run(id)  // a 404 before the stream starts
-            return Response(
-                status: .ok, headers: [.contentType: "application/x-ndjson"],
-                body: ResponseBody { writer in
-                    // A follower must not hold crowbard's shutdown until the run ends.
-                    try await runs.follow(id, after: after, stop: { Task.isShuttingDownGracefully || Task.isCancelled }) { lines in
-                        for line in lines {
-                            var data = try JSONEncoder.crowbar.encode(line)
-                            data.append(0x0A)
-                            try await writer.write(ByteBuffer(bytes: data))
-                        }
-                    }
-                    try await writer.finish(nil)
-                })
+            // A follower must not hold crowbard's shutdown until the run ends.
+            return Response.ndjson { deliver in
+                try await runs.follow(id, after: after, stop: { Task.isShuttingDownGracefully || Task.isCancelled }, deliver: deliver)
+            }
         }
     }
 

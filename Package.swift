@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CrowbarOrchestrator", targets: ["CrowbarOrchestrator"]),
         .library(name: "CrowbarBoot", targets: ["CrowbarBoot"]),
         .library(name: "CrowbarPower", targets: ["CrowbarPower"]),
+        .library(name: "CrowbarTUI", targets: ["CrowbarTUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -118,6 +119,8 @@ let package = Package(
             dependencies: ["CrowbarCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: strict
         ),
+        // The terminal UI's view models: state, keys and screens as text, without a terminal.
+        .target(name: "CrowbarTUI", dependencies: ["CrowbarCore"], swiftSettings: strict),
         .target(
             name: "CrowbarClient",
             dependencies: ["CrowbarCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
@@ -161,6 +164,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CrowbarStoreTests", dependencies: ["CrowbarStore", "CrowbarCore"], swiftSettings: strict),
+        .testTarget(name: "CrowbarTUITests", dependencies: ["CrowbarTUI", "CrowbarCore"], swiftSettings: strict),
         .testTarget(
             name: "CrowbarOrchestratorTests",
             dependencies: [

@@ -69,6 +69,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
+        .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .target(
             name: "CrowbarSSH",
             dependencies: [
@@ -139,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "crowbar",
             dependencies: [
-                "CrowbarClient", "CrowbarCore", "CrowbarLab",
+                "CNcurses", "CrowbarClient", "CrowbarCore", "CrowbarLab", "CrowbarTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

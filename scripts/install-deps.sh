@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages crowbar builds and tests with, skipping those already present.
 set -euo pipefail
-packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev pkg-config curl python3 openssh-server openssh-client
+packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev libncurses-dev tmux pkg-config curl python3 openssh-server openssh-client
           debootstrap systemd-container iproute2
           qemu-system-x86 ipxe-qemu cpio tftp-hpa atftp isc-dhcp-client udhcpc kea-admin apt-utils
           openipmi ipmitool openssl python3-venv util-linux mmdebstrap zstd)

@@ -53,6 +53,13 @@ extension CrowbarClient {
         try await send(.GET, Endpoint("events", query: [("after", String(id)), ("subject", subject), ("limit", String(limit))]))
     }
 
+    /// `GET /events?latest=true`: the newest event's id (0 when there is none): where a view that has just loaded
+    /// everything starts following.
+    public func latestEventID() async throws -> Int64 {
+        let latest: [Event] = try await send(.GET, Endpoint("events", query: [("latest", "true")]))
+        return latest.first?.id ?? 0
+    }
+
     /// `GET /events?follow=true`: hands `onEvent` the events after `id` (optionally about one subject), then each new
     /// one as crowbard records it, until `limit` passes or crowbard ends the stream (it is going away: the caller
     /// reconnects after the last id it saw).

@@ -10,6 +10,9 @@ public struct EventService: Sendable {
         try await database.events(after: id, subject: subject, limit: limit)
     }
 
+    /// The newest event, if any.
+    public func latest() async throws -> Event? { try await database.latestEvent() }
+
     /// Hands `deliver` the events after `id` (optionally about one subject), oldest first, then each new one as it is
     /// recorded, until `stop` says so: what live views (`crowbar tui`, `crowbar events --follow`) watch instead of
     /// polling every list. New events are looked for every ``RunService/followInterval``.

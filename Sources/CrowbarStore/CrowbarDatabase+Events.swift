@@ -12,6 +12,11 @@ extension CrowbarDatabase {
         }
     }
 
+    /// The newest event, if any: where a live view that has just loaded everything starts following.
+    public func latestEvent() async throws -> Event? {
+        try await writer.read { db in try EventRecord.order(Column("id").desc).fetchOne(db)?.event }
+    }
+
     /// Appends an event row inside the caller's transaction.
     static func appendEvent(
         _ kind: Event.Kind, subject: String, from: String? = nil, to: String? = nil, message: String, at: Date, in db: Database

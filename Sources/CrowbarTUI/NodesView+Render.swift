@@ -91,10 +91,7 @@ struct NodeColumns {
 
     private func line(_ fields: [String]) -> String {
         let widths = [20, 11, 15, 17, hardwareWidth]
-        var text = ""
-        for (index, field) in fields.enumerated() {
-            text += index < widths.count ? field.fitted(to: widths[index]) + " " : field
-        }
-        return text
+        return fields.enumerated().map { index, field in index < widths.count ? field.fitted(to: widths[index]) : field }
+            .joined(separator: " ")
     }
 }

@@ -69,7 +69,7 @@ public struct NodesView: Sendable, Hashable {
 /// An action the operator asked for on one node from the nodes screen.
 public enum NodeRequest: Sendable, Hashable {
     case allocate(String)
-    case power(String, PowerRequest)
+    case power(String, PowerAction)
     case delete(String)
 
     /// The action a key asks for: `a` allocate, `o` power on, `f` off, `c` cycle, `d` delete.
@@ -92,9 +92,4 @@ public enum NodeRequest: Sendable, Hashable {
         case .delete(let node): "Delete \(node) and its addresses?"
         }
     }
-}
-
-/// A power action from the UI.
-public enum PowerRequest: String, Sendable, Hashable {
-    case on, off, cycle
 }

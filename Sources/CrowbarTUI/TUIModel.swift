@@ -36,8 +36,12 @@ public struct TUIModel: Sendable {
         case .nodeDeleted(let name): nodes[name] = nil
         case .roles(let byNode): roles = byNode
         case .runningRuns(let count): runningRuns = count
-        case .connected: connection = .connected
-        case .disconnected(let reason): connection = .disconnected(reason)
+        case .connected:
+            if connection != .connected { notice = nil }
+            connection = .connected
+        case .disconnected(let reason):
+            if case .disconnected = connection {} else { notice = nil }  // the status bar must show it
+            connection = .disconnected(reason)
         case .notice(let text): notice = text
         }
     }

@@ -26,6 +26,6 @@ struct Crowbar: AsyncParsableCommand {
             """,
         subcommands: [
             NodeCommand.self, BarclampCommand.self, ProposalCommand.self, PlanCommand.self, RunCommand.self, EventsCommand.self,
-            BootCommand.self, LabCommand.self, BatchCommand.self, DeployDayCommand.self,
+            BootCommand.self, LabCommand.self, BatchCommand.self, DeployDayCommand.self, TerminalUICommand.self,
         ])
 }

@@ -38,7 +38,10 @@ final class Daemon {
     private let logURL: URL
 
     /// Starts crowbard and waits (at most 20 s) for its ready file, which holds the URL it listens on.
-    init(binaries: Binaries, dataDir: URL, definitions: URL = Fixtures.repositoryRoot, extraArguments: [String] = []) throws {
+    init(
+        binaries: Binaries, dataDir: URL, definitions: URL = Fixtures.repositoryRoot, listen: String = "127.0.0.1:0",
+        extraArguments: [String] = []
+    ) throws {
         self.dataDir = dataDir
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
         logURL = dataDir.appendingPathComponent("crowbard.out")
@@ -47,7 +50,7 @@ final class Daemon {
         child = try ChildProcess(
             binaries.crowbard.path,
             [
-                "--data-dir", dataDir.path, "--listen", "127.0.0.1:0", "--ready-file", ready.path,
+                "--data-dir", dataDir.path, "--listen", listen, "--ready-file", ready.path,
                 "--barclamps", definitions.appendingPathComponent("barclamps").path,
                 "--recipes", definitions.appendingPathComponent("recipes").path,
             ] + extraArguments,

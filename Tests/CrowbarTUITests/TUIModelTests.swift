@@ -89,7 +89,7 @@ struct NodesScreenTests {
         #expect(ui.render(width: 80, height: 24).text.hasSuffix("cancelled"))
         #expect(ui.handle(.character("d")) == nil)
         #expect(ui.handle(.character("y")) == .send(.delete("d52-54-00-77-00-01")))
-        for (key, action) in [("o", PowerRequest.on), ("f", .off)] {
+        for (key, action) in [("o", PowerAction.on), ("f", .off)] {
             _ = ui.handle(.character(Character(key)))
             #expect(ui.handle(.character("Y")) == .send(.power("d52-54-00-77-00-01", action)))
         }

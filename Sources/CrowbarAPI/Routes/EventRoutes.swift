@@ -3,7 +3,7 @@ import CrowbarCore
 import Hummingbird
 
 /// `GET /events?after=ID&subject=NAME&limit=N`: the history, oldest first, paged by id; with `follow=true`, an NDJSON
-/// stream of it that goes on with each new event until the client goes away.
+/// stream of it that goes on with each new event until the client goes away; with `latest=true`, the newest event.
 struct EventRoutes {
     let events: EventService
 
@@ -12,6 +12,9 @@ struct EventRoutes {
             let after = Int64(try request.integerQuery("after") ?? 0)
             let subject = request.uri.queryParameters["subject"].map(String.init)
             let limit = try request.limitQuery(default: 100)
+            if request.flagQuery("latest", default: false) {
+                return try await [events.latest()].compactMap { $0 }.response(from: request, context: context)
+            }
             guard request.flagQuery("follow", default: false) else {
                 return try await events.list(after: after, subject: subject, limit: limit)
                     .response(from: request, context: context)

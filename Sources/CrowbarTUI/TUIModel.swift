@@ -108,7 +108,7 @@ public struct TUIModel: Sendable {
         }
     }
 
-    /// crowbard's health, the nodes by state, running work and the keys that matter most.
+    /// crowbard's health, running work, the nodes by state and the keys that matter most (cut in that order's reverse).
     var statusLine: String {
         let health: String
         switch connection {
@@ -119,7 +119,7 @@ public struct TUIModel: Sendable {
         let counts = Dictionary(grouping: nodes.values, by: \.state).sorted { $0.key < $1.key }
             .map { "\($0.value.count) \($0.key.rawValue)" }.joined(separator: " ")
         let runs = runningRuns == 0 ? "no run" : "\(runningRuns) run\(runningRuns == 1 ? "" : "s") running"
-        return " \(health) · \(nodes.count) nodes\(counts.isEmpty ? "" : ": \(counts)") · \(runs) · ? keys  q quit"
+        return " \(health) · \(runs) · \(nodes.count) nodes\(counts.isEmpty ? "" : ": \(counts)") · ? keys  q quit"
     }
 
     static let keys: [(String, String)] = [

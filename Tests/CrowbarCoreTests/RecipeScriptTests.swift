@@ -173,6 +173,49 @@ struct RecipeScriptTests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/never"))
     }
 
+    /// A package install against stand-ins for dpkg-query, dpkg and apt-get (a folder first on PATH) whose
+    /// `apt-get install` fails `failures` times: one failure is retried after `dpkg --configure -a`, two fail.
+    func installPackage(failures: Int) async throws -> (Int32?, RecipeOutput, String) {
+        let bin = folder + "/bin", log = folder + "/apt.log"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let tools = [
+            "dpkg-query": "[ -e \(folder)/installed ] && printf 'install ok installed'; exit 0",
+            "dpkg": "echo \"dpkg $*\" >> \(log)",
+            "apt-get": """
+                echo "apt-get $*" >> \(log)
+                case "$*" in *install*) ;; *) exit 0 ;; esac
+                count=$(cat \(folder)/attempts 2>/dev/null || echo 0); echo $((count + 1)) > \(folder)/attempts
+                [ "$count" -ge \(failures) ] || { echo "postinst failed" >&2; exit 100; }
+                touch \(folder)/installed
+                """,
+        ]
+        for (name, body) in tools {
+            FileManager.default.createFile(atPath: "\(bin)/\(name)", contents: Data("#!/bin/sh\n\(body)\n".utf8), attributes: [.posixPermissions: 0o755])
+        }
+        var compiled = try RecipeCompiler.compile(
+            try recipe("resources:\n  - package: [demo-dashboard]\n"), templates: [:], context: context(), checkMode: false)
+        compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
+        let (status, output) = try await run(compiled)
+        return (status, output, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    @Test func aPackageWhoseMaintainerScriptFailsOnceIsConfiguredAgainAndInstalled() async throws {
+        let (status, output, log) = try await installPackage(failures: 1)
+        #expect(status == 0)
+        #expect(output.results.first?.status == .changed)
+        #expect(output.results.first?.output.contains("apt-get install failed: configuring what is unpacked once more") == true)
+        #expect(log.contains("dpkg --configure -a\napt-get install"), "\(log)")
+        let (again, _, _) = try await installPackage(failures: 1)
+        #expect(again == 0)
+    }
+
+    @Test func aPackageThatFailsTwiceFailsTheResource() async throws {
+        let (status, output, log) = try await installPackage(failures: 2)
+        #expect(status == 1)
+        #expect(output.results.first?.status == .failed)
+        #expect(log.components(separatedBy: "apt-get install").count - 1 == 2, "installed twice, not more: \(log)")
+    }
+
     @Test func aResourceAppliesOnlyWhereItsConditionHolds() async throws {
         let recipe = try recipe("""
             resources:

@@ -42,8 +42,14 @@ enum ResourceScript {
             echo "installing$missing"
             # The lists first: the admin node's repository may have gained packages since the node last read them.
             apt-get -q update >/dev/null || echo "apt-get update failed: installing from the package lists there are"
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
-                -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing || return 1
+            crowbar_install() {
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
+                    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing
+            }
+            # A maintainer script that fails once (horizon's static compression has, at random) gets one more try.
+            crowbar_install && return 100
+            echo "apt-get install failed: configuring what is unpacked once more, then installing again"
+            DEBIAN_FRONTEND=noninteractive dpkg --configure -a && crowbar_install || return 1
             return 100
         """
     }

@@ -26,4 +26,4 @@ print("| **all** | **%.1f s** | %d | **%.1f s** | %d |" % (
     sum(e["seconds"] for e in first.values()), sum(e["changed"] for e in first.values()),
     sum(e["seconds"] for e in again.values()), sum(e["changed"] for e in again.values())))
 for entry in load("verify.jsonl"):
-    print("| verification (10 checks) | %.1f s | | | |" % entry["seconds"])
+    print("| %s (checks) | %.1f s | %d | | |" % (entry["barclamp"], entry["seconds"], entry["changed"]))

@@ -70,15 +70,18 @@ public struct NodesView: Sendable, Hashable {
 public enum NodeRequest: Sendable, Hashable {
     case allocate(String)
     case power(String, PowerAction)
+    /// Install the node's OS again (it goes back through `reinstall`).
+    case reinstall(String)
     case delete(String)
 
-    /// The action a key asks for: `a` allocate, `o` power on, `f` off, `c` cycle, `d` delete.
+    /// The action a key asks for: `a` allocate, `o` power on, `f` off, `c` cycle, `r` reinstall, `d` delete.
     init?(key: Key, node: String) {
         switch key {
         case .character("a"): self = .allocate(node)
         case .character("o"): self = .power(node, .on)
         case .character("f"): self = .power(node, .off)
         case .character("c"): self = .power(node, .cycle)
+        case .character("r"): self = .reinstall(node)
         case .character("d"): self = .delete(node)
         default: return nil
         }
@@ -89,6 +92,7 @@ public enum NodeRequest: Sendable, Hashable {
         switch self {
         case .allocate(let node): "Allocate \(node) (admin address, then install)?"
         case .power(let node, let action): "Power \(action.rawValue) \(node) through its BMC?"
+        case .reinstall(let node): "Reinstall \(node) (its disk is overwritten)?"
         case .delete(let node): "Delete \(node) and its addresses?"
         }
     }

@@ -122,13 +122,16 @@ public struct TUIModel: Sendable {
         return " \(health) · \(runs) · \(nodes.count) nodes\(counts.isEmpty ? "" : ": \(counts)") · ? keys  q quit"
     }
 
+    /// The help screen's lines: keys, and what they do in at most 49 columns (80 less the key column).
     static let keys: [(String, String)] = [
         ("↑ ↓ j k, PgUp PgDn, Home End", "move the selection"),
-        ("/", "filter the nodes (name, state, MAC, address, role); Enter keeps it, Esc clears it"),
-        ("a", "allocate the node (admin address, then install)"),
-        ("o  f  c", "power the node on, off, or cycle it through its BMC"),
+        ("/", "filter by name, state, MAC, address or role"),
+        ("Enter  Esc", "keep the filter; clear it"),
+        ("a", "allocate (admin address, then install)"),
+        ("o  f  c", "power on, off or cycle through the BMC"),
+        ("r", "reinstall the OS (overwrites the disk)"),
         ("d", "delete the node"),
-        ("y", "confirm the action asked about on the bottom line (any other key cancels)"),
+        ("y", "confirm the bottom line's question"),
         ("?", "these keys (any key returns)"),
         ("q  Ctrl-C", "quit"),
     ]

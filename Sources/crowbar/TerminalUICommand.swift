@@ -76,6 +76,9 @@ struct TerminalUICommand: ClientCommand {
         case .power(let node, let action):
             let result = try await client.power(node, PowerRequest(action: action))
             return "\(node): power \(action.rawValue) done, \(result.state?.rawValue ?? "state unknown")"
+        case .reinstall(let node):
+            let node = try await client.reinstall(node: node)
+            return "\(node.name): \(node.state.rawValue)"
         case .delete(let node):
             try await client.deleteNode(named: node)
             return "\(node) deleted"

@@ -89,6 +89,9 @@ struct NodesScreenTests {
         #expect(ui.render(width: 80, height: 24).text.hasSuffix("cancelled"))
         #expect(ui.handle(.character("d")) == nil)
         #expect(ui.handle(.character("y")) == .send(.delete("d52-54-00-77-00-01")))
+        _ = ui.handle(.character("r"))
+        #expect(ui.render(width: 80, height: 24).text.hasSuffix("Reinstall d52-54-00-77-00-01 (its disk is overwritten)? [y/N]"))
+        #expect(ui.handle(.character("y")) == .send(.reinstall("d52-54-00-77-00-01")))
         for (key, action) in [("o", PowerAction.on), ("f", .off)] {
             _ = ui.handle(.character(Character(key)))
             #expect(ui.handle(.character("Y")) == .send(.power("d52-54-00-77-00-01", action)))
@@ -122,7 +125,8 @@ struct TUIModelTests {
         #expect(ui.handle(.character("?")) == nil)
         let help = ui.render(width: 80, height: 24).text
         #expect(help.contains(" crowbar · keys"))
-        #expect(help.contains("  /                            filter the nodes"))
+        #expect(help.contains("  /                            filter by name, state, MAC, address or role"))
+        #expect(help.split(separator: "\n").allSatisfy { $0.count <= 80 })
         #expect(ui.handle(.character("x")) == nil)
         #expect(ui.screen == .nodes)
         #expect(ui.handle(.character("q")) == .quit)

@@ -28,7 +28,7 @@ import Testing
         }
         #expect(loaded >= 20)
         #expect(try book.shared().settings.keys.sorted() == ["keystone_authtoken", "neutron_common"])
-        #expect(try book.shared().resources.keys.sorted() == ["ceph_node", "nova_compute"])
+        #expect(try book.shared().resources.keys.sorted() == ["ceph_node", "chrony_service", "nova_compute"])
     }
 
     /// Every role's recipe compiles for a node of the lab cloud and its checks (docs/examples): each proposal's

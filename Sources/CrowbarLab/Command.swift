@@ -82,7 +82,6 @@ enum Command {
     /// Whether `pid` names a live process.
     static func isRunning(_ pid: pid_t?) -> Bool { pid.map { kill($0, 0) == 0 } ?? false }
 
-    /// Stops `pid`: SIGTERM, then SIGKILL if it is still there after 20 s.
     /// Stops a container's systemd-nspawn like `stop`, then kills the container's init if it outlived nspawn (it does
     /// when nspawn is killed after the 20 s): killing the init of a PID namespace ends every process in it. The init is
     /// told by its start time, so a reused PID is never hit.
@@ -103,6 +102,7 @@ enum Command {
         return fields.count > 19 ? String(fields[19]) : nil
     }
 
+    /// Stops `pid`: SIGTERM, then SIGKILL if it is still there after 20 s.
     static func stop(_ pid: pid_t) async {
         guard kill(pid, SIGTERM) == 0 else { return }
         for _ in 0..<100 {

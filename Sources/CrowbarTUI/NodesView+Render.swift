@@ -9,12 +9,12 @@ extension NodesView {
         let columns = NodeColumns(width: canvas.width)
         canvas.put(columns.header, row: first, style: .header)
         var lines: [(text: String, style: CellStyle, node: String?)] = []
+        let counts = Dictionary(grouping: list, by: \.state).mapValues(\.count)
         var state: NodeState?
         for node in list {
             if node.state != state {
                 state = node.state
-                let count = list.filter { $0.state == node.state }.count
-                lines.append(("── \(node.state.rawValue) (\(count)) ", .dim, nil))
+                lines.append(("── \(node.state.rawValue) (\(counts[node.state] ?? 0)) ", .dim, nil))
             }
             lines.append((columns.row(node, roles: roles[node.name] ?? []), node.name == selected ? .selected : Self.style(node.state), node.name))
         }

@@ -6,6 +6,11 @@ extension CrowbarClient {
         try await send(.POST, Endpoint("batches"), body: submission)
     }
 
+    /// `POST /batches/preview`: what submitting the file would do, proposal by proposal; changes nothing.
+    public func previewBatch(_ submission: BatchSubmission) async throws -> BatchPreview {
+        try await send(.POST, Endpoint("batches", "preview"), body: submission)
+    }
+
     /// `GET /batches`: the newest first.
     public func batches(limit: Int = 50) async throws -> [Batch] {
         try await send(.GET, Endpoint("batches", query: [("limit", String(limit))]))

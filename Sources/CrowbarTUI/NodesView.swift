@@ -39,14 +39,11 @@ public struct NodesView: Sendable, Hashable {
             keepSelection(in: list)
             return nil
         }
-        let index = list.firstIndex { $0.name == selected } ?? 0
+        if let moved = ListNavigation.index(after: key, from: list.firstIndex { $0.name == selected } ?? 0, count: list.count) {
+            selected = list.isEmpty ? nil : list[moved].name
+            return nil
+        }
         switch key {
-        case .up, .character("k"): select(list, index - 1)
-        case .down, .character("j"): select(list, index + 1)
-        case .pageUp: select(list, index - 10)
-        case .pageDown: select(list, index + 10)
-        case .home: select(list, 0)
-        case .end: select(list, list.count - 1)
         case .character("/"): isFiltering = true
         case .escape: filter = ""; keepSelection(in: shown(nodes, roles: roles))
         default:
@@ -54,11 +51,6 @@ public struct NodesView: Sendable, Hashable {
             return NodeRequest(key: key, node: node.name)
         }
         return nil
-    }
-
-    private mutating func select(_ list: [Node], _ index: Int) {
-        guard !list.isEmpty else { selected = nil; return }
-        selected = list[min(max(index, 0), list.count - 1)].name
     }
 
     private mutating func keepSelection(in list: [Node]) {

@@ -75,7 +75,7 @@ struct BatchFollower {
         _ = try BatchFileParser.parse(try read(file), file: file)
     }
 
-    private static func read(_ file: String) throws -> String {
+    static func read(_ file: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
         return String(decoding: data, as: UTF8.self)
     }

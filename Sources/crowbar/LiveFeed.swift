@@ -3,20 +3,24 @@ import CrowbarCore
 import CrowbarTUI
 import Foundation
 
-/// What `crowbar tui` shows, kept current: the nodes, their roles and the running runs, loaded once, then updated from
-/// crowbard's event stream (a node event re-reads that node; a proposal or run event re-reads roles and runs). When
-/// crowbard goes away it says so and reconnects every `retry`.
+/// What `crowbar tui` shows, kept current: nodes, proposals, barclamps and recent runs, loaded once, then updated from
+/// crowbard's event stream (a node event re-reads that node; a proposal event the proposals; a run event the runs and
+/// proposals). When crowbard goes away it says so and reconnects every `retry`.
 struct LiveFeed: Sendable {
     let client: CrowbarClient
     let post: @Sendable (TUIMessage) -> Void
     var retry: Duration = .seconds(2)
+    /// How many recent runs the runs screen lists.
+    static let recentRuns = 50
 
     func run() async {
         while !Task.isCancelled {
             do {
                 let start = try await client.latestEventID()
                 post(.nodes(try await client.nodes()))
-                try await loadRolesAndRuns()
+                post(.barclamps(try await client.barclamps()))
+                try await loadProposals()
+                try await loadRuns()
                 post(.connected)
                 try await client.followEvents(after: start) { event in try await take(event) }
                 post(.disconnected("crowbard ended the event stream"))
@@ -35,23 +39,32 @@ struct LiveFeed: Sendable {
             post(.nodeDeleted(event.subject))
         case _ where event.kind.rawValue.hasPrefix("node.") || event.kind == .addressAllocated:
             if let node = try? await client.node(named: event.subject) { post(.node(node)) }
-        case _ where event.kind.rawValue.hasPrefix("proposal.") || event.kind.rawValue.hasPrefix("run."):
-            try await loadRolesAndRuns()
+        case _ where event.kind.rawValue.hasPrefix("proposal."):
+            try await loadProposals()
+        case _ where event.kind.rawValue.hasPrefix("run.") || event.kind.rawValue.hasPrefix("batch."):
+            try await loadRuns()
+            try await loadProposals()
         default:
             break
         }
     }
 
-    /// The roles of the active proposals by node, and how many runs are under way.
-    private func loadRolesAndRuns() async throws {
-        var roles: [String: [String]] = [:]
-        for proposal in try await client.proposals() where proposal.status.isActive {
-            for (role, nodes) in proposal.content.deployment.sorted(by: { $0.key < $1.key }) {
-                for node in nodes { roles[node, default: []].append(role) }
-            }
+    private func loadProposals() async throws { post(.proposals(try await client.proposals())) }
+
+    private func loadRuns() async throws { post(.runs(try await client.runs(limit: Self.recentRuns))) }
+
+    /// Streams a run's log and re-reads its progress every second until it ends.
+    func follow(run id: Int64) async {
+        async let log: Void = {
+            _ = try? await client.followRun(id) { line in post(.runLog(id, [line])) }
+        }()
+        while !Task.isCancelled {
+            guard let run = try? await client.run(id) else { break }
+            post(.run(run))
+            if run.status.isFinished { break }
+            try? await Task.sleep(for: .seconds(1))
         }
-        post(.roles(roles))
-        post(.runningRuns(try await client.runs(limit: 50).filter { !$0.status.isFinished }.count))
+        await log
     }
 
     /// A short reason for the status bar.

@@ -104,6 +104,32 @@ import Testing
         #expect(second.entries.map(\.outcome) == [.unchanged, .unchanged])
     }
 
+    @Test func aPreviewSaysWhatEachProposalWouldBecomeAndWritesNothing() async throws {
+        let transport = LocalShellTransport()
+        let (fresh, written, applied, edited, forced) = try await withCrowbard(transport: transport) { control, database in
+            try await Self.register(control)
+            let fresh = try await control.batches.preview(BatchSubmission(file: "cloud.yml", content: Self.file))
+            let written = try await database.proposals().count
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.file))
+            _ = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+            let applied = try await control.batches.preview(BatchSubmission(file: "cloud.yml", content: Self.file))
+            let slower = Self.file.replacingOccurrences(of: #"pause: "0.3""#, with: #"pause: "0.5""#)
+            let edited = try await control.batches.preview(BatchSubmission(file: "cloud.yml", content: slower))
+            let forced = try await control.batches.preview(BatchSubmission(file: "cloud.yml", content: Self.file, force: true))
+            return (fresh, written, applied, edited, forced)
+        }
+        #expect(fresh.entries.map { "\($0.position) \($0.barclamp)/\($0.proposal) \($0.action.rawValue)" }
+            == ["1 steps/first create", "2 steps/second create"])
+        #expect(fresh.entries[0].changes.map(\.description).contains("~ deployment.steps-one:  → n1"))
+        #expect(fresh.entries[1].changes.map(\.description).contains("~ attributes.pause: 0 → 0.3"))
+        #expect(written == 0, "a preview writes nothing")
+        #expect(applied.entries.map(\.action) == [.unchanged, .unchanged])
+        #expect(applied.entries.flatMap(\.changes).isEmpty)
+        #expect(edited.entries.map(\.action) == [.unchanged, .change])
+        #expect(edited.entries[1].changes.map(\.description) == ["~ attributes.pause: 0.3 → 0.5"])
+        #expect(forced.entries.map(\.action) == [.apply, .apply])
+    }
+
     @Test func aMalformedFileOrAnUnknownAliasIsRefusedWithItsLineAndChangesNothing() async throws {
         let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
         final class Recorder: RunScheduler {

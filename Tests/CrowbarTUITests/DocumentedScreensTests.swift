@@ -16,7 +16,7 @@ import Testing
             "d52-54-00-77-00-02": ["nova-compute-qemu", "ceph-osd"],
         ]
         var ui = model([node(1, .ready), node(2, .applying), node(3, .installing), node(4, .discovered), node(5, .problem)], roles: roles)
-        ui.receive(.runningRuns(1))
+        ui.receive(.runs([run(12, .running)]))
         var captures: [(String, String)] = [("nodes", ui.render(width: 80, height: 24).text)]
         _ = ui.handle(.down)
         _ = ui.handle(.character("o"))
@@ -30,7 +30,66 @@ import Testing
         captures.append(("disconnected", ui.render(width: 80, height: 24).text))
         _ = ui.handle(.character("?"))
         captures.append(("keys", ui.render(width: 80, height: 24).text))
+        _ = ui.handle(.escape)
+        ui.receive(.connected)
+        return captures + proposalAndRunScreens(&ui) + [("batch", batchScreen())]
+    }
+
+    /// The proposals list, keystone's form with a refused value, its plan, the runs list and a failed run.
+    static func proposalAndRunScreens(_ ui: inout TUIModel) -> [(name: String, text: String)] {
+        ui.receive(.barclamps([keystone]))
+        ui.receive(.proposals([keystoneProposal(pending: true), proposal("database", status: .failed)]))
+        _ = ui.handle(.character("2"))
+        var captures = [("proposals", ui.render(width: 80, height: 24).text)]
+        _ = ui.handle(.enter)
+        for key: Key in [.down, .down, .down, .down, .enter, .backspace, .backspace, .backspace, .backspace] { _ = ui.handle(key) }
+        for character in "50o0" { _ = ui.handle(.character(character)) }
+        _ = ui.handle(.enter)
+        captures.append(("form", ui.render(width: 80, height: 24).text))
+        _ = ui.handle(.escape)
+        let step = PlanStep(
+            index: 1, barclamp: "keystone", proposal: "default", role: "keystone-server", priority: 10, recipe: "keystone/server",
+            nodes: ["d52-54-00-77-00-01"])
+        ui.receive(.plan(ref, Plan(steps: [step])))
+        captures.append(("plan", ui.render(width: 80, height: 24).text))
+        let failure = RunFailure(
+            step: 2, node: "d52-54-00-77-00-03", resource: "package nova-compute", message: "exit 100",
+            output: "E: Package 'nova-compute' has no installation candidate")
+        let steps: [(String, [String], StepStatus, [NodeApplyResult])] = [
+            ("nova-controller", ["d52-54-00-77-00-01"], .succeeded, [result("d52-54-00-77-00-01", changed: 12)]),
+            ("nova-compute", ["d52-54-00-77-00-02", "d52-54-00-77-00-03"], .failed,
+             [result("d52-54-00-77-00-02", changed: 5), result("d52-54-00-77-00-03", failed: true)]),
+        ]
+        ui.receive(.runs([run(11, .succeeded), run(12, .failed, steps: steps, failure: failure)]))
+        _ = ui.handle(.character("3"))
+        captures.append(("runs", ui.render(width: 80, height: 24, now: Date(timeIntervalSince1970: 1_083)).text))
+        ui.receive(.runLog(12, [
+            RunLogLine(sequence: 1, at: Date(timeIntervalSince1970: 1_004), step: 1, node: "d52-54-00-77-00-01", text: "changed: package nova-api"),
+            RunLogLine(sequence: 2, at: Date(timeIntervalSince1970: 1_031), step: 1, node: "d52-54-00-77-00-01", text: "changed: service nova-api"),
+            RunLogLine(sequence: 3, at: Date(timeIntervalSince1970: 1_052), step: 2, node: "d52-54-00-77-00-02", text: "changed: package nova-compute"),
+            RunLogLine(sequence: 4, at: Date(timeIntervalSince1970: 1_060), step: 2, node: "d52-54-00-77-00-03", text: "failed: package nova-compute"),
+        ]))
+        _ = ui.handle(.enter)
+        captures.append(("run", ui.render(width: 80, height: 24).text))
         return captures
+    }
+
+    /// `crowbar tui --batch cloud.yml` before `a`.
+    static func batchScreen() -> String {
+        var ui = TUIModel(url: "http://127.0.0.1:3000", batchFile: "cloud.yml")
+        ui.receive(.connected)
+        ui.receive(.batchPreview(BatchPreview(file: "cloud.yml", entries: [
+            .init(position: 1, barclamp: "database", proposal: "default", action: .unchanged, changes: []),
+            .init(position: 2, barclamp: "keystone", proposal: "default", action: .change, changes: [
+                ProposalChange(path: "attributes.debug", kind: .changed, old: "false", new: "true"),
+                ProposalChange(path: "deployment.keystone-server", kind: .changed, old: "d52-54-00-77-00-01", new: "d52-54-00-77-00-02"),
+            ]),
+            .init(position: 3, barclamp: "nova", proposal: "default", action: .create, changes: [
+                ProposalChange(path: "deployment.nova-controller", kind: .changed, old: "", new: "d52-54-00-77-00-02"),
+            ]),
+        ])))
+        _ = ui.handle(.down)
+        return ui.render(width: 80, height: 24).text
     }
 
     @Test func everyScreenInTheDocumentIsWhatTheUIDraws() throws {

@@ -13,12 +13,46 @@ func node(_ index: Int, _ state: NodeState, cpus: Int = 2, memoryMB: Int = 4096)
         createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0))
 }
 
+/// A UI connected to a crowbard with `nodes`, whose `roles` (by node) come from applied proposals, one per role.
 func model(_ nodes: [Node], roles: [String: [String]] = [:]) -> TUIModel {
     var model = TUIModel(url: "http://127.0.0.1:3000")
     model.receive(.nodes(nodes))
-    model.receive(.roles(roles))
+    var order: [String] = []
+    for name in roles.keys.sorted() { for role in roles[name]! where !order.contains(role) { order.append(role) } }
+    model.receive(.proposals(order.enumerated().map { index, role in
+        proposal(String(format: "r%02d", index), deployment: [role: roles.keys.filter { roles[$0]!.contains(role) }.sorted()])
+    }))
     model.receive(.connected)
     return model
+}
+
+/// A proposal named `default` as the API answers it (secrets masked).
+func proposal(
+    _ barclamp: String, status: ProposalStatus = .applied, attributes: [String: AttributeValue] = [:], deployment: [String: [String]] = [:],
+    pending: Bool = false
+) -> Proposal {
+    Proposal(
+        barclamp: barclamp, name: "default", status: status, content: ProposalContent(attributes: .map(attributes), deployment: deployment),
+        revision: status == .draft ? 0 : 3, hasPendingChanges: pending, createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0))
+}
+
+/// A run of `steps` (role, nodes, status, results) started at 1,000 s past the epoch.
+func run(_ id: Int64, _ status: RunStatus, steps: [(String, [String], StepStatus, [NodeApplyResult])] = [], failure: RunFailure? = nil) -> Run {
+    let start = Date(timeIntervalSince1970: 1_000)
+    return Run(
+        id: id, barclamp: "nova", proposal: "default", revision: 3, checkMode: false, status: status, createdAt: start, startedAt: start,
+        finishedAt: status.isFinished ? start.addingTimeInterval(83) : nil, failure: failure,
+        steps: steps.enumerated().map { index, step in
+            RunStep(
+                plan: PlanStep(index: index + 1, barclamp: "nova", proposal: "default", role: step.0, priority: index, recipe: "nova/\(step.0)", nodes: step.1),
+                status: step.2, results: step.3)
+        })
+}
+
+/// One node's result: `changed` resources changed, `failed` fails it.
+func result(_ node: String, changed: Int = 0, failed: Bool = false) -> NodeApplyResult {
+    let resources = (0..<max(changed, 1)).map { ResourceResult(index: $0, resource: "r\($0)", status: failed ? .failed : changed > 0 ? .changed : .ok, output: "") }
+    return NodeApplyResult(node: node, succeeded: !failed, resources: resources, startedAt: Date(), finishedAt: Date())
 }
 
 @Suite("TUI: the nodes screen")
@@ -28,7 +62,7 @@ struct NodesScreenTests {
         let screen = ui.render(width: 80, height: 24)
         let lines = screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.count == 24)
-        #expect(lines[0] == " crowbar · nodes  / filter")
+        #expect(lines[0] == " crowbar  [1 nodes]  2 proposals   3 runs   / filter")
         #expect(lines[1].hasPrefix("NAME                 STATE       ADDRESS         BOOT MAC          HARDWARE"))
         #expect(lines[2] == "── discovered (1)")
         #expect(lines[3].hasPrefix("d52-54-00-77-00-03   discovered  -               52:54:00:77:00:03 2c/4G/1×20G"))
@@ -82,19 +116,19 @@ struct NodesScreenTests {
         _ = ui.render(width: 80, height: 24)
         #expect(ui.handle(.character("a")) == nil)
         #expect(ui.render(width: 80, height: 24).text.hasSuffix("Allocate d52-54-00-77-00-01 (admin address, then install)? [y/N]"))
-        #expect(ui.handle(.character("y")) == .send(.allocate("d52-54-00-77-00-01")))
+        #expect(ui.handle(.character("y")) == .send(.node(.allocate("d52-54-00-77-00-01"))))
         _ = ui.handle(.character("c"))
         #expect(ui.render(width: 80, height: 24).text.hasSuffix("Power cycle d52-54-00-77-00-01 through its BMC? [y/N]"))
         #expect(ui.handle(.character("n")) == nil)
         #expect(ui.render(width: 80, height: 24).text.hasSuffix("cancelled"))
         #expect(ui.handle(.character("d")) == nil)
-        #expect(ui.handle(.character("y")) == .send(.delete("d52-54-00-77-00-01")))
+        #expect(ui.handle(.character("y")) == .send(.node(.delete("d52-54-00-77-00-01"))))
         _ = ui.handle(.character("r"))
         #expect(ui.render(width: 80, height: 24).text.hasSuffix("Reinstall d52-54-00-77-00-01 (its disk is overwritten)? [y/N]"))
-        #expect(ui.handle(.character("y")) == .send(.reinstall("d52-54-00-77-00-01")))
+        #expect(ui.handle(.character("y")) == .send(.node(.reinstall("d52-54-00-77-00-01"))))
         for (key, action) in [("o", PowerAction.on), ("f", .off)] {
             _ = ui.handle(.character(Character(key)))
-            #expect(ui.handle(.character("Y")) == .send(.power("d52-54-00-77-00-01", action)))
+            #expect(ui.handle(.character("Y")) == .send(.node(.power("d52-54-00-77-00-01", action))))
         }
         #expect(model([]).nodesView.selected == nil)
         var empty = model([])
@@ -125,7 +159,7 @@ struct TUIModelTests {
         #expect(ui.handle(.character("?")) == nil)
         let help = ui.render(width: 80, height: 24).text
         #expect(help.contains(" crowbar · keys"))
-        #expect(help.contains("  /                            filter by name, state, MAC, address or role"))
+        #expect(help.contains("  /  Esc                       nodes: filter by name, state, MAC, address, role"))
         #expect(help.split(separator: "\n").allSatisfy { $0.count <= 80 })
         #expect(ui.handle(.character("x")) == nil)
         #expect(ui.screen == .nodes)
@@ -135,7 +169,7 @@ struct TUIModelTests {
 
     @Test func theStatusBarSaysWhenCrowbardIsGoneAndCountsRuns() {
         var ui = model([node(1, .ready)])
-        ui.receive(.runningRuns(2))
+        ui.receive(.runs([run(1, .running), run(2, .queued), run(3, .succeeded)]))
         #expect(ui.render(width: 80, height: 24).text.hasSuffix(" connected · 2 runs running · 1 nodes: 1 ready · ? keys  q quit"))
         ui.receive(.disconnected("connection refused"))
         let gone = ui.render(width: 80, height: 24)

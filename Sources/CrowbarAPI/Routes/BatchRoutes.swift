@@ -2,7 +2,7 @@ import CrowbarControl
 import CrowbarCore
 import Hummingbird
 
-/// Batches: submit a batch file (201, applied in the background), list, show.
+/// Batches: preview a batch file, submit it (201, applied in the background), list, show.
 struct BatchRoutes {
     let batches: BatchService
 
@@ -10,6 +10,9 @@ struct BatchRoutes {
         api.post("batches") { request, context -> EditedResponse<Batch> in
             let submission = try await request.decodeBody(BatchSubmission.self, context: context)
             return EditedResponse(status: .created, response: try await batches.submit(submission))
+        }
+        api.post("batches/preview") { request, context in
+            try await batches.preview(try await request.decodeBody(BatchSubmission.self, context: context))
         }
         api.get("batches") { request, _ in try await batches.list(limit: try request.limitQuery(default: 50)) }
         api.get("batches/:batch") { _, context in
@@ -21,3 +24,4 @@ struct BatchRoutes {
 }
 
 extension Batch: ResponseEncodable {}
+extension BatchPreview: ResponseEncodable {}

@@ -10,6 +10,16 @@ public struct PlanStep: Sendable, Hashable, Codable {
     public var recipe: String
     /// Nodes that run this step in parallel, sorted by name.
     public var nodes: [String]
+
+    public init(index: Int, barclamp: String, proposal: String, role: String, priority: Int, recipe: String, nodes: [String]) {
+        self.index = index
+        self.barclamp = barclamp
+        self.proposal = proposal
+        self.role = role
+        self.priority = priority
+        self.recipe = recipe
+        self.nodes = nodes
+    }
 }
 
 /// The ordered steps that committing a set of proposals implies.

@@ -11,6 +11,13 @@ public struct ProposalChange: Sendable, Hashable, Codable, CustomStringConvertib
     public var old: String?
     public var new: String?
 
+    public init(path: String, kind: Kind, old: String?, new: String?) {
+        self.path = path
+        self.kind = kind
+        self.old = old
+        self.new = new
+    }
+
     public var description: String {
         switch kind {
         case .added: "+ \(path): \(new ?? "")"

@@ -9,6 +9,9 @@ public struct BatchView: Sendable, Hashable {
 
     public init(file: String) { self.file = file }
 
+    /// The file's name without its folder, for the header.
+    var name: String { file.split(separator: "/").last.map(String.init) ?? file }
+
     /// What a key does: moves, asks to apply the previewed file, or opens the selected entry's run.
     public mutating func handle(_ key: Key, preview: BatchPreview?, batch: Batch?) -> TUIRequest? {
         let count = batch?.entries.count ?? preview?.entries.count ?? 0
@@ -29,13 +32,13 @@ public struct BatchView: Sendable, Hashable {
     /// Draws the entries on the upper rows and the selected entry's changes below them.
     public mutating func render(into canvas: inout Canvas, first: Int, height: Int, preview: BatchPreview?, batch: Batch?) {
         guard let preview else {
-            canvas.put("Reading \(file)…", row: first, style: .dim)
+            canvas.put("Reading \(name)…", row: first, style: .dim)
             return
         }
         let lines: [String]
         if let batch {
             let done = batch.entries.filter { $0.outcome == .applied || $0.outcome == .unchanged }.count
-            canvas.put("batch \(batch.id) (\(file)): \(batch.status.rawValue), \(done) of \(batch.entries.count) done · Enter opens a run".fitted(to: canvas.width), row: first, style: .header)
+            canvas.put("batch \(batch.id) (\(name)): \(batch.status.rawValue), \(done) of \(batch.entries.count) done · Enter opens a run".fitted(to: canvas.width), row: first, style: .header)
             lines = batch.entries.map {
                 String($0.position).leftPadded(to: 3) + " " + "\($0.barclamp)/\($0.proposal)".fitted(to: 32) + " " + $0.outcome.rawValue.fitted(to: 10)
                     + ($0.run.map { " run \($0)" } ?? "")
@@ -43,7 +46,7 @@ public struct BatchView: Sendable, Hashable {
         } else {
             let counts = Dictionary(grouping: preview.entries, by: \.action).mapValues(\.count)
             let summary = [BatchPreview.Action.create, .change, .apply, .unchanged].compactMap { action in counts[action].map { "\($0) \(action.rawValue)" } }
-            canvas.put("\(file): \(summary.joined(separator: ", ")) · a applies".fitted(to: canvas.width), row: first, style: .header)
+            canvas.put("\(name): \(summary.joined(separator: ", ")) · a applies".fitted(to: canvas.width), row: first, style: .header)
             lines = preview.entries.map {
                 String($0.position).leftPadded(to: 3) + " " + $0.action.rawValue.fitted(to: 10) + " " + "\($0.barclamp)/\($0.proposal)".fitted(to: 32)
                     + ($0.changes.isEmpty ? "" : " \($0.changes.count) change\($0.changes.count == 1 ? "" : "s")")

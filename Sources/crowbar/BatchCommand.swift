@@ -6,7 +6,7 @@ import Foundation
 struct BatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch", abstract: "Apply or export a whole cloud described in one YAML file (Crowbar's batch format).",
-        subcommands: [Apply.self, List.self, Show.self, Export.self])
+        subcommands: [Apply.self, Preview.self, List.self, Show.self, Export.self])
 
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(abstract: "List recent batches, newest first.")
@@ -39,6 +39,24 @@ struct BatchCommand: AsyncParsableCommand {
                     header: ["#", "PROPOSAL", "OUTCOME", "RUN"],
                     rows: batch.entries.map { ["\($0.position)", "\($0.barclamp)/\($0.proposal)", $0.outcome.rawValue, $0.run.map(String.init) ?? "-"] })
                 return header + "\n\n" + entries.rendered
+            }
+        }
+    }
+
+    struct Preview: ClientCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what applying a batch file would do to each proposal, and its changes; changes nothing.")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "Batch file.") var file: String
+        @Flag(help: "As `apply --force`: unchanged proposals are applied again.") var force = false
+
+        func run(client: CrowbarClient) async throws {
+            let submission = BatchSubmission(file: file, content: try BatchFollower.read(file), force: force)
+            try show(try await client.previewBatch(submission)) { preview in
+                preview.entries.map { entry in
+                    (["\(entry.position). \(entry.action.rawValue) \(entry.barclamp)/\(entry.proposal)"] + entry.changes.map { "     \($0)" })
+                        .joined(separator: "\n")
+                }.joined(separator: "\n")
             }
         }
     }

@@ -193,13 +193,10 @@ final class TerminalUIRequests: Sendable {
     /// Re-reads the batch every second until it ends, showing each run it starts.
     private func followBatch(_ submitted: Batch) async throws {
         var batch = submitted
-        var shown: Int64?
+        var shown: Set<Int64> = []
         while true {
             post(.batch(batch))
-            if let run = batch.current?.run, run != shown {
-                shown = run
-                watch(run)
-            }
+            for run in batch.entries.compactMap(\.run) where shown.insert(run).inserted { watch(run) }
             if batch.status.isFinished || Task.isCancelled { return }
             try await Task.sleep(for: .seconds(1))
             batch = try await client.batch(batch.id)

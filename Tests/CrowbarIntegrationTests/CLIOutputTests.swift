@@ -124,6 +124,16 @@ import Testing
             ["proposal", "set", "provisioner", "default", "dhcp_lease_time=120"], daemon: daemon,
             output: "updated provisioner/default: dhcp_lease_time\n")
         try expect(["proposal", "diff", "provisioner", "default"], daemon: daemon, output: "~ attributes.dhcp_lease_time: 60 → 120\n")
+        // A batch file's preview: what applying it would change, against the working copy; nothing is written.
+        let longer = dataDir.appendingPathComponent("longer.yml")
+        try "proposals:\n  - barclamp: provisioner\n    name: default\n    attributes: {dhcp_lease_time: 300}\n"
+            .write(to: longer, atomically: true, encoding: .utf8)
+        try expect(["batch", "preview", longer.path], daemon: daemon, output: """
+            1. change provisioner/default
+                 ~ attributes.dhcp_lease_time: 120 → 300
+
+            """)
+        try expect(["proposal", "diff", "provisioner", "default"], daemon: daemon, output: "~ attributes.dhcp_lease_time: 60 → 120\n")
         // Names are percent-encoded segment by segment: a slash stays inside its name instead of making another path.
         try expect(["proposal", "show", "provisioner", "a/b"], daemon: daemon, status: 5, errors: "error: no proposal provisioner/a/b\n")
         // A batch file naming an unknown node alias is refused by crowbard with its file and line; nothing is created.

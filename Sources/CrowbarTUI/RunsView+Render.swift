@@ -48,10 +48,13 @@ extension RunsView {
         let scrolled = scrollBack > 0 ? " (scrolled back \(scrollBack) lines; End follows)" : ""
         let keys = run.status.isFinished ? "Esc runs" : "x cancel · Esc runs"
         canvas.put("── log\(scrolled) · ↑↓ scroll · \(keys) ".padded(with: "─", to: canvas.width), row: logTop, style: .dim)
-        let lines = Self.logLines(run, log: log)
+        // Only the lines on screen are formatted: a long log costs nothing per repaint.
+        let failure = Self.failureLines(run)
+        let total = log.count + failure.count
         let visible = max(first + height - logTop - 1, 1)
-        let end = max(lines.count - min(scrollBack, max(lines.count - visible, 0)), 0)
-        for (offset, line) in lines[max(end - visible, 0)..<end].enumerated() {
+        let end = max(total - min(scrollBack, max(total - visible, 0)), 0)
+        for (offset, index) in (max(end - visible, 0)..<end).enumerated() {
+            let line = index < log.count ? Self.logLine(log[index], of: run) : failure[index - log.count]
             canvas.put(line.text.fitted(to: canvas.width), row: logTop + 1 + offset, style: line.style)
         }
     }
@@ -67,20 +70,20 @@ extension RunsView {
         return summary.joined(separator: ", ") + (failed.isEmpty ? "" : ": " + failed.joined(separator: ", "))
     }
 
-    /// The log as shown: `+m:ss node text` from the run's start, then the failure and its output.
-    static func logLines(_ run: Run, log: [RunLogLine]) -> [(text: String, style: CellStyle)] {
-        let start = run.startedAt ?? run.createdAt
-        var lines = log.map { line -> (text: String, style: CellStyle) in
-            let seconds = max(Int(line.at.timeIntervalSince(start)), 0)
-            let text = "+\(seconds / 60):" + String(format: "%02d", seconds % 60) + " " + (line.node.map { "\($0): " } ?? "") + line.text
-            let failing = run.failure.map { $0.step == line.step && $0.node != nil && $0.node == line.node } ?? false
-            return (text, failing ? .failed : .normal)
-        }
-        if let failure = run.failure {
-            lines.append(("FAILED \(failure)", .failed))
-            lines += failure.output.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map { ("  " + $0, .failed) }
-        }
-        return lines
+    /// A log line as shown: `+m:ss node: text` from the run's start; the failing node's lines of the failed step in the
+    /// failed style.
+    static func logLine(_ line: RunLogLine, of run: Run) -> (text: String, style: CellStyle) {
+        let seconds = max(Int(line.at.timeIntervalSince(run.startedAt ?? run.createdAt)), 0)
+        let text = "+\(seconds / 60):" + String(format: "%02d", seconds % 60) + " " + (line.node.map { "\($0): " } ?? "") + line.text
+        let failing = run.failure.map { $0.step == line.step && $0.node != nil && $0.node == line.node } ?? false
+        return (text, failing ? .failed : .normal)
+    }
+
+    /// The failure and the last 20 lines of its output, after the log.
+    static func failureLines(_ run: Run) -> [(text: String, style: CellStyle)] {
+        guard let failure = run.failure else { return [] }
+        return [("FAILED \(failure)", .failed)]
+            + failure.output.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).map { ("  " + $0, .failed) }
     }
 
     static func style(_ status: RunStatus) -> CellStyle {

@@ -69,7 +69,10 @@ public struct TUIModel: Sendable {
             let shown = Set([runsView.open].compactMap { $0 } + logs.keys)
             runs = runs.filter { shown.contains($0.key) }.merging(list.map { ($0.id, $0) }) { _, new in new }
         case .run(let run): runs[run.id] = run
-        case .runLog(let id, let lines): logs[id, default: []].append(contentsOf: lines); logs[id] = logs[id]?.suffix(Self.logLimit).map { $0 }
+        case .runLog(let id, let lines):
+            logs[id, default: []].append(contentsOf: lines)
+            // Trimmed a thousand lines at a time, not on every line.
+            if let count = logs[id]?.count, count > Self.logLimit + 1_000 { logs[id]?.removeFirst(count - Self.logLimit) }
         case .plan(let proposal, let plan): show(.plan(plan), for: proposal)
         case .diff(let proposal, let changes): show(.diff(changes), for: proposal)
         case .watch(let run):

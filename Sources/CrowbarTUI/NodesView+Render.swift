@@ -21,6 +21,10 @@ extension NodesView {
         if list.isEmpty {
             lines.append((nodes.isEmpty ? "No nodes yet: they appear here as they PXE-boot and are discovered." : "No node matches '\(filter)'.", .dim, nil))
         }
+        if let picker, case .state(let node) = picker.target {
+            lines = [("Move \(node) to (↑↓, Enter; Esc leaves it):", .header, nil)]
+                + picker.lines.enumerated().map { ($1, $0 == picker.cursor ? .selected : .normal, nil) }
+        }
         let visible = max(height - 4, 1)  // header, separator and two detail lines
         let selectedLine = lines.firstIndex { $0.node != nil && $0.node == selected } ?? 0
         if selectedLine < top { top = max(selectedLine - 1, 0) }

@@ -11,6 +11,8 @@ public struct NodesView: Sendable, Hashable {
     public var selected: String?
     /// The first table line shown (the table scrolls to keep the selection visible).
     public var top = 0
+    /// The states the selected node may move to, after `t`.
+    public private(set) var picker: Picker?
 
     public init() {}
 
@@ -29,6 +31,7 @@ public struct NodesView: Sendable, Hashable {
     /// What a key does here: moves the selection, edits the filter, or asks for an action on the selected node.
     public mutating func handle(_ key: Key, nodes: [Node], roles: [String: [String]]) -> NodeRequest? {
         let list = shown(nodes, roles: roles)
+        if picker != nil { return pick(key) }
         if isFiltering {
             switch key {
             case .enter, .escape: isFiltering = false
@@ -48,9 +51,22 @@ public struct NodesView: Sendable, Hashable {
         case .escape: filter = ""; keepSelection(in: shown(nodes, roles: roles))
         default:
             guard let node = list.first(where: { $0.name == selected }) ?? list.first else { return nil }
+            if key == .character("t") {
+                let targets = NodeLifecycle.allowedTargets(from: node.state).subtracting([.deleted]).sorted()
+                picker = Picker(target: .state(node: node.name), options: targets.map(\.rawValue), chosen: [], multiple: false)
+                return nil
+            }
             return NodeRequest(key: key, node: node.name)
         }
         return nil
+    }
+
+    /// A key in the state picker: Enter asks to move the node to the chosen state.
+    private mutating func pick(_ key: Key) -> NodeRequest? {
+        guard let outcome = picker?.handle(key), case .state(let node)? = picker?.target else { return nil }
+        picker = nil
+        guard case .chosen(let values) = outcome, let state = values.first.flatMap(NodeState.init(rawValue:)) else { return nil }
+        return .transition(node, state)
     }
 
     private mutating func keepSelection(in list: [Node]) {
@@ -64,6 +80,8 @@ public enum NodeRequest: Sendable, Hashable {
     case power(String, PowerAction)
     /// Install the node's OS again (it goes back through `reinstall`).
     case reinstall(String)
+    /// Moves the node to a state by hand (`crowbar node transition`).
+    case transition(String, NodeState)
     case delete(String)
 
     /// The action a key asks for: `a` allocate, `o` power on, `f` off, `c` cycle, `r` reinstall, `d` delete.
@@ -85,6 +103,7 @@ public enum NodeRequest: Sendable, Hashable {
         case .allocate(let node): "Allocate \(node) (admin address, then install)?"
         case .power(let node, let action): "Power \(action.rawValue) \(node) through its BMC?"
         case .reinstall(let node): "Reinstall \(node) (its disk is overwritten)?"
+        case .transition(let node, let state): "Move \(node) to \(state.rawValue)?"
         case .delete(let node): "Delete \(node) and its addresses?"
         }
     }

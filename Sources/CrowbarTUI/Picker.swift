@@ -4,6 +4,8 @@ public struct Picker: Sendable, Hashable {
     public enum Target: Sendable, Hashable {
         case attribute(String)
         case role(String)
+        /// The state a node moves to.
+        case state(node: String)
     }
 
     /// How a key left the picker.

@@ -103,6 +103,7 @@ public struct ProposalForm: Sendable, Hashable {
         switch target {
         case .role(let role): return .request(.assign(self.proposal, role: role, nodes: values))
         case .attribute(let path): return .request(.edit(self.proposal, AttributeEdit(path: path, value: .string(values[0]))))
+        case .state: return nil
         }
     }
 

@@ -105,6 +105,7 @@ extension ProposalForm {
             switch picker.target {
             case .role(let role): return "Nodes of \(role): space marks, Enter assigns, Esc leaves them as they were."
             case .attribute(let path): return "\(path): Enter picks, Esc leaves it as it was."
+            case .state(let node): return "\(node): Enter moves it, Esc leaves it."
             }
         }
         if panel != nil { return "Any key returns to the form." }

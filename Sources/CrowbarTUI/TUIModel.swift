@@ -105,8 +105,10 @@ public struct TUIModel: Sendable {
         proposalsView.form?.panel = panel
     }
 
-    /// Whether keys are typed into a filter or a value (so `q`, digits and `?` are text, not commands).
-    var isTyping: Bool { nodesView.isFiltering || proposalsView.form?.editing != nil }
+    /// Whether keys are typed into a filter or a value, or pick from a list (so `q`, digits and `?` are not commands).
+    var isTyping: Bool {
+        nodesView.isFiltering || nodesView.picker != nil || proposalsView.form?.editing != nil || proposalsView.form?.picker != nil
+    }
 
     /// What a key does: answers the command for the terminal loop to carry out, if any.
     public mutating func handle(_ key: Key) -> TUICommand? {
@@ -226,7 +228,7 @@ public struct TUIModel: Sendable {
         ("Tab  1 2 3 4", "nodes, proposals, runs, batch screens"),
         ("↑ ↓ j k, PgUp PgDn, Home End", "move the selection (in a run: scroll its log)"),
         ("/  Esc", "nodes: filter by name, state, MAC, address, role"),
-        ("a  r  d", "nodes: allocate, reinstall, delete"),
+        ("a  r  t  d", "nodes: allocate, reinstall, transition, delete"),
         ("o  f  c", "nodes: power on, off or cycle through the BMC"),
         ("Enter", "open a proposal or run; edit a form's row"),
         ("s  p  v", "proposal: reveal secrets, show plan, show diff"),

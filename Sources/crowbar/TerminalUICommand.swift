@@ -173,6 +173,9 @@ final class TerminalUIRequests: Sendable {
         case .reinstall(let node):
             let node = try await client.reinstall(node: node)
             return "\(node.name): \(node.state.rawValue)"
+        case .transition(let node, let state):
+            let moved = try await client.transition(node: node, to: state, reason: "from crowbar tui")
+            return "\(node): \(moved.state.rawValue)"
         case .delete(let node):
             try await client.deleteNode(named: node)
             return "\(node) deleted"

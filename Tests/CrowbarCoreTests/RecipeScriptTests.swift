@@ -109,6 +109,35 @@ struct RecipeScriptTests {
         #expect(try await run(compiled).1.results.map(\.status) == [.ok])
     }
 
+    /// The owner of a file's folder (a service account) racing the write: a stand-in for every tool the script
+    /// could use swaps each new file in the folder for a link to a file it must not reach, before the real tool runs.
+    @Test func aFolderOwnersLinkSwapNeverRedirectsTheWriteOrTheMode() async throws {
+        let bin = folder + "/bin", app = folder + "/app", victim = folder + "/shadow"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: app, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: victim, contents: Data("root:hash\n".utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(atPath: app + "/cookie", contents: Data("old".utf8), attributes: [.posixPermissions: 0o600])
+        let swap = "for f in \(app)/*; do [ \"$f\" = \(app)/cookie ] || [ -L \"$f\" ] || { rm -f \"$f\"; ln -s \(victim) \"$f\"; }; done"
+        for tool in ["cp", "chmod", "chown", "chgrp", "mv", "rm"] {
+            let real = ["/bin/\(tool)", "/usr/bin/\(tool)"].first { FileManager.default.isExecutableFile(atPath: $0) }!
+            FileManager.default.createFile(
+                atPath: "\(bin)/\(tool)", contents: Data("#!/bin/sh\n\(swap)\nexec \(real) \"$@\"\n".utf8), attributes: [.posixPermissions: 0o755])
+        }
+        var compiled = try RecipeCompiler.compile(
+            try recipe("resources:\n  - file: $DIR/app/cookie\n    content: \"new cookie\"\n    mode: \"0644\"\n"), templates: [:], context: context(),
+            checkMode: false)
+        compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
+        let (status, output) = try await run(compiled)
+        #expect(status == 0, "\(output.results)")
+        #expect(contents("app/cookie") == "new cookie")
+        #expect(contents("shadow") == "root:hash\n", "the victim's content is untouched")
+        let victimMode = try FileManager.default.attributesOfItem(atPath: victim)[.posixPermissions] as? Int
+        #expect(victimMode == 0o600, "the victim's mode is untouched")
+        let cookie = try FileManager.default.attributesOfItem(atPath: app + "/cookie")
+        #expect(cookie[.type] as? FileAttributeType == .typeRegular && cookie[.posixPermissions] as? Int == 0o644)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: app) == ["cookie"], "no temporary file left behind")
+    }
+
     @Test func iniSettingsKeepOtherLinesAndAddMissingSections() async throws {
         try """
         # managed elsewhere

@@ -61,4 +61,23 @@ import Testing
                 "the terminal is back in its original mode")
         daemon.stop()
     }
+
+    /// Colour where the terminal has it; with NO_COLOR only attributes (reverse video, bold, underline, dim).
+    @Test func colourDegradesToMonochromeWithNoColor() async throws {
+        let daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        defer { daemon.stop() }
+        let tui = "CROWBAR_URL=\(daemon.url) CROWBAR_DATA_DIR=\(dataDir.path) \(binaries.crowbar.path) tui"
+        // (swift test runs tests with NO_COLOR=1: the coloured UI unsets it.)
+        // SGR codes that set a colour: 30–37 foreground, 40–47 background, 38/48 extended (not 39/49, the defaults).
+        let colour = /\x1b\[(?:[0-9]+;)*(?:3[0-8]|4[0-8])(?:;[0-9]+)*m/
+        let coloured = try TmuxSession("crowbar-tui-colour-\(getpid())", width: 80, height: 24, command: "unset NO_COLOR; TERM=xterm-256color \(tui)")
+        try await coloured.expectScreen(" connected · no run", "the coloured UI")
+        let colourful = try coloured.styledScreen()
+        #expect(colourful.contains(colour), "a coloured title and status bar:\n\(colourful.debugDescription)")
+        let plain = try TmuxSession("crowbar-tui-mono-\(getpid())", width: 80, height: 24, command: "NO_COLOR=1 TERM=xterm-256color \(tui)")
+        try await plain.expectScreen(" connected · no run", "the monochrome UI")
+        let styled = try plain.styledScreen()
+        #expect(!styled.contains(colour), "no colour under NO_COLOR:\n\(styled.debugDescription)")
+        #expect(styled.contains("\u{1b}[7m"), "reverse video marks the bars instead")
+    }
 }

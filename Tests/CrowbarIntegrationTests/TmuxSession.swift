@@ -20,6 +20,9 @@ final class TmuxSession {
 
     func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", name]).output }
 
+    /// The screen with its attributes and colours as escape sequences (`capture-pane -e`).
+    func styledScreen() throws -> String { try tmux(["capture-pane", "-p", "-e", "-t", name]).output }
+
     func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
 
     func resize(width: Int, height: Int) throws { try tmux(["resize-window", "-t", name, "-x", String(width), "-y", String(height)]) }

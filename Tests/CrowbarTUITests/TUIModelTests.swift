@@ -130,6 +130,17 @@ struct NodesScreenTests {
             _ = ui.handle(.character(Character(key)))
             #expect(ui.handle(.character("Y")) == .send(.node(.power("d52-54-00-77-00-01", action))))
         }
+        #expect(ui.handle(.character("t")) == nil)
+        let picker = ui.render(width: 80, height: 24).text
+        #expect(picker.contains("Move d52-54-00-77-00-01 to (↑↓, Enter; Esc leaves it):\n( ) discovering\n( ) allocated\n( ) problem"))
+        #expect(ui.handle(.character("q")) == nil, "q does not quit from a picker")
+        _ = ui.handle(.down)
+        #expect(ui.handle(.enter) == nil)
+        #expect(ui.render(width: 80, height: 24).text.hasSuffix("Move d52-54-00-77-00-01 to allocated? [y/N]"))
+        #expect(ui.handle(.character("y")) == .send(.node(.transition("d52-54-00-77-00-01", .allocated))))
+        _ = ui.handle(.character("t"))
+        _ = ui.handle(.escape)
+        #expect(ui.nodesView.picker == nil && ui.confirmation == nil, "Esc leaves the node as it was")
         #expect(model([]).nodesView.selected == nil)
         var empty = model([])
         #expect(empty.handle(.character("a")) == nil)

@@ -49,19 +49,41 @@ enum ScriptPrelude {
             fi
             if [ "$crowbar_check" = 1 ]; then echo "would update $p"; return 100; fi
             mkdir -p "$(dirname "$p")" || return 1
-            # The new file is private until its owner and mode are set: it may hold passwords.
-            n="$p.crowbar-new"
-            rm -f "$n"
-            if (umask 077 && cp "$t" "$n") &&
-                { [ ! -e "$p" ] || { chown --reference="$p" "$n" && chmod --reference="$p" "$n"; }; } &&
-                { [ -e "$p" ] || [ -n "$m" ] || chmod 644 "$n"; } &&
-                { [ -z "$o" ] || chown "$o" "$n"; } && { [ -z "$g" ] || chgrp "$g" "$n"; } &&
-                { [ -z "$m" ] || chmod "$m" "$n"; } && mv -f "$n" "$p"; then
-                echo "updated $p"
-                return 100
-            fi
-            rm -f "$n"
-            return 1
+            # Written beside PATH under a random name (O_EXCL, O_NOFOLLOW), owner and mode set on the open file, then
+            # renamed over PATH: whoever owns the folder cannot swap in a link to redirect the write, chown or chmod
+            # (a service account and its cookie, say). perl-base is an essential package on every Debian node.
+            perl -e '
+                use Fcntl;
+                my ($t, $p, $o, $g, $m) = @ARGV;
+                my ($dir, $base) = $p =~ m{^(.*/)?([^/]+)$};
+                $dir = "" unless defined $dir;
+                my ($uid, $gid, $mode) = ($>, $) + 0, 0644);
+                my @old = lstat $p;
+                ($uid, $gid, $mode) = ($old[4], $old[5], $old[2] & 07777) if @old && -f _;
+                if (length $o) { $uid = $o =~ /^[0-9]+$/ ? $o : getpwnam $o; defined $uid or die "no user $o" }
+                if (length $g) { $gid = $g =~ /^[0-9]+$/ ? $g : getgrnam $g; defined $gid or die "no group $g" }
+                $mode = oct $m if length $m;
+                open my $in, "<", $t or die "$t: $!";
+                my ($new, $out, $done);
+                END { unlink $new if defined $new && !$done }
+                for (1 .. 50) {
+                    $new = sprintf "%s.%s.crowbar-%08x", $dir, $base, int rand 0xffffffff;
+                    last if sysopen $out, $new, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600;
+                    undef $new;
+                }
+                defined $new or die "cannot create a file beside $p: $!";
+                binmode $in;
+                binmode $out;
+                my $content = do { local $/; <$in> };
+                print {$out} $content or die "$new: $!";
+                chown $uid, $gid, $out or die "chown $p: $!";
+                chmod $mode, $out or die "chmod $p: $!";
+                close $out or die "$new: $!";
+                rename $new, $p or die "rename to $p: $!";
+                $done = 1;
+            ' "$t" "$p" "$o" "$g" "$m" || return 1
+            echo "updated $p"
+            return 100
         }
 
         # crowbar_ini IN OUT SECTION KEY VALUE: writes IN to OUT with KEY = VALUE in [SECTION]; other lines kept.

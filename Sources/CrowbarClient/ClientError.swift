@@ -41,7 +41,8 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         PowerFailure.Kind.timeout.rawValue: 13, PowerFailure.Kind.failed.rawValue: 14,
     ]
 
-    /// Exit codes: 3 unreachable, 4 unauthorized, 5 not found, 6 conflict, 7 invalid input, 10–14 a BMC's failure
+    /// Exit codes: 3 unreachable, 4 unauthorized, 5 not found, 6 conflict (or changed since read), 7 invalid input, 10–14
+    /// a BMC's failure
     /// (``bmcExitCodes``), 1 otherwise.
     public var exitCode: Int32 {
         if let code = Self.bmcExitCodes[body.error] { return code }
@@ -49,7 +50,7 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         case nil: 3
         case 401?, 403?: 4
         case 404?: 5
-        case 409?: 6
+        case 409?, 412?: 6
         case 400?, 422?: Self.invalidInputExitCode
         default: 1
         }

@@ -24,22 +24,26 @@ extension CrowbarClient {
         try await send(.GET, proposalEndpoint(barclamp, name, secrets: secrets))
     }
 
-    /// `PATCH /proposals/{barclamp}/{name}`: attribute edits, all or nothing.
-    public func edit(barclamp: String, name: String, edits: [AttributeEdit]) async throws -> Proposal {
-        try await send(.PATCH, proposalEndpoint(barclamp, name), body: ProposalEdits(edits: edits))
+    /// `PATCH /proposals/{barclamp}/{name}`: attribute edits, all or nothing; with `ifVersion`, refused (412) when
+    /// the proposal changed since that version was read.
+    public func edit(barclamp: String, name: String, edits: [AttributeEdit], ifVersion: Int? = nil) async throws -> Proposal {
+        try await send(.PATCH, proposalEndpoint(barclamp, name), body: ProposalEdits(edits: edits), headers: Self.ifMatch(ifVersion))
     }
 
-    /// `PUT /proposals/{barclamp}/{name}/deployment/{role}`: exactly these nodes.
-    public func assign(barclamp: String, name: String, role: String, nodes: [String]) async throws -> Proposal {
-        try await send(.PUT, proposalEndpoint(barclamp, name, "deployment", role), body: RoleAssignment(nodes: nodes))
+    /// `PUT /proposals/{barclamp}/{name}/deployment/{role}`: exactly these nodes (`ifVersion` as for ``edit``).
+    public func assign(barclamp: String, name: String, role: String, nodes: [String], ifVersion: Int? = nil) async throws -> Proposal {
+        try await send(
+            .PUT, proposalEndpoint(barclamp, name, "deployment", role), body: RoleAssignment(nodes: nodes), headers: Self.ifMatch(ifVersion))
     }
 
-    /// `POST /proposals/{barclamp}/{name}/commit[?apply=false]`.
-    public func commit(barclamp: String, name: String, apply: Bool = true) async throws -> CommitResult {
+    /// `POST /proposals/{barclamp}/{name}/commit[?apply=false]` (`ifVersion` as for ``edit``).
+    public func commit(barclamp: String, name: String, apply: Bool = true, ifVersion: Int? = nil) async throws -> CommitResult {
         var endpoint = proposalEndpoint(barclamp, name, "commit")
         if !apply { endpoint.query.append(("apply", "false")) }
-        return try await send(.POST, endpoint)
+        return try await send(.POST, endpoint, headers: Self.ifMatch(ifVersion))
     }
+
+    private static func ifMatch(_ version: Int?) -> [(String, String)] { version.map { [("If-Match", "\"\($0)\"")] } ?? [] }
 
     /// `POST /proposals/{barclamp}/{name}/check`: a check-mode run of the committed revision.
     public func check(barclamp: String, name: String) async throws -> Run { try await send(.POST, proposalEndpoint(barclamp, name, "check")) }

@@ -60,12 +60,14 @@ public struct CrowbarClient: Sendable {
 
     /// Sends a request and returns the body of a 2xx answer; any other answer, or none, throws ``ClientError``.
     func send(
-        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, timeout: TimeAmount? = nil
+        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, headers: [(String, String)] = [],
+        timeout: TimeAmount? = nil
     ) async throws -> Data {
         var request = HTTPClientRequest(url: "\(baseURL)/\(endpoint.path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let actor { request.headers.add(name: "X-Crowbar-Actor", value: actor) }
+        request.headers.add(contentsOf: headers)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder.crowbar.encode(body)))
@@ -85,10 +87,10 @@ public struct CrowbarClient: Sendable {
 
     /// Sends a request and decodes the answer as `T`.
     func send<T: Decodable>(
-        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, timeout: TimeAmount? = nil,
-        as type: T.Type = T.self
+        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, headers: [(String, String)] = [],
+        timeout: TimeAmount? = nil, as type: T.Type = T.self
     ) async throws -> T {
-        try JSONDecoder.crowbar.decode(T.self, from: try await send(method, endpoint, body: body, timeout: timeout))
+        try JSONDecoder.crowbar.decode(T.self, from: try await send(method, endpoint, body: body, headers: headers, timeout: timeout))
     }
 
     /// Reads a streamed answer line by line until the server ends it (at most `limit`).

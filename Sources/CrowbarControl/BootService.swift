@@ -24,9 +24,21 @@ public struct BootService: Sendable {
         BootTarget.agentInstruction(state: try await database.node(withMAC: mac)?.state)
     }
 
-    /// A report from the open boot network: it may only create a node or update one still in discovery.
-    public func discover(_ report: DiscoveryReport) async throws -> (node: Node, created: Bool) {
-        try await database.register(report, from: .bootNetwork)
+    /// A report from the open boot network, where anything can send packets. Only a machine crowbard's DHCP booted
+    /// may report, about itself: the request must come from the address of a current lease, the report must name
+    /// that lease's MAC, and that MAC is the only one taken (any sender can list any MAC: listing another machine's
+    /// must not reach its node, claim it, or lock it out). The boot address is that lease. The report may only create
+    /// a node or update one still in discovery.
+    public func discover(_ report: DiscoveryReport, source: IPv4Address?) async throws -> (node: Node, created: Bool) {
+        try report.checkSize()
+        guard let source, let lease = try await database.currentLease(of: source) else {
+            throw CrowbarError(
+                .forbidden, "no current DHCP lease for \(source?.description ?? "the sender"): only machines crowbard booted report here")
+        }
+        guard report.macs.compactMap(MACAddress.init).contains(lease.mac) else {
+            throw CrowbarError(.forbidden, "the report does not name \(lease.mac), the MAC leased \(source)")
+        }
+        return try await database.register(DiscoveryReport(macs: [lease.mac.description], inventory: report.inventory), from: .bootNetwork)
     }
 
     /// The DHCP leases on record and the boot services' counters.

@@ -63,19 +63,19 @@ extension ProposalService {
         return try Planner.plan(planned, catalog: context.catalog)
     }
 
-    /// A proposal as shown to a client: secrets masked unless `showSecrets`.
+    /// A proposal as shown to a client: secrets masked unless `showSecrets` (every string, when its barclamp is gone).
     func presented(_ proposal: Proposal, _ showSecrets: Bool) -> Proposal {
-        guard !showSecrets, let barclamp = context.catalog[proposal.barclamp] else { return proposal }
+        guard !showSecrets else { return proposal }
         var shown = proposal
-        shown.content.attributes = SecretPaths.redact(proposal.content.attributes, for: barclamp)
+        shown.content.attributes = SecretPaths.redact(proposal.content.attributes, for: context.catalog[proposal.barclamp])
         return shown
     }
 
-    /// A revision as shown to a client: secrets masked unless `showSecrets`.
+    /// A revision as shown to a client: secrets masked unless `showSecrets` (every string, when its barclamp is gone).
     func presented(_ revision: ProposalRevision, _ showSecrets: Bool) -> ProposalRevision {
-        guard !showSecrets, let barclamp = context.catalog[revision.barclamp] else { return revision }
+        guard !showSecrets else { return revision }
         var shown = revision
-        shown.content.attributes = SecretPaths.redact(revision.content.attributes, for: barclamp)
+        shown.content.attributes = SecretPaths.redact(revision.content.attributes, for: context.catalog[revision.barclamp])
         return shown
     }
 }

@@ -3,7 +3,8 @@ import CrowbarStore
 import Foundation
 
 /// Proposals: create, edit, assign, commit, check, deactivate, delete. Reading, diffs and plans are in
-/// `ProposalService+Reading.swift`. Answers mask secrets unless the caller asks for them.
+/// `ProposalService+Reading.swift`. Answers mask secrets unless the caller asks for them. Edits, assignments and
+/// commits given `ifVersion` (the API's `If-Match`) are refused when the proposal's version moved on since it was read.
 public struct ProposalService: Sendable {
     let context: ControlContext
     let generateSecret: @Sendable () -> String
@@ -19,9 +20,11 @@ public struct ProposalService: Sendable {
     }
 
     /// Applies attribute edits in order; all or nothing.
-    public func edit(barclamp name: String, proposal: String, edits: [AttributeEdit], showSecrets: Bool = false) async throws -> Proposal {
+    public func edit(
+        barclamp name: String, proposal: String, edits: [AttributeEdit], ifVersion: Int? = nil, showSecrets: Bool = false
+    ) async throws -> Proposal {
         let barclamp = try context.barclamps.barclamp(named: name)
-        let edited = try await database.updateProposal(barclamp: name, name: proposal) { content in
+        let edited = try await database.updateProposal(barclamp: name, name: proposal, ifVersion: ifVersion) { content in
             try edits.reduce(content) { content, edit in try edit.apply(to: content, barclamp: barclamp) }
         }
         return presented(edited, showSecrets)
@@ -29,24 +32,24 @@ public struct ProposalService: Sendable {
 
     /// Gives `role` exactly `nodes`, each of which must be a known node.
     public func assign(
-        barclamp name: String, proposal: String, role: String, nodes: [String], showSecrets: Bool = false
+        barclamp name: String, proposal: String, role: String, nodes: [String], ifVersion: Int? = nil, showSecrets: Bool = false
     ) async throws -> Proposal {
         let barclamp = try context.barclamps.barclamp(named: name)
         let known = Set(try await database.nodes().map(\.name))
         if let unknown = nodes.first(where: { !known.contains($0) }) {
             throw ProposalIssue(field: "deployment.\(role)", message: "no node named '\(unknown)' (crowbar node list shows the known ones)")
         }
-        let assigned = try await database.updateProposal(barclamp: name, name: proposal) { content in
+        let assigned = try await database.updateProposal(barclamp: name, name: proposal, ifVersion: ifVersion) { content in
             try ProposalEditor.assign(nodes, to: role, in: content, barclamp: barclamp)
         }
         return presented(assigned, showSecrets)
     }
 
     /// Validates and commits the working copy as a new revision (secrets unmasked: callers present it).
-    func commitRevision(barclamp name: String, proposal: String) async throws -> ProposalRevision {
+    func commitRevision(barclamp name: String, proposal: String, ifVersion: Int? = nil) async throws -> ProposalRevision {
         let barclamp = try context.barclamps.barclamp(named: name)
         let catalog = context.catalog
-        return try await database.commitProposal(barclamp: name, name: proposal) { snapshot in
+        return try await database.commitProposal(barclamp: name, name: proposal, ifVersion: ifVersion) { snapshot in
             try Self.validate(
                 snapshot.proposal.content, of: barclamp, proposal: proposal,
                 context: ValidationContext(catalog: catalog, knownNodes: snapshot.knownNodes, activeProposals: snapshot.activeProposals))
@@ -60,8 +63,10 @@ public struct ProposalService: Sendable {
     }
 
     /// Commits the working copy and, when `apply` and crowbard has an orchestrator, queues the run that applies it.
-    public func commit(barclamp name: String, proposal: String, apply: Bool, showSecrets: Bool = false) async throws -> CommitResult {
-        let revision = try await commitRevision(barclamp: name, proposal: proposal)
+    public func commit(
+        barclamp name: String, proposal: String, apply: Bool, ifVersion: Int? = nil, showSecrets: Bool = false
+    ) async throws -> CommitResult {
+        let revision = try await commitRevision(barclamp: name, proposal: proposal, ifVersion: ifVersion)
         var result = CommitResult(revision: presented(revision, showSecrets), run: nil)
         if apply, let scheduler = context.scheduler {
             result.run = try await context.queueRun(of: revision, checkMode: false, scheduler: scheduler)

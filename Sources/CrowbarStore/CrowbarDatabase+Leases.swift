@@ -28,6 +28,13 @@ extension CrowbarDatabase {
         try await writer.read { db in try DHCPLeaseRecord.order(Column("address")).fetchAll(db).compactMap(\.lease) }
     }
 
+    /// The unexpired lease of `address`, if any: who crowbard's DHCP gave that address.
+    public func currentLease(of address: IPv4Address, now: Date = Date()) async throws -> DHCPLease? {
+        try await writer.read { db in
+            try DHCPLeaseRecord.filter(Column("address") == Int64(address.value) && Column("expiresAt") > now).fetchOne(db)?.lease
+        }
+    }
+
     /// Makes lease changes durable in one transaction, before their replies are sent; whoever held a bound address
     /// before (an expired lease) loses it.
     public func saveLeaseChanges(_ changes: [DHCPLeaseChange]) async throws {

@@ -34,10 +34,12 @@ extension CrowbarDatabase {
     public func register(_ report: DiscoveryReport, from source: ReportSource = .api, now: Date = Date()) async throws -> (node: Node, created: Bool) {
         let trusted = source == .api
         let hostKey = trusted ? report.sshHostKey : nil
+        try report.checkSize()
         var macs: [MACAddress] = []
+        var seen: Set<MACAddress> = []
         for text in report.macs {
             guard let mac = MACAddress(text) else { throw CrowbarError(.invalid, "'\(text)' is not a MAC address") }
-            if !macs.contains(mac) { macs.append(mac) }
+            if seen.insert(mac).inserted { macs.append(mac) }
         }
         guard let bootMAC = macs.first else { throw CrowbarError(.invalid, "a discovery report needs at least one MAC address") }
         let macTexts = macs.map(\.description)

@@ -40,14 +40,17 @@ extension CrowbarDatabase {
         }
     }
 
-    /// Applies `edit` to the working copy of a proposal in one transaction.
+    /// Applies `edit` to the working copy of a proposal in one transaction, if the proposal is at version `expected`
+    /// (when given); the version goes up by one.
     public func updateProposal(
-        barclamp: String, name: String, now: Date = Date(),
+        barclamp: String, name: String, ifVersion expected: Int? = nil, now: Date = Date(),
         edit: @Sendable (ProposalContent) throws -> ProposalContent
     ) async throws -> Proposal {
         try await writer.write { db in
             var record = try Self.fetchProposal(barclamp, name, in: db)
+            try record.proposal.require(version: expected)
             record.content = try edit(record.content)
+            record.version += 1
             let committed = try ProposalRevisionRecord.fetchOne(
                 db, key: ["barclamp": barclamp, "proposal": name, "revision": record.revision])
             record.hasPendingChanges = committed?.content != record.content
@@ -58,13 +61,15 @@ extension CrowbarDatabase {
     }
 
     /// Freezes the working copy into a new revision after `validate` accepts it, all in one
-    /// transaction, so two commits cannot both pass validation against stale state.
+    /// transaction, so two commits cannot both pass validation against stale state; with `expected`, only if the
+    /// proposal is still at that version.
     public func commitProposal(
-        barclamp: String, name: String, now: Date = Date(),
+        barclamp: String, name: String, ifVersion expected: Int? = nil, now: Date = Date(),
         validate: @Sendable (CommitSnapshot) throws -> Void
     ) async throws -> ProposalRevision {
         try await writer.write { db in
             var record = try Self.fetchProposal(barclamp, name, in: db)
+            try record.proposal.require(version: expected)
             let knownNodes = Set(try String.fetchAll(db, sql: "SELECT name FROM nodes"))
             let active = try ProposalRecord.fetchAll(db).map(\.proposal).filter {
                 $0.status.isActive && !($0.barclamp == barclamp && $0.name == name)
@@ -78,6 +83,7 @@ extension CrowbarDatabase {
             record.revision = revision.revision
             record.status = .committed
             record.hasPendingChanges = false
+            record.version += 1
             record.updatedAt = now
             try record.update(db)
             try Self.appendEvent(

@@ -187,6 +187,9 @@ public struct CrowbarDatabase: Sendable {
                 table.column("text", .text).notNull()
             }
         }
+        migrator.registerMigration("v7-proposal-versions") { db in
+            try db.alter(table: "proposals") { table in table.add(column: "version", .integer).notNull().defaults(to: 1) }
+        }
         return migrator
     }
 }

@@ -54,6 +54,7 @@ extension ClientCommand {
 
     /// Prints `value` as the API's JSON when `--json` was given, else its human rendering.
     func show<T: Encodable>(_ value: T, human: (T) -> String) throws {
-        print(connection.json ? String(decoding: try JSONEncoder.crowbar.encode(value), as: UTF8.self) : human(value))
+        // Human text is made terminal-safe: node names, host names and inventory fields come from the admin network.
+        print(connection.json ? String(decoding: try JSONEncoder.crowbar.encode(value), as: UTF8.self) : human(value).terminalSafe)
     }
 }

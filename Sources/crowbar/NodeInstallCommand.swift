@@ -22,7 +22,7 @@ struct NodeInstallCommand: ClientCommand {
         while true {
             let status = try await client.install(of: name)
             for line in status.log where line.sequence > printed {
-                print(connection.json ? String(decoding: try JSONEncoder.crowbar.encode(line), as: UTF8.self) : Self.describe(line))
+                print(connection.json ? String(decoding: try JSONEncoder.crowbar.encode(line), as: UTF8.self) : Self.describe(line).terminalSafe)
                 printed = line.sequence
             }
             let node = try await client.node(named: name)

@@ -32,7 +32,7 @@ struct EventsCommand: ClientCommand {
             // Written straight to the descriptor: a followed event must not wait in stdout's buffer.
             let text = connection.json
                 ? String(decoding: try JSONEncoder.crowbar.encode(event), as: UTF8.self)
-                : Self.table([event]).rows[0].joined(separator: "  ")
+                : Self.table([event]).rows[0].joined(separator: "  ").terminalSafe
             FileHandle.standardOutput.write(Data((text + "\n").utf8))
         }
     }

@@ -3,6 +3,10 @@ import CrowbarClient
 import CrowbarCore
 import Foundation
 
+/// The `--if-match` option of the commands that change a proposal.
+private let ifMatchHelp = ArgumentHelp(
+    "Only if the proposal is still at this version (proposal show prints it); else nothing changes (exit 6).", valueName: "version")
+
 struct ProposalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proposal", abstract: "Create, edit, plan, diff, commit and delete proposals.",
@@ -59,6 +63,7 @@ struct ProposalCommand: AsyncParsableCommand {
         static func describe(_ proposal: Proposal) -> String {
             let pending = proposal.hasPendingChanges ? ", uncommitted changes" : ""
             let header = "\(proposal.barclamp)/\(proposal.name): \(proposal.status.rawValue), revision \(proposal.revision)\(pending)"
+                + " (version \(proposal.version))"
             let attributes = TextTable(header: ["ATTRIBUTE", "VALUE"], rows: leaves(proposal.content.attributes, prefix: ""))
             let deployment = TextTable(
                 header: ["ROLE", "NODES"],
@@ -85,6 +90,7 @@ struct ProposalCommand: AsyncParsableCommand {
         @Argument(help: "Barclamp name.") var barclamp: String
         @Argument(help: "Proposal name.") var name: String
         @Argument(help: "PATH=VALUE assignments.") var assignments: [String]
+        @Option(help: ifMatchHelp) var ifMatch: Int?
 
         func validate() throws {
             if assignments.isEmpty { throw ValidationError("give at least one PATH=VALUE") }
@@ -98,7 +104,7 @@ struct ProposalCommand: AsyncParsableCommand {
                 let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 return AttributeEdit(path: String(parts[0]), text: String(parts[1]))
             }
-            try show(try await client.edit(barclamp: barclamp, name: name, edits: edits)) { "updated \($0.barclamp)/\($0.name): \(edits.map(\.path).joined(separator: ", "))" }
+            try show(try await client.edit(barclamp: barclamp, name: name, edits: edits, ifVersion: ifMatch)) { "updated \($0.barclamp)/\($0.name): \(edits.map(\.path).joined(separator: ", "))" }
         }
     }
 
@@ -110,9 +116,10 @@ struct ProposalCommand: AsyncParsableCommand {
         @Argument(help: "Proposal name.") var name: String
         @Argument(help: "Role name.") var role: String
         @Argument(help: "Node names.") var nodes: [String] = []
+        @Option(help: ifMatchHelp) var ifMatch: Int?
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.assign(barclamp: barclamp, name: name, role: role, nodes: nodes)) {
+            try show(try await client.assign(barclamp: barclamp, name: name, role: role, nodes: nodes, ifVersion: ifMatch)) {
                 "\($0.barclamp)/\($0.name) \(role): \(($0.content.deployment[role] ?? []).joined(separator: ", "))"
             }
         }
@@ -150,9 +157,10 @@ struct ProposalCommand: AsyncParsableCommand {
 
         @Flag(help: "Record the revision without applying it to the nodes.") var noApply = false
         @Flag(help: "Print the apply's log as it runs and exit with its outcome.") var follow = false
+        @Option(help: ifMatchHelp) var ifMatch: Int?
 
         func run(client: CrowbarClient) async throws {
-            let result = try await client.commit(barclamp: target.barclamp, name: target.name, apply: !noApply)
+            let result = try await client.commit(barclamp: target.barclamp, name: target.name, apply: !noApply, ifVersion: ifMatch)
             if connection.json && !follow {
                 try show(result) { _ in "" }
             } else if !connection.json {

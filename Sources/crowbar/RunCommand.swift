@@ -111,10 +111,10 @@ enum RunReport {
     static func printUntilFinished(_ id: Int64, client: CrowbarClient, json: Bool, output: FileHandle = .standardOutput) async throws -> Run {
         let run = try await client.followRun(id) { line in
             // Written straight to the descriptor: a followed log must not wait in stdout's buffer.
-            let text = json ? String(decoding: try JSONEncoder.crowbar.encode(line), as: UTF8.self) : self.line(line)
+            let text = json ? String(decoding: try JSONEncoder.crowbar.encode(line), as: UTF8.self) : self.line(line).terminalSafe
             output.write(Data((text + "\n").utf8))
         }
-        if !json { output.write(Data((describe(run) + "\n").utf8)) }
+        if !json { output.write(Data((describe(run).terminalSafe + "\n").utf8)) }
         return run
     }
 

@@ -78,8 +78,11 @@ struct Crowbard: AsyncParsableCommand {
             throw ValidationError("cannot load barclamps from \(barclamps): \(error)")
         }
         // crowbard's alone: the database holds BMC passwords and proposal secrets, the folder the SSH key and token.
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDir)
+        // Everything it creates is private (SQLite gives the -wal and -shm files the database's mode).
+        umask(0o077)
+        for item in try DataDirectory.secure(dataDir) {
+            logger.warning("data file was readable by others; tightened", metadata: ["file": "\(item)"])
+        }
         let database = try CrowbarDatabase.open(path: dataDir + "/crowbar.sqlite")
         let tokenPath = dataDir + "/api-token"
         let token = try APIToken.loadOrCreate(at: tokenPath)

@@ -37,21 +37,24 @@ struct APIClient {
     struct Answer {
         var status: Int
         var body: String
+        var etag: String?
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
         var list: [[String: Any]] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [[String: Any]] ?? [] }
     }
 
     @discardableResult
     func call(
-        _ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, token: String? = APIHarness.token, actor: String? = nil
+        _ method: HTTPRequest.Method, _ path: String, _ body: String? = nil, token: String? = APIHarness.token, actor: String? = nil,
+        ifMatch: String? = nil
     ) async throws -> Answer {
         var headers = HTTPFields()
+        if let ifMatch { headers[.ifMatch] = ifMatch }
         if let token { headers[.authorization] = "Bearer \(token)" }
         if let actor { headers.append(.init(name: .init("X-Crowbar-Actor")!, value: actor)) }
         if body != nil { headers[.contentType] = "application/json" }
         return try await client.execute(
             uri: "/api/v1/\(path)", method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
-        ) { response in Answer(status: Int(response.status.code), body: String(buffer: response.body)) }
+        ) { response in Answer(status: Int(response.status.code), body: String(buffer: response.body), etag: response.headers[.eTag]) }
     }
 
     /// Registers a node with one MAC and returns its name.

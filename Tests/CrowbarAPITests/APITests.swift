@@ -110,6 +110,33 @@ import Testing
         }
     }
 
+    /// Two operators on one proposal: the second change made from an old read is refused (412) and changes nothing.
+    @Test func changesFromAnOldReadAreRefusedWithIfMatch() async throws {
+        try await APIHarness().run { api in
+            let created = try await api.call(.post, "proposals/provisioner", #"{"name": "default"}"#)
+            #expect(created.json["version"] as? Int == 1)
+            let read = try await api.call(.get, "proposals/provisioner/default")
+            #expect(read.etag == #""1""#)
+            let first = try await api.call(
+                .patch, "proposals/provisioner/default", #"{"edits": [{"path": "dhcp_lease_time", "text": "120"}]}"#, ifMatch: #""1""#)
+            #expect(first.status == 200 && first.etag == #""2""#, "\(first.body)")
+            let second = try await api.call(
+                .patch, "proposals/provisioner/default", #"{"edits": [{"path": "dhcp_lease_time", "text": "300"}]}"#, ifMatch: #""1""#)
+            #expect(second.status == 412, "\(second.body)")
+            #expect(second.json["error"] as? String == "precondition_failed")
+            #expect((second.json["detail"] as? String)?.contains("changed since it was read (version 1, now 2)") == true)
+            let assign = try await api.call(.put, "proposals/provisioner/default/deployment/provisioner-server", #"{"nodes": []}"#, ifMatch: #"W/"1""#)
+            #expect(assign.status == 412)
+            let commit = try await api.call(.post, "proposals/provisioner/default/commit?apply=false", ifMatch: #""1""#)
+            #expect(commit.status == 412)
+            let current = try await api.call(.get, "proposals/provisioner/default")
+            #expect(current.json["revision"] as? Int == 0, "nothing committed")
+            #expect(((current.json["content"] as? [String: Any])?["attributes"] as? [String: Any])?["dhcp_lease_time"] as? Int == 120)
+            #expect(try await api.call(.patch, "proposals/provisioner/default", #"{"edits": []}"#, ifMatch: "3").status == 400)
+            #expect(try await api.call(.patch, "proposals/provisioner/default", #"{"edits": []}"#, ifMatch: "*").status == 200)
+        }
+    }
+
     @Test func requiresNeedAnActiveProposal() async throws {
         try await APIHarness().run { api in
             try await api.call(.post, "proposals/network", #"{"name": "default"}"#)

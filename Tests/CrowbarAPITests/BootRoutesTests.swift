@@ -19,7 +19,8 @@ import Testing
         try Data("kernel".utf8).write(to: files.appendingPathComponent("discovery/vmlinuz"))
         defer { try? FileManager.default.removeItem(at: files) }
         let router = buildBootRouter(boot: harness.control.boot, install: harness.control.install, endpoints: endpoints, files: files.path, logger: Logger(label: "test"))
-        try await Application(router: router, logger: Logger(label: "test")).test(.router) { client in try await body(client, harness) }
+        // Live, over loopback: reports are judged by their sender's address (127.0.0.1).
+        try await Application(router: router, logger: Logger(label: "test")).test(.live) { client in try await body(client, harness) }
     }
 
     func get(_ client: any TestClientProtocol, _ path: String) async throws -> (Int, String) {
@@ -41,17 +42,14 @@ import Testing
             #expect(unknown.contains("crowbar.mac=52:54:00:aa:00:01"))
             let stay = try await get(client, "/boot/52-54-00-aa-00-01/instruction")
             #expect(stay.1 == "stay\n")
-            // The address is the boot MAC's lease, not what the report claims.
-            try await harness.database.saveLeaseChanges([
-                .bound(DHCPLease(mac: MACAddress("52:54:00:aa:00:01")!, address: IPv4Address("192.168.124.23")!, expiresAt: Date().addingTimeInterval(60)))
-            ])
+            // Only a sender holding a lease reports; the address is that lease, not what the report claims.
+            let unleased = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"inventory":{"disks":[]}}"#)
+            #expect(unleased.0 == 403 && unleased.1.contains("no current DHCP lease for 127.0.0.1"), "\(unleased)")
+            try await lease("52:54:00:aa:00:01", harness)
             let registered = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"address":"10.9.9.9","inventory":{"disks":[]}}"#)
             #expect(registered.0 == 201, "\(registered.1)")
             let name = Node.defaultName(bootMAC: MACAddress("52:54:00:aa:00:01")!)
-            #expect(try await harness.database.node(named: name).bootAddress?.description == "192.168.124.23")
-            let unleased = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:02"],"address":"10.9.9.9","inventory":{"disks":[]}}"#)
-            #expect(unleased.0 == 201)
-            #expect(try await harness.database.node(named: "d52-54-00-aa-00-02").bootAddress == nil)
+            #expect(try await harness.database.node(named: name).bootAddress?.description == "127.0.0.1")
             // Allocated: it waits in the discovery image for its install; installing: the installer (no token without an
             // open attempt); installed: its disk.
             _ = try await harness.control.nodes.allocate(name)
@@ -66,6 +64,44 @@ import Testing
             // An allocated node cannot be re-reported through the open service.
             let again = try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:01"],"inventory":{"disks":[]}}"#)
             #expect(again.0 == 409, "\(again.1)")
+        }
+    }
+
+    /// crowbard's DHCP leased `mac` the test client's address.
+    func lease(_ mac: String, _ harness: APIHarness) async throws {
+        try await harness.database.saveLeaseChanges([
+            .bound(DHCPLease(mac: MACAddress(mac)!, address: IPv4Address("127.0.0.1")!, expiresAt: Date().addingTimeInterval(60)))
+        ])
+    }
+
+    /// A stranger on the admin network, as tried: a report listing its own MAC and a real server's does not reach the
+    /// server's node, claim its MAC or lock it out; a report about a MAC the sender was not leased is refused.
+    @Test func aStrangerCannotClaimOrReachAnotherMachinesNode() async throws {
+        try await run { client, harness in
+            let victim = try await harness.control.nodes.register(
+                DiscoveryReport(macs: ["52:54:00:99:00:01"], inventory: Inventory(cpuCount: 8))).node
+            try await lease("02:aa:00:00:00:01", harness)
+            let claim = try await post(
+                client, "/boot/discover", #"{"macs":["02:aa:00:00:00:01","52:54:00:99:00:01"],"inventory":{"cpuCount":1,"disks":[]}}"#)
+            #expect(claim.0 == 201, "\(claim.1)")
+            let stranger = try await harness.database.node(named: "d02-aa-00-00-00-01")
+            #expect(stranger.macs.map(\.description) == ["02:aa:00:00:00:01"], "the other machine's MAC is not taken")
+            #expect(try await harness.database.node(named: victim.name).inventory.cpuCount == 8, "the real node is untouched")
+            let impersonation = try await post(client, "/boot/discover", #"{"macs":["52:54:00:99:00:01"],"inventory":{"cpuCount":1,"disks":[]}}"#)
+            #expect(impersonation.0 == 403 && impersonation.1.contains("does not name 02:aa:00:00:00:01"), "\(impersonation)")
+            #expect(try await harness.database.node(named: victim.name).inventory.cpuCount == 8)
+            // The real machine, leased the address, reports and is its own node, as before.
+            try await lease("52:54:00:99:00:01", harness)
+            let real = try await post(client, "/boot/discover", #"{"macs":["52:54:00:99:00:01"],"inventory":{"cpuCount":16,"disks":[]}}"#)
+            #expect(real.0 == 200, "\(real.1)")
+            #expect(try await harness.database.node(named: victim.name).inventory.cpuCount == 16)
+            // Bounded: a body over 256 KiB is not read; more than 64 MACs are refused before anything is stored.
+            let padding = String(repeating: "x", count: 300_000)
+            let huge = try await post(client, "/boot/discover", #"{"macs":["52:54:00:99:00:01"],"inventory":{"disks":[],"vendor":""# + "\"\(padding)\"}}")
+            #expect(huge.0 == 413, "\(huge.0)")
+            let macs = (["\"52:54:00:99:00:01\""] + (0..<64).map { String(format: "\"52:54:00:99:01:%02x\"", $0) }).joined(separator: ",")
+            let many = try await post(client, "/boot/discover", #"{"macs":["# + macs + #"],"inventory":{"disks":[]}}"#)
+            #expect((400..<500).contains(many.0) && many.1.contains("at most 64 MAC addresses"), "\(many)")
         }
     }
 

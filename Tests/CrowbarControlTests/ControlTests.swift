@@ -105,4 +105,20 @@ import Testing
         let shown = try await control.proposals.proposal(barclamp: "database", proposal: "default", showSecrets: true)
         #expect(String(decoding: try JSONEncoder.crowbar.encode(shown), as: UTF8.self).contains("s3cret-value"))
     }
+
+    /// A proposal whose barclamp file was removed: nothing says which values are secrets, so every string is masked.
+    @Test func secretsStayMaskedWhenTheBarclampIsGone() async throws {
+        _ = try await control.proposals.create(barclamp: "database", proposal: "default")
+        let catalog = try BarclampDirectory.load(Self.barclamps)
+        let without = Control(
+            catalog: try BarclampCatalog(catalog.runOrder.filter { $0.name != "database" && $0.requires.isEmpty }),
+            database: database, scheduler: scheduler)
+        let listed = try await without.proposals.list()
+        let text = String(decoding: try JSONEncoder.crowbar.encode(listed), as: UTF8.self)
+        #expect(listed.map(\.barclamp) == ["database"])
+        #expect(!text.contains("s3cret-value"), "\(text)")
+        #expect(text.contains(SecretPaths.mask))
+        let asked = try await without.proposals.list(showSecrets: true)
+        #expect(String(decoding: try JSONEncoder.crowbar.encode(asked), as: UTF8.self).contains("s3cret-value"))
+    }
 }

@@ -108,6 +108,24 @@ struct DHCPResponderTests {
         #expect(Set(leases.map(\.address)).count == leases.count, "one address per lease")
     }
 
+    @Test("a REQUEST for an address never offered or leased to the client is NAKed and binds nothing")
+    func requestWithoutOffer() throws {
+        var responder = responder()
+        for client in 1...3 {
+            let spoofed = responder.respond(
+                to: message(.request, mac: client, requested: IPv4Address("192.168.124.2\(client)"), server: Self.server), reservation: nil, now: now)
+            #expect(spoofed.reply?.options.messageType == .nak)
+            #expect(spoofed.change == nil)
+        }
+        #expect(responder.pools[0].leases.isEmpty, "the range is still free")
+        let offered = try #require(responder.respond(to: message(.discover, mac: 4), reservation: nil, now: now).reply).yourAddress
+        let other = responder.respond(to: message(.request, mac: 4, requested: IPv4Address("192.168.124.23"), server: Self.server), reservation: nil, now: now)
+        #expect(offered != IPv4Address("192.168.124.23") && other.reply?.options.messageType == .nak, "only the offered address")
+        var renew = message(.request, mac: 5)
+        renew.clientAddress = IPv4Address("192.168.124.22")!
+        #expect(responder.respond(to: renew, reservation: nil, now: now).change == nil, "no renewal of a lease it never had")
+    }
+
     @Test("INIT-REBOOT without a record of the client stays silent (it falls back to DISCOVER)")
     func initRebootWithoutRecord() {
         var responder = responder()
@@ -147,6 +165,7 @@ struct DHCPResponderTests {
     func releaseAndDecline() throws {
         var responder = responder()
         let address = IPv4Address("192.168.124.21")!
+        _ = responder.respond(to: message(.discover, mac: 1), reservation: nil, now: now)
         _ = responder.respond(to: message(.request, mac: 1, requested: address, server: Self.server), reservation: nil, now: now)
         var release = message(.release, mac: 1)
         release.clientAddress = address

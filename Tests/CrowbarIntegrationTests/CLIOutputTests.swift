@@ -35,7 +35,7 @@ import Testing
         #expect(help.output == """
             OVERVIEW: Assign exactly these nodes to a role (no nodes clears it).
 
-            USAGE: crowbar proposal assign [--url <url>] [--token <token>] [--token-file <token-file>] [--json] <barclamp> <name> <role> [<nodes> ...]
+            USAGE: crowbar proposal assign [--url <url>] [--token <token>] [--token-file <token-file>] [--json] <barclamp> <name> <role> [<nodes> ...] [--if-match <version>]
 
             ARGUMENTS:
               <barclamp>              Barclamp name.
@@ -51,6 +51,9 @@ import Testing
                                       File holding the API token. (default:
                                       /var/lib/crowbar/api-token)
               --json                  Print the API's JSON instead of tables.
+              --if-match <version>    Only if the proposal is still at this version
+                                      (proposal show prints it); else nothing changes (exit
+                                      6).
               -h, --help              Show help information.
 
 
@@ -124,6 +127,11 @@ import Testing
             ["proposal", "set", "provisioner", "default", "dhcp_lease_time=120"], daemon: daemon,
             output: "updated provisioner/default: dhcp_lease_time\n")
         try expect(["proposal", "diff", "provisioner", "default"], daemon: daemon, output: "~ attributes.dhcp_lease_time: 60 → 120\n")
+        // A change made from an old read (version 3: before the set) is refused and changes nothing.
+        try expect(["proposal", "set", "provisioner", "default", "dhcp_lease_time=90", "--if-match", "3"], daemon: daemon, status: 6, errors: """
+            error: proposal provisioner/default changed since it was read (version 3, now 4): read it again and redo the change
+
+            """)
         // A batch file's preview: what applying it would change, against the working copy; nothing is written.
         let longer = dataDir.appendingPathComponent("longer.yml")
         try "proposals:\n  - barclamp: provisioner\n    name: default\n    attributes: {dhcp_lease_time: 300}\n"
@@ -145,6 +153,12 @@ import Testing
 
             """)
         try expect(["proposal", "list", "ntp"], daemon: daemon, output: "BARCLAMP  NAME  STATUS  REVISION  PENDING\n")
+        // Inventory text from the admin network is shown, not obeyed: no escape sequence reaches the terminal.
+        _ = try await client.register(DiscoveryReport(
+            macs: ["52:54:00:aa:00:0a"], inventory: Inventory(disks: [], vendor: "Evil\u{1b}]0;owned\u{07}\u{1b}[2J")))
+        let shown = try binaries.crowbar(["node", "show", "d52-54-00-aa-00-0a"], daemon: daemon)
+        #expect(shown.output.contains("Evil^[]0;owned^G^[[2J"), "\(shown.output)")
+        #expect(!shown.output.contains("\u{1b}"))
         try expect(["node", "transition", node, "installing"], daemon: daemon, status: 6, errors: """
             error: node \(node) cannot go from discovered to installing (allowed: allocated, deleted, discovering, problem) (field: state)
 

@@ -22,6 +22,32 @@ import Testing
         _ = try await client.register(DiscoveryReport(macs: [mac], inventory: Inventory(cpuCount: 1, memoryMB: 512)))
     }
 
+    /// Every file crowbard keeps (database, its WAL and shared memory, token, SSH key) is its owner's alone, under any
+    /// umask; a data folder left readable by others is tightened at start, with a warning.
+    @Test func theDataFolderAndItsSecretsAreCrowbardsAlone() async throws {
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: dataDir.appendingPathComponent("crowbar.sqlite").path, contents: Data(), attributes: [.posixPermissions: 0o644])
+        // An empty token file is what a crash in the middle of writing one left: it gets a token.
+        _ = FileManager.default.createFile(atPath: dataDir.appendingPathComponent("api-token").path, contents: Data(), attributes: [.posixPermissions: 0o600])
+        let daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8)
+        #expect(token.wholeMatch(of: /[0-9a-f]{64}\n/) != nil, "\(token)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dataDir.path).allSatisfy { !$0.contains(".new-") }, "no temporary token left")
+        try await register("52:54:00:aa:00:0f", daemon: daemon)  // the WAL has content
+        func mode(_ name: String) throws -> Int? {
+            try FileManager.default.attributesOfItem(atPath: dataDir.appendingPathComponent(name).path)[.posixPermissions] as? Int
+        }
+        #expect(try mode("") == 0o700)
+        for name in ["crowbar.sqlite", "crowbar.sqlite-wal", "crowbar.sqlite-shm", "api-token", "ssh/id_ed25519"] {
+            let found = try mode(name) ?? -1
+            #expect(found & 0o077 == 0, "\(name) is readable by others: \(String(found, radix: 8))")
+        }
+        #expect(try mode("ssh") == 0o700)
+        #expect(daemon.output.contains("data file was readable by others; tightened"), "\(daemon.output)")
+        #expect(daemon.output.contains("crowbar.sqlite: 644 → 600"))
+        daemon.stop()
+    }
+
     @Test func proposalWalkThroughTheCLISurvivesARestart() async throws {
         var daemon = try Daemon(binaries: binaries, dataDir: dataDir)
         let tokenFile = dataDir.appendingPathComponent("api-token")

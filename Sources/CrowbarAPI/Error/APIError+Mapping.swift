@@ -33,6 +33,7 @@ extension APIError {
         switch code.name {
         case CrowbarError.Code.notFound.name: .notFound
         case CrowbarError.Code.forbidden.name: .forbidden
+        case CrowbarError.Code.preconditionFailed.name: .preconditionFailed
         case PowerFailure.Kind.timeout.rawValue: .gatewayTimeout
         case PowerFailure.Kind.unreachable.rawValue, PowerFailure.Kind.authRefused.rawValue, PowerFailure.Kind.failed.rawValue: .badGateway
         default:

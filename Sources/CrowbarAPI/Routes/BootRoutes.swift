@@ -5,9 +5,9 @@ import Logging
 
 /// The boot service on the admin network: per-node iPXE scripts, what the discovery agent should do next, the
 /// agent's registration, the installer's calls and the boot files. It is open (no API token), as PXE-booting
-/// machines carry no credentials: nothing here reveals proposals or secrets, and a report through it can only create
-/// a node or update one still in discovery (no name, no SSH host key, no MACs added to a known node; the address is
-/// the boot MAC's DHCP lease, whatever the report says). The installer's calls carry the node's one-time install
+/// machines carry no credentials: nothing here reveals proposals or secrets, and a report through it comes from the
+/// address of a current DHCP lease and is about that lease's MAC alone; it can only create a node or update one still
+/// in discovery (no name, no SSH host key, no other MAC; the address is the lease, whatever the report says). The installer's calls carry the node's one-time install
 /// token (`Authorization: Bearer`), which the installing node's boot script holds (``InstallService``).
 struct BootRoutes {
     let boot: BootService
@@ -41,8 +41,8 @@ struct BootRoutes {
             try await boot.agentInstruction(mac: try bootMAC(context)) + "\n"
         }
         group.post("discover") { request, context -> EditedResponse<Node> in
-            let report = try await request.decodeBody(DiscoveryReport.self, context: context)
-            let (node, created) = try await boot.discover(report)
+            let report = try await request.decodeBody(DiscoveryReport.self, context: context, limit: DiscoveryReport.maxBytes)
+            let (node, created) = try await boot.discover(report, source: context.peerAddress)
             return EditedResponse(status: created ? .created : .ok, response: node)
         }
     }

@@ -20,24 +20,26 @@ struct ProposalRoutes {
         }
         api.get(RouterPath(base)) { request, context in
             let (barclamp, name) = try names(context)
-            return try await proposals.proposal(barclamp: barclamp, proposal: name, showSecrets: request.wantsSecrets)
+            return Self.tagged(try await proposals.proposal(barclamp: barclamp, proposal: name, showSecrets: request.wantsSecrets))
         }
         api.patch(RouterPath(base)) { request, context in
             let (barclamp, name) = try names(context)
             let body = try await request.decodeBody(ProposalEdits.self, context: context)
-            return try await proposals.edit(barclamp: barclamp, proposal: name, edits: body.edits, showSecrets: request.wantsSecrets)
+            return Self.tagged(try await proposals.edit(
+                barclamp: barclamp, proposal: name, edits: body.edits, ifVersion: try request.ifMatchVersion(), showSecrets: request.wantsSecrets))
         }
         api.put(RouterPath(base + "/deployment/:role")) { request, context in
             let (barclamp, name) = try names(context)
             let body = try await request.decodeBody(RoleAssignment.self, context: context)
-            return try await proposals.assign(
+            return Self.tagged(try await proposals.assign(
                 barclamp: barclamp, proposal: name, role: context.parameters.path("role"), nodes: body.nodes,
-                showSecrets: request.wantsSecrets)
+                ifVersion: try request.ifMatchVersion(), showSecrets: request.wantsSecrets))
         }
         api.post(RouterPath(base + "/commit")) { request, context in
             let (barclamp, name) = try names(context)
             return try await proposals.commit(
-                barclamp: barclamp, proposal: name, apply: request.flagQuery("apply", default: true), showSecrets: request.wantsSecrets)
+                barclamp: barclamp, proposal: name, apply: request.flagQuery("apply", default: true), ifVersion: try request.ifMatchVersion(),
+                showSecrets: request.wantsSecrets)
         }
         api.post(RouterPath(base + "/check")) { _, context -> EditedResponse<Run> in
             let (barclamp, name) = try names(context)
@@ -73,6 +75,11 @@ struct ProposalRoutes {
             return try await proposals.plan(barclamp: barclamp, proposal: name)
         }
         api.get("plan") { _, _ in try await proposals.planOfActive() }
+    }
+
+    /// A proposal with its version as the `ETag`.
+    private static func tagged(_ proposal: Proposal) -> EditedResponse<Proposal> {
+        EditedResponse(headers: [.eTag: "\"\(proposal.version)\""], response: proposal)
     }
 
     private func names(_ context: CrowbarRequestContext) throws -> (String, String) {

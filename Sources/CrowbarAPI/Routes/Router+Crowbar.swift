@@ -80,6 +80,16 @@ extension Request {
         return try JSONDecoder.crowbar.decode(T.self, from: Data(buffer: buffer))
     }
 
+    /// The proposal version an `If-Match` header names (`"3"`, `W/"3"`), nil without one or for `*`; anything else is 400.
+    func ifMatchVersion() throws -> Int? {
+        guard let value = headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), value != "*" else { return nil }
+        let bare = value.hasPrefix("W/") ? String(value.dropFirst(2)) : value
+        guard bare.count > 2, bare.hasPrefix("\""), bare.hasSuffix("\""), let version = Int(bare.dropFirst().dropLast()) else {
+            throw APIError(.badRequest, "bad_request", "If-Match must name one proposal version, as its ETag gives it (\"3\")", field: "If-Match")
+        }
+        return version
+    }
+
     /// The body decoded as `T`, or `empty` when the request has none.
     func decodeOptionalBody<T: Decodable>(_ type: T.Type, context: CrowbarRequestContext, empty: T) async throws -> T {
         let buffer = try await body.collect(upTo: context.maxUploadSize)

@@ -67,6 +67,13 @@ public struct DHCPLeasePool: Sendable {
     /// Whether the pool has any record of `mac`: a lease, current or expired, or an offer.
     public func knows(_ mac: MACAddress) -> Bool { leases[mac] != nil || offers[mac] != nil }
 
+    /// Whether `mac` may bind `address`: the pool offered it that address (and the offer stands), or `mac` holds or
+    /// held a lease on it. Anything else is a REQUEST for an address nobody gave the client.
+    public func wasGiven(_ address: IPv4Address, to mac: MACAddress, now: Date) -> Bool {
+        if let offer = offers[mac], offer.address == address, offer.until > now { return true }
+        return leases[mac]?.address == address
+    }
+
     /// Binds `address` to `mac` if it is in the range and nobody else holds it; returns the lease to persist.
     public mutating func bind(
         _ address: IPv4Address, to mac: MACAddress, leaseTime: TimeInterval, hostname: String?, now: Date

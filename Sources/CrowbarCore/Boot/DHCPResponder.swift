@@ -141,6 +141,11 @@ public struct DHCPResponder: Sendable {
             guard subnet.contains(wanted) else { return nak(message, "\(wanted) is not on this network") }
             guard pools[poolIndex].knows(mac) else { return .silent("no record of \(mac)") }
         }
+        // SELECTING takes the address offered, RENEWING and INIT-REBOOT the one leased: a REQUEST naming crowbard for an
+        // address it never gave this client binds nothing (else spoofed REQUESTs would empty the range without an offer).
+        guard pools[poolIndex].wasGiven(wanted, to: mac, now: now) else {
+            return nak(message, "\(wanted) was not offered or leased to \(mac)")
+        }
         let hostname = message.options.text(DHCPOptions.Code.hostName)
         guard let lease = pools[poolIndex].bind(wanted, to: mac, leaseTime: configuration.leaseTime, hostname: hostname, now: now) else {
             return nak(message, "\(wanted) is not available to \(mac)")

@@ -29,6 +29,8 @@ public struct CrowbarError: Error, Sendable, CustomStringConvertible {
         public static let invalidNetwork = Code("invalid_network")
         /// A range with no address left.
         public static let addressExhausted = Code("address_exhausted")
+        /// A change made from an older read of what it changes (`If-Match` names another version).
+        public static let preconditionFailed = Code("precondition_failed")
         /// Stored data names a barclamp that is no longer loaded.
         public static let unknownBarclamp = Code("unknown_barclamp")
     }

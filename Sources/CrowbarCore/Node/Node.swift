@@ -85,6 +85,11 @@ public struct Inventory: Sendable, Hashable, Codable {
 
 /// What the discovery agent posts to `POST /api/v1/nodes/discover`.
 public struct DiscoveryReport: Sendable, Hashable, Codable {
+    /// The most MACs a report may list (a machine with more NICs than that is not a server we know).
+    public static let maxMACs = 64
+    /// The largest report body the open boot service reads (an inventory of hundreds of disks fits).
+    public static let maxBytes = 256 * 1024
+
     /// MAC addresses in any common notation; the first is the boot MAC.
     public var macs: [String]
     /// A name to use instead of the one derived from the boot MAC.
@@ -101,6 +106,13 @@ public struct DiscoveryReport: Sendable, Hashable, Codable {
         self.inventory = inventory
         self.address = address
         self.sshHostKey = sshHostKey
+    }
+
+    /// Refuses a report listing more than ``maxMACs`` MACs.
+    public func checkSize() throws(CrowbarError) {
+        guard macs.count <= Self.maxMACs else {
+            throw CrowbarError(.invalid, "a discovery report lists at most \(Self.maxMACs) MAC addresses, not \(macs.count)")
+        }
     }
 }
 

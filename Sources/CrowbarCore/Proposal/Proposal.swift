@@ -40,10 +40,13 @@ public struct Proposal: Sendable, Hashable, Codable {
     public var hasPendingChanges: Bool
     public var createdAt: Date
     public var updatedAt: Date
+    /// Counts the working copy's changes and commits: the API's `ETag`, which an edit or commit may name in `If-Match`
+    /// so that it is refused (412) when someone else changed the proposal since it was read.
+    public var version: Int
 
     public init(
         barclamp: String, name: String, status: ProposalStatus, content: ProposalContent, revision: Int,
-        hasPendingChanges: Bool, createdAt: Date, updatedAt: Date
+        hasPendingChanges: Bool, createdAt: Date, updatedAt: Date, version: Int = 1
     ) {
         self.barclamp = barclamp
         self.name = name
@@ -53,6 +56,15 @@ public struct Proposal: Sendable, Hashable, Codable {
         self.hasPendingChanges = hasPendingChanges
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.version = version
+    }
+
+    /// Refuses a change made from an older read: `expected` (from `If-Match`) is not the current ``version``.
+    public func require(version expected: Int?) throws(CrowbarError) {
+        guard let expected, expected != version else { return }
+        throw CrowbarError(
+            .preconditionFailed,
+            "proposal \(barclamp)/\(name) changed since it was read (version \(expected), now \(version)): read it again and redo the change")
     }
 }
 

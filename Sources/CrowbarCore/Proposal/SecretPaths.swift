@@ -25,6 +25,18 @@ public enum SecretPaths {
         return redacted
     }
 
+    /// A copy of `attributes` with secrets masked: those `barclamp` declares, or every string when there is no barclamp
+    /// (its file was removed, and nothing says which values are secrets).
+    public static func redact(_ attributes: AttributeValue, for barclamp: Barclamp?) -> AttributeValue {
+        if let barclamp { return redact(attributes, for: barclamp) }
+        switch attributes {
+        case .string: return .string(mask)
+        case .list(let items): return .list(items.map { redact($0, for: nil) })
+        case .map(let entries): return .map(entries.mapValues { redact($0, for: nil) })
+        case .integer, .number, .boolean, .null: return attributes
+        }
+    }
+
     /// The secret values set in `attributes`, for scrubbing them out of logs.
     public static func values(in attributes: AttributeValue, for barclamp: Barclamp) -> [String] {
         of(barclamp).compactMap {

@@ -66,6 +66,7 @@ struct ProposalRecord: Codable, FetchableRecord, PersistableRecord {
     var hasPendingChanges: Bool
     var createdAt: Date
     var updatedAt: Date
+    var version: Int
 
     init(_ proposal: Proposal) {
         barclamp = proposal.barclamp
@@ -76,12 +77,13 @@ struct ProposalRecord: Codable, FetchableRecord, PersistableRecord {
         hasPendingChanges = proposal.hasPendingChanges
         createdAt = proposal.createdAt
         updatedAt = proposal.updatedAt
+        version = proposal.version
     }
 
     var proposal: Proposal {
         Proposal(
             barclamp: barclamp, name: name, status: status, content: content, revision: revision,
-            hasPendingChanges: hasPendingChanges, createdAt: createdAt, updatedAt: updatedAt)
+            hasPendingChanges: hasPendingChanges, createdAt: createdAt, updatedAt: updatedAt, version: version)
     }
 }
 

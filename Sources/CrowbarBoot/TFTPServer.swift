@@ -15,6 +15,9 @@ public struct TFTPServer: Service {
     let logger: Logger
     /// Transfers running at once; more requests get an error until one ends (each holds a file and a socket).
     static let maximumTransfers = 256
+    /// Transfers running at once for one source address: a PXE client fetches one file at a time, and one sender must
+    /// not take every slot.
+    static let maximumTransfersPerSource = 8
 
     public init(root: String, host: String, port: Int = 69, counters: BootCounters, logger: Logger) {
         self.root = root
@@ -78,10 +81,11 @@ public struct TFTPServer: Service {
                             try await outbound.write(reply(.error(refusal.code, message: refusal.message), to: envelope.remoteAddress))
                             continue
                         }
-                        guard activeTransfers.begin(limit: Self.maximumTransfers) else {
+                        let source = envelope.remoteAddress.ipAddress ?? "?"
+                        if let refusal = activeTransfers.begin(source: source, limit: Self.maximumTransfers, perSource: Self.maximumTransfersPerSource) {
                             file.close()
-                            counters.increment("tftp.refused.busy")
-                            try await outbound.write(reply(.error(.notDefined, message: "too many transfers, retry later"), to: envelope.remoteAddress))
+                            counters.increment("tftp.refused.\(refusal.counter)")
+                            try await outbound.write(reply(.error(.notDefined, message: refusal.message), to: envelope.remoteAddress))
                             continue
                         }
                         let negotiated = TFTPTransferOptions(negotiating: options, fileSize: file.size)
@@ -90,7 +94,7 @@ public struct TFTPServer: Service {
                         let client = envelope.remoteAddress
                         group.addTask {
                             await serve(file, transfer: transfer, to: client, name: name)
-                            activeTransfers.end()
+                            activeTransfers.end(source: source)
                         }
                     }
                 }
@@ -156,18 +160,30 @@ struct TFTPRefusal: Error {
     }
 }
 
-/// How many transfers are running, so the server can refuse more than it will hold open.
+/// How many transfers are running, in all and by source address, so the server can refuse more than it will hold
+/// open and more than one sender's share.
 final class TransferCount: Sendable {
-    private let count = Mutex(0)
+    private let running = Mutex((total: 0, bySource: [String: Int]()))
 
-    /// Counts one more transfer if fewer than `limit` run; false otherwise.
-    func begin(limit: Int) -> Bool {
-        count.withLock { running in
-            guard running < limit else { return false }
-            running += 1
-            return true
+    /// Counts one more transfer from `source` if fewer than `limit` run in all and fewer than `perSource` from it;
+    /// otherwise answers why not.
+    func begin(source: String, limit: Int, perSource: Int) -> TFTPRefusal? {
+        running.withLock { running in
+            guard running.total < limit else { return TFTPRefusal(.notDefined, "too many transfers, retry later", counter: "busy") }
+            guard running.bySource[source, default: 0] < perSource else {
+                return TFTPRefusal(.notDefined, "too many transfers from \(source), retry later", counter: "busy-source")
+            }
+            running.total += 1
+            running.bySource[source, default: 0] += 1
+            return nil
         }
     }
 
-    func end() { count.withLock { $0 -= 1 } }
+    func end(source: String) {
+        running.withLock { running in
+            running.total -= 1
+            running.bySource[source, default: 1] -= 1
+            if running.bySource[source] == 0 { running.bySource[source] = nil }
+        }
+    }
 }

@@ -68,8 +68,11 @@ final class TFTPTransferHandler: ChannelInboundHandler {
         case .finished:
             complete(.finished)
         case .abandon(let reason):
-            send(.error(.notDefined, message: reason), to: client, context: context)
-            context.flush()
+            // A client that never answered gets nothing more: its address may not be the sender's.
+            if transfer.heardFromClient {
+                send(.error(.notDefined, message: reason), to: client, context: context)
+                context.flush()
+            }
             complete(.abandoned(reason))
         case .wait:
             break
@@ -100,7 +103,7 @@ final class TFTPTransferHandler: ChannelInboundHandler {
 
     private func armTimer(context: ChannelHandlerContext) {
         timer?.cancel()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(transfer.options.timeout))) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(transfer.currentTimeout))) {
             self.perform(self.transfer.timeout(), context: context)
         }
     }

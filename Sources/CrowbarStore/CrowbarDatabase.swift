@@ -7,12 +7,17 @@ public struct CrowbarDatabase: Sendable {
     /// The GRDB writer; a `DatabasePool` (WAL) for files, a queue in memory.
     public let writer: any DatabaseWriter
 
-    /// Opens (creating if needed) the database file at `path` in WAL mode with foreign keys on.
+    /// Opens (creating if needed) the database file at `path` in WAL mode with foreign keys on. Every commit is
+    /// synced to disk before it returns (`synchronous = FULL`; GRDB's WAL default is NORMAL, which a power loss can
+    /// undo): an ACKed DHCP lease, a committed revision or a finished run step survives the admin node losing power.
     public static func open(path: String) throws -> CrowbarDatabase {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        return try CrowbarDatabase(writer: DatabasePool(path: path, configuration: configuration))
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // After the pool's own WAL setup, on its one writer connection.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        return try CrowbarDatabase(writer: pool)
     }
 
     /// An empty database in memory, for tests and benchmarks.

@@ -2,6 +2,9 @@ import CrowbarAPI
 import CrowbarCore
 import CrowbarStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -12,13 +15,16 @@ import Testing
 @Suite struct BootRoutesTests {
     let endpoints = BootEndpoints(tftpServer: IPv4Address("192.168.124.10")!, httpBase: "http://192.168.124.10:8091")
 
-    func run(_ body: @Sendable (any TestClientProtocol, APIHarness) async throws -> Void) async throws {
+    /// The boot router over a fresh harness, live on loopback; `reportsPerSecond` as in `buildBootRouter`.
+    func run(reportsPerSecond: Double = 1, _ body: @Sendable (any TestClientProtocol, APIHarness) async throws -> Void) async throws {
         let harness = try APIHarness()
         let files = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-boot-files-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: files.appendingPathComponent("discovery"), withIntermediateDirectories: true)
         try Data("kernel".utf8).write(to: files.appendingPathComponent("discovery/vmlinuz"))
         defer { try? FileManager.default.removeItem(at: files) }
-        let router = buildBootRouter(boot: harness.control.boot, install: harness.control.install, endpoints: endpoints, files: files.path, logger: Logger(label: "test"))
+        let router = buildBootRouter(
+            boot: harness.control.boot, install: harness.control.install, endpoints: endpoints, files: files.path, reportsPerSecond: reportsPerSecond,
+            logger: Logger(label: "test"))
         // Live, over loopback: reports are judged by their sender's address (127.0.0.1).
         try await Application(router: router, logger: Logger(label: "test")).test(.live) { client in try await body(client, harness) }
     }
@@ -102,6 +108,42 @@ import Testing
             let macs = (["\"52:54:00:99:00:01\""] + (0..<64).map { String(format: "\"52:54:00:99:01:%02x\"", $0) }).joined(separator: ",")
             let many = try await post(client, "/boot/discover", #"{"macs":["# + macs + #"],"inventory":{"disks":[]}}"#)
             #expect((400..<500).contains(many.0) && many.1.contains("at most 64 MAC addresses"), "\(many)")
+        }
+    }
+
+    @Test func oneSenderCannotKeepCrowbardWriting() async throws {
+        try await run(reportsPerSecond: 0.001) { client, harness in
+            try await lease("52:54:00:aa:00:05", harness)
+            var statuses: [Int] = []
+            for _ in 0..<8 {
+                statuses.append(try await post(client, "/boot/discover", #"{"macs":["52:54:00:aa:00:05"],"inventory":{"disks":[]}}"#).0)
+            }
+            #expect(statuses.prefix(5).allSatisfy { $0 == 200 || $0 == 201 }, "\(statuses)")
+            #expect(statuses.suffix(3) == [429, 429, 429], "a burst of 5, then the sender waits for its rate")
+        }
+    }
+
+    /// A connection that never sends a whole request (slowloris) is closed after the idle timeout.
+    @Test func anIdleConnectionIsClosed() async throws {
+        let harness = try APIHarness()
+        let app = buildBootApplication(
+            boot: harness.control.boot, install: harness.control.install, endpoints: endpoints, files: NSTemporaryDirectory(), repository: nil,
+            host: "127.0.0.1", port: 0, idleTimeout: .seconds(1), logger: Logger(label: "test"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(socket) }
+            var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: in_port_t(UInt16(port).bigEndian), sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            #expect(connected == 0)
+            _ = "GET /boot/52-54-00-aa-00-01/instruction HTTP/1.1\r\nHost: x".withCString { send(socket, $0, strlen($0), 0) }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let started = ContinuousClock.now
+            var buffer = [UInt8](repeating: 0, count: 512)
+            let read = recv(socket, &buffer, buffer.count, 0)
+            #expect(read == 0, "closed by crowbard, not answered or left open")
+            #expect(ContinuousClock.now - started < .seconds(4))
         }
     }
 

@@ -104,6 +104,40 @@ struct TFTPServerTests {
         }
     }
 
+    /// Read requests whose source is forged never answer: one sender gets at most 8 transfers at once, each silent
+    /// one gets its first packet only and frees its slot within 2 s; then real clients are served again.
+    @Test("forged read requests hold no slot for long and get no retransmits; one source gets 8 transfers at once")
+    func forgedRequests() async throws {
+        try await withServer { counters in
+            let script = """
+                import socket, sys, time
+                port = int(sys.argv[1])
+                sockets = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(9)]
+                for s in sockets:
+                    s.bind(("127.0.0.1", 0))
+                    s.settimeout(0.2)
+                    s.sendto(b"\\x00\\x01sub/image.bin\\x00octet\\x00timeout\\x0010\\x00", ("127.0.0.1", port))
+                time.sleep(4)
+                for s in sockets:
+                    packets = []
+                    while True:
+                        try:
+                            packets.append(s.recvfrom(70000)[0])
+                        except socket.timeout:
+                            break
+                    print(len(packets), [p[4:-1].decode() for p in packets if p[:2] == b"\\x00\\x05"])
+                """
+            let result = try await command("python3", ["-c", script, String(port)])
+            let lines = result.output.split(separator: "\n").map(String.init)
+            #expect(lines.filter { $0 == "1 []" }.count == 8, "each silent client got its first packet only: \(lines)")
+            #expect(lines.contains("1 ['too many transfers from 127.0.0.1, retry later']"), "\(lines)")
+            #expect(try await settled(counters, "tftp.transfers.abandoned", 8) == 8, "the slots were freed")
+            #expect(counters["tftp.refused.busy-source"] == 1)
+            _ = try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "get", "sub/image.bin", scratch.appendingPathComponent("after").path])
+            #expect(try fetched("after") == content, "a real client is served once they are gone")
+        }
+    }
+
     @Test("malformed packets and write requests are dropped or refused, and counted")
     func malformed() async throws {
         try await withServer { counters in

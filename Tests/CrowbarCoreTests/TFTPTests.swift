@@ -71,6 +71,18 @@ struct TFTPTests {
         if case .abandon = transfer.timeout() {} else { Issue.record("the sixth timeout in a row should abandon the transfer") }
     }
 
+    @Test("a client that never answers is given up at its first timeout, which is at most 2 s")
+    func unconfirmedClient() {
+        let options = TFTPTransferOptions(negotiating: [TFTPOption(name: "timeout", value: "10")], fileSize: 4096)
+        var silent = TFTPReadTransfer(options: options, fileSize: 4096)
+        #expect(silent.currentTimeout == 2)
+        if case .abandon = silent.timeout() {} else { Issue.record("an unconfirmed client must not get retransmits") }
+        var answering = TFTPReadTransfer(options: options, fileSize: 4096)
+        _ = answering.receiveAcknowledgement(0)
+        #expect(answering.heardFromClient && answering.currentTimeout == 10)
+        #expect(answering.timeout() != .abandon("no answer to the first packet"))
+    }
+
     @Test("block numbers roll over from 65535 to 0 on the wire")
     func rollover() {
         var transfer = TFTPReadTransfer(options: TFTPTransferOptions(), fileSize: 512 * 65_537)

@@ -123,13 +123,14 @@ import Testing
             if apply == LocalShellTransport.Apply(recipe: "steps/steps-two", node: "n1") { hung.continuation.yield() }
         }
         let orchestrator = Orchestrator(executor: executor(database, transport), logger: Logger(label: "test"))
-        let started = ContinuousClock.now
+        var cancelledAt = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await orchestrator.run() }
             orchestrator.schedule(runID: run.id)
             var waiter = hung.stream.makeAsyncIterator()
             _ = await waiter.next()
             try await Task.sleep(for: .milliseconds(200))  // the hang is under way
+            cancelledAt = ContinuousClock.now
             #expect(try await orchestrator.cancel(runID: run.id))
             for _ in 0..<100 where try await !database.run(id: run.id).status.isFinished {
                 try await Task.sleep(for: .milliseconds(50))
@@ -139,7 +140,7 @@ import Testing
         let cancelled = try await database.run(id: run.id)
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.steps.map(\.status) == [.succeeded, .cancelled, .pending])
-        #expect(ContinuousClock.now - started < .seconds(10), "the 60 s sleep was stopped")
+        #expect(ContinuousClock.now - cancelledAt < .seconds(10), "the 60 s sleep was stopped, not waited for (timed from the cancel: a loaded machine runs step one slower)")
         #expect(!transport.started.contains { $0.recipe == "steps/steps-three" })
         #expect(try await database.proposal(barclamp: "steps", name: "default").status == .failed)
     }

@@ -32,6 +32,9 @@ import Testing
         }
         #expect(mode == "wal")
         #expect(keys == 1)
+        // Commits are synced before they return (2 = FULL), on the connection that writes.
+        let synchronous = try await database.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(synchronous == 2)
     }
 
     @Test func nodesAndEventsSurviveARestart() async throws {

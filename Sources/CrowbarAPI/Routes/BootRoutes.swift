@@ -1,6 +1,7 @@
 import CrowbarControl
 import CrowbarCore
 import Hummingbird
+import NIOCore
 import Logging
 
 /// The boot service on the admin network: per-node iPXE scripts, what the discovery agent should do next, the
@@ -13,6 +14,8 @@ struct BootRoutes {
     let boot: BootService
     let install: InstallService
     let endpoints: BootEndpoints
+    /// Discovery reports per sender: a machine reports once per boot, a few times when it retries.
+    let reports: SourceRateLimiter
 
     func register(on router: Router<CrowbarRequestContext>) {
         let group = router.group("boot")
@@ -41,6 +44,9 @@ struct BootRoutes {
             try await boot.agentInstruction(mac: try bootMAC(context)) + "\n"
         }
         group.post("discover") { request, context -> EditedResponse<Node> in
+            if let source = context.peerAddress, !reports.allow(source) {
+                throw APIError(.tooManyRequests, "too_many_requests", "too many discovery reports from \(source): at most one a second")
+            }
             let report = try await request.decodeBody(DiscoveryReport.self, context: context, limit: DiscoveryReport.maxBytes)
             let (node, created) = try await boot.discover(report, source: context.peerAddress)
             return EditedResponse(status: created ? .created : .ok, response: node)
@@ -63,9 +69,11 @@ struct BootRoutes {
 }
 
 /// The boot service's router: `BootRoutes`, the files under `files` at `/boot/files/` and, when given, the nodes'
-/// offline Debian repository (iso/build-repository.sh) at `/debian/`.
+/// offline Debian repository (iso/build-repository.sh) at `/debian/`. One sender may report 5 times at once, then
+/// `reportsPerSecond`.
 public func buildBootRouter(
-    boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: String? = nil, logger: Logger
+    boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: String? = nil,
+    reportsPerSecond: Double = 1, logger: Logger
 ) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -73,17 +81,20 @@ public func buildBootRouter(
     if let repository {
         router.add(middleware: FileMiddleware(repository, urlBasePath: "/debian", logger: logger))
     }
-    BootRoutes(boot: boot, install: install, endpoints: endpoints).register(on: router)
+    BootRoutes(boot: boot, install: install, endpoints: endpoints, reports: SourceRateLimiter(perSecond: reportsPerSecond, burst: 5))
+        .register(on: router)
     return router
 }
 
-/// Builds the boot service bound to `host:port`.
+/// Builds the boot service bound to `host:port`. A connection idle for `idleTimeout` (a request not sent whole, or
+/// nothing after the last answer) is closed: anything on the admin network can open connections.
 public func buildBootApplication(
     boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: String?, host: String, port: Int,
-    logger: Logger
+    idleTimeout: Duration = .seconds(30), logger: Logger
 ) -> some ApplicationProtocol {
     Application(
         router: buildBootRouter(boot: boot, install: install, endpoints: endpoints, files: files, repository: repository, logger: logger),
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(idleTimeout))),
         configuration: .init(address: .hostname(host, port: port), serverName: "crowbard-boot"), logger: logger)
 }
 

@@ -16,13 +16,19 @@ public struct TFTPReadTransfer: Sendable {
 
     public let options: TFTPTransferOptions
     public let fileSize: Int
-    /// Timeouts in a row before the transfer is abandoned.
+    /// Timeouts in a row before the transfer is abandoned, once the client has answered.
     public var maximumRetries = 5
+    /// The longest wait for a client's first answer (its negotiated timeout may be longer): a request whose source was
+    /// spoofed never answers, and must not hold a transfer slot for long.
+    public static let firstAnswerTimeout = 2
     /// The number of the last block: a short (possibly empty) block ends the file.
     public let lastBlock: Int
     public private(set) var acknowledged = 0
     private var awaitingOptionAcknowledgement: Bool
     private var retries = 0
+    /// Whether the client has acknowledged anything: until then its address is unconfirmed (a read request's source
+    /// can be forged), and nothing is sent to it again.
+    public private(set) var heardFromClient = false
 
     public init(options: TFTPTransferOptions, fileSize: Int) {
         self.options = options
@@ -47,6 +53,7 @@ public struct TFTPReadTransfer: Sendable {
             guard number == 0 else { return .wait }
             awaitingOptionAcknowledgement = false
             retries = 0
+            heardFromClient = true
             return window()
         }
         // The ACK names a block in (acknowledged, acknowledged + window]; find it by its low 16 bits.
@@ -54,11 +61,17 @@ public struct TFTPReadTransfer: Sendable {
         guard offset >= 1, offset <= options.windowSize, acknowledged + offset <= lastBlock else { return .wait }
         acknowledged += offset
         retries = 0
+        heardFromClient = true
         return acknowledged == lastBlock ? .finished : window()
     }
 
-    /// No ACK came within the timeout.
+    /// Seconds to wait for the next ACK: the negotiated timeout, at most ``firstAnswerTimeout`` before the first.
+    public var currentTimeout: Int { heardFromClient ? options.timeout : min(options.timeout, Self.firstAnswerTimeout) }
+
+    /// No ACK came within the timeout. A client that never answered is given up at once (its request may have been
+    /// forged: resending would make crowbard flood whoever owns that address); an answering one gets retransmits.
     public mutating func timeout() -> Action {
+        guard heardFromClient else { return .abandon("no answer to the first packet") }
         retries += 1
         guard retries <= maximumRetries else { return .abandon("no acknowledgement after \(maximumRetries) retries") }
         return start()

@@ -17,6 +17,7 @@ public struct Control: Sendable {
     public let batches: BatchService
     public let power: PowerService
     public let install: InstallService
+    public let tokens: TokenService
     /// Applies submitted batches: a service to run beside the orchestrator.
     public let batchRunner: BatchRunner
 
@@ -43,6 +44,7 @@ public struct Control: Sendable {
         power = PowerService(context: context, networks: networks, drivers: powerDrivers)
         install = InstallService(context: context, nodes: nodes, networks: networks, power: power, settings: installSettings, logger: logger)
         boot = BootService(database: database, install: install, counters: bootCounters)
+        tokens = TokenService(database: database)
     }
 }
 

@@ -9,7 +9,7 @@ extension CrowbarDatabase {
     public func allocateAddress(
         node: String, network: NetworkDefinition, rangeName: String, now: Date = Date()
     ) async throws -> IPv4Address {
-        try await writer.write { db in
+        try await write { db in
             try Self.allocateAddress(node: node, network: network, rangeName: rangeName, now: now, in: db)
         }
     }

@@ -20,7 +20,7 @@ extension CrowbarDatabase {
 
     /// Sets (or, with `nil`, removes) node `name`'s BMC and records who did it (the event never holds the password).
     public func setBMC(node name: String, to bmc: BMC?, actor: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             _ = try Self.fetchNode(name, in: db)
             guard let bmc else {
                 guard try BMCRecord.deleteOne(db, key: name) else { return }
@@ -35,7 +35,7 @@ extension CrowbarDatabase {
     /// Records a power action's result on its node's history.
     public func recordPower(_ result: PowerResult, actor: String, now: Date = Date()) async throws {
         let outcome = result.failure.map { "failed (\($0.kind.rawValue)): \($0.message)" } ?? result.state.map { "done, power \($0.rawValue)" } ?? "done"
-        try await writer.write { db in
+        try await write { db in
             try Self.appendEvent(
                 .nodePower, subject: result.node, to: result.state?.rawValue,
                 message: "power \(result.action.rawValue) by \(actor): \(outcome)", at: now, in: db)

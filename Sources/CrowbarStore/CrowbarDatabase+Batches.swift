@@ -8,7 +8,7 @@ extension CrowbarDatabase {
         file: String, force: Bool, entries: [(barclamp: String, proposal: String, revision: Int, outcome: BatchEntryOutcome)],
         now: Date = Date()
     ) async throws -> Batch {
-        try await writer.write { db in
+        try await write { db in
             let pending = entries.contains { $0.outcome == .pending }
             var record = BatchRecord(
                 id: nil, file: file, force: force, status: pending ? .queued : .succeeded, createdAt: now, finishedAt: pending ? nil : now)
@@ -49,7 +49,7 @@ extension CrowbarDatabase {
     /// Records what a run's end did to a batch entry (``BatchProgress``), and the batch's end when it ended.
     @discardableResult
     public func recordBatchStep(_ id: Int64, position: Int, _ step: BatchProgress.Step, now: Date = Date()) async throws -> Batch {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE batchEntries SET outcome = ?, finishedAt = ? WHERE batchId = ? AND position = ?",
                 arguments: [step.entry.rawValue, now, id, position])

@@ -21,13 +21,16 @@ extension CrowbarDatabase {
     static func appendEvent(
         _ kind: Event.Kind, subject: String, from: String? = nil, to: String? = nil, message: String, at: Date, in db: Database
     ) throws {
-        var record = EventRecord(id: nil, at: at, kind: kind.rawValue, subject: subject, fromState: from, toState: to, message: message)
+        var record = EventRecord(
+            id: nil, at: at, kind: kind.rawValue, subject: subject, fromState: from, toState: to, message: message, actor: Audit.actor)
         try record.insert(db)
     }
 }
 
 extension EventRecord {
     var event: Event {
-        Event(id: id ?? 0, at: at, kind: Event.Kind(rawValue: kind), subject: subject, fromState: fromState, toState: toState, message: message)
+        Event(
+            id: id ?? 0, at: at, kind: Event.Kind(rawValue: kind), subject: subject, fromState: fromState, toState: toState, message: message,
+            actor: actor)
     }
 }

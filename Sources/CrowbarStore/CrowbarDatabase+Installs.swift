@@ -17,7 +17,7 @@ extension CrowbarDatabase {
     public func startInstall(
         node name: String, os: String, disk: String, deadline: Date, reinstallReason: String? = nil, now: Date = Date()
     ) async throws -> InstallAttempt {
-        try await writer.write { db in
+        try await write { db in
             if let reinstallReason {
                 try Self.transition(name, to: .reinstall, reason: reinstallReason, now: now, in: db)
                 if var node = try NodeRecord.fetchOne(db, key: name), node.sshHostKey != nil {
@@ -60,7 +60,7 @@ extension CrowbarDatabase {
 
     /// Gives an open attempt a new token (its hash) for the installer at `address`; the previous one stops working.
     public func issueInstallToken(attempt id: Int64, tokenHash: String, to address: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             var record = try Self.fetchInstall(id, in: db)
             guard record.status == .open else { throw CrowbarError(.conflict, "install \(id) of \(record.nodeName) is \(record.status.rawValue)") }
             let replaced = record.tokenHash != nil
@@ -75,7 +75,7 @@ extension CrowbarDatabase {
     /// Records `text` on attempt `id`'s log under `phase` without making it the attempt's phase, once: the same line
     /// again adds nothing (what the open boot network can cause must not flood the log).
     public func noteInstall(attempt id: Int64, phase: String, text: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let seen = try InstallLogRecord.filter(Column("installId") == id && Column("text") == text).fetchCount(db) > 0
             if !seen { try Self.appendInstallLog(id, phase: phase, text: text, now: now, in: db) }
         }
@@ -83,7 +83,7 @@ extension CrowbarDatabase {
 
     /// Records a line the installer reported (its phase becomes the attempt's).
     public func appendInstallProgress(attempt id: Int64, phase: String, text: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             var record = try Self.fetchInstall(id, in: db)
             record.phase = phase
             try record.update(db)
@@ -94,7 +94,7 @@ extension CrowbarDatabase {
     /// Finishes an open attempt with the host key the installer reported: the key is pinned and the node moves to
     /// `installed`, in one transaction.
     public func completeInstall(attempt id: Int64, hostKey: HostKeyPin, now: Date = Date()) async throws -> Node {
-        try await writer.write { db in
+        try await write { db in
             var record = try Self.fetchInstall(id, in: db)
             guard record.status == .open else { throw CrowbarError(.conflict, "install \(id) of \(record.nodeName) is \(record.status.rawValue)") }
             record.status = .finished
@@ -118,7 +118,7 @@ extension CrowbarDatabase {
     /// failed, the node's pinned host key dropped and the node sent to `problem` whatever its state.
     @discardableResult
     public func failInstall(attempt id: Int64, reason: String, clearPin: Bool = false, now: Date = Date()) async throws -> Node {
-        try await writer.write { db in
+        try await write { db in
             var record = try Self.fetchInstall(id, in: db)
             let wasOpen = record.status == .open
             if wasOpen || clearPin { try Self.markFailed(&record, reason: reason, now: now, in: db) }
@@ -139,7 +139,7 @@ extension CrowbarDatabase {
 
     /// Moves a node that is still `installed` by attempt `id` (its latest) to `problem`: it did not come up in time.
     public func failBoot(attempt id: Int64, reason: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let record = try Self.fetchInstall(id, in: db)
             guard let node = try NodeRecord.fetchOne(db, key: record.nodeName), node.state == .installed,
                   try Self.latestInstallRecord(of: node.name, in: db)?.id == id
@@ -152,7 +152,7 @@ extension CrowbarDatabase {
     /// Gives every open attempt at least until `until` (crowbard was down: installers retrying their report must not
     /// find their attempt expired the moment it is back), noting it on their logs.
     public func extendOpenInstalls(until: Date, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             for var record in try InstallRecord.filter(Column("status") == InstallAttempt.Status.open.rawValue && Column("deadline") < until).fetchAll(db) {
                 record.deadline = until
                 try record.update(db)

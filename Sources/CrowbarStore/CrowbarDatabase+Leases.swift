@@ -38,7 +38,7 @@ extension CrowbarDatabase {
     /// Makes lease changes durable in one transaction, before their replies are sent; whoever held a bound address
     /// before (an expired lease) loses it.
     public func saveLeaseChanges(_ changes: [DHCPLeaseChange]) async throws {
-        try await writer.write { db in
+        try await write { db in
             for change in changes {
                 switch change {
                 case .bound(let lease):

@@ -43,7 +43,7 @@ extension CrowbarDatabase {
         }
         guard let bootMAC = macs.first else { throw CrowbarError(.invalid, "a discovery report needs at least one MAC address") }
         let macTexts = macs.map(\.description)
-        return try await writer.write { db in
+        return try await write { db in
             let address = trusted ? report.address : try DHCPLeaseRecord.fetchOne(db, key: macTexts[0])?.lease?.address.description
             let owners = try NodeMACRecord.filter(macTexts.contains(Column("mac"))).fetchAll(db)
             let ownerNames = Set(owners.map(\.nodeName))
@@ -87,7 +87,7 @@ extension CrowbarDatabase {
     /// Moves a node to `state` if the lifecycle table allows it, recording an event.
     @discardableResult
     public func transition(node name: String, to state: NodeState, reason: String, now: Date = Date()) async throws -> Node {
-        try await writer.write { db in
+        try await write { db in
             try Self.transition(name, to: state, reason: reason, now: now, in: db)
             return try Self.fetchNode(name, in: db)
         }
@@ -95,7 +95,7 @@ extension CrowbarDatabase {
 
     /// Deletes a node: records its move to `deleted`, then removes it with its MACs and addresses.
     public func deleteNode(named name: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try Self.transition(name, to: .deleted, reason: "deleted by operator", now: now, in: db)
             _ = try NodeRecord.deleteOne(db, key: name)
         }
@@ -104,7 +104,7 @@ extension CrowbarDatabase {
     /// Moves a `discovered` node to `allocated` and gives it an admin address from the
     /// network's `host` range, in one transaction.
     public func allocate(node name: String, adminNetwork: NetworkDefinition, now: Date = Date()) async throws -> Node {
-        try await writer.write { db in
+        try await write { db in
             try Self.transition(name, to: .allocated, reason: "allocated by operator", now: now, in: db)
             _ = try Self.allocateAddress(node: name, network: adminNetwork, rangeName: "host", now: now, in: db)
             return try Self.fetchNode(name, in: db)

@@ -16,7 +16,7 @@ extension CrowbarDatabase {
         let proposal = Proposal(
             barclamp: barclamp, name: name, status: .draft, content: content, revision: 0, hasPendingChanges: true,
             createdAt: now, updatedAt: now)
-        return try await writer.write { db in
+        return try await write { db in
             if try ProposalRecord.exists(db, key: ["barclamp": barclamp, "name": name]) {
                 throw CrowbarError(.conflict, "proposal \(barclamp)/\(name) already exists")
             }
@@ -46,7 +46,7 @@ extension CrowbarDatabase {
         barclamp: String, name: String, ifVersion expected: Int? = nil, now: Date = Date(),
         edit: @Sendable (ProposalContent) throws -> ProposalContent
     ) async throws -> Proposal {
-        try await writer.write { db in
+        try await write { db in
             var record = try Self.fetchProposal(barclamp, name, in: db)
             try record.proposal.require(version: expected)
             record.content = try edit(record.content)
@@ -67,7 +67,7 @@ extension CrowbarDatabase {
         barclamp: String, name: String, ifVersion expected: Int? = nil, now: Date = Date(),
         validate: @Sendable (CommitSnapshot) throws -> Void
     ) async throws -> ProposalRevision {
-        try await writer.write { db in
+        try await write { db in
             var record = try Self.fetchProposal(barclamp, name, in: db)
             try record.proposal.require(version: expected)
             let knownNodes = Set(try String.fetchAll(db, sql: "SELECT name FROM nodes"))
@@ -116,7 +116,7 @@ extension CrowbarDatabase {
     public func setProposalStatus(
         barclamp: String, name: String, to status: ProposalStatus, reason: String, now: Date = Date()
     ) async throws -> Proposal {
-        try await writer.write { db in
+        try await write { db in
             try Self.setStatus(barclamp, name, to: status, reason: reason, now: now, in: db)
             return try Self.fetchProposal(barclamp, name, in: db).proposal
         }
@@ -124,7 +124,7 @@ extension CrowbarDatabase {
 
     /// Deletes a proposal and its revisions; an active proposal must be deactivated first.
     public func deleteProposal(barclamp: String, name: String, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let record = try Self.fetchProposal(barclamp, name, in: db)
             if record.status.isActive {
                 throw CrowbarError(.conflict, "proposal \(barclamp)/\(name) is \(record.status.rawValue); deactivate it before deleting")

@@ -9,7 +9,7 @@ extension CrowbarDatabase {
         plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
         decide: @Sendable (RunSubjects) -> [RunEffect], batchEntry: (batch: Int64, position: Int)? = nil, now: Date = Date()
     ) async throws -> Run {
-        try await writer.write { db in
+        try await write { db in
             var record = RunRecord(
                 id: nil, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode,
                 transitionNode: transitionNode, status: .queued, createdAt: now)
@@ -48,7 +48,7 @@ extension CrowbarDatabase {
     }
 
     public func markRunStarted(_ id: Int64, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 // Never back to running once ended: a cancel may land just before the run starts.
                 sql: "UPDATE runs SET status = ?, startedAt = COALESCE(startedAt, ?) WHERE id = ? AND status IN (?, ?)",
@@ -57,7 +57,7 @@ extension CrowbarDatabase {
     }
 
     public func markStep(_ id: Int64, step: Int, status: StepStatus, now: Date = Date()) async throws {
-        try await writer.write { db in
+        try await write { db in
             let column = status == .running ? "startedAt = COALESCE(startedAt, ?)" : "finishedAt = ?"
             try db.execute(
                 sql: "UPDATE runSteps SET status = ?, \(column) WHERE runId = ? AND position = ?",
@@ -67,7 +67,7 @@ extension CrowbarDatabase {
 
     /// Records one node's finished apply of a step; a result already recorded is replaced.
     public func recordNodeResult(_ id: Int64, step: Int, result: NodeApplyResult) async throws {
-        try await writer.write { db in
+        try await write { db in
             try RunNodeResultRecord(runId: id, position: step, node: result.node, result: result).upsert(db)
         }
     }
@@ -79,13 +79,13 @@ extension CrowbarDatabase {
     public func finishRun(
         _ id: Int64, status: RunStatus, failure: RunFailure?, decide: RunEffectsDecision, now: Date = Date()
     ) async throws -> Run {
-        try await writer.write { db in try Self.finish(id, status: status, failure: failure, decide: decide, now: now, in: db) }
+        try await write { db in try Self.finish(id, status: status, failure: failure, decide: decide, now: now, in: db) }
     }
 
     /// Ends an unfinished run as `cancelled`, with its running step; a finished run is left as it is.
     @discardableResult
     public func cancelRun(_ id: Int64, decide: RunEffectsDecision, now: Date = Date()) async throws -> Run {
-        try await writer.write { db in
+        try await write { db in
             let run = try Self.fetchRun(id, in: db)
             guard !run.status.isFinished else { return run }
             try db.execute(
@@ -142,7 +142,7 @@ extension CrowbarDatabase {
     /// Appends log lines in one transaction.
     public func appendRunLog(_ id: Int64, lines: [(step: Int?, node: String?, text: String)], now: Date = Date()) async throws {
         guard !lines.isEmpty else { return }
-        try await writer.write { db in
+        try await write { db in
             for line in lines {
                 var record = RunLogRecord(sequence: nil, runId: id, at: now, step: line.step, node: line.node, text: line.text)
                 try record.insert(db)

@@ -1,3 +1,4 @@
+import CrowbarCore
 import Foundation
 import GRDB
 
@@ -28,6 +29,13 @@ public struct CrowbarDatabase: Sendable {
     public init(writer: any DatabaseWriter) throws {
         self.writer = writer
         try Self.migrator.migrate(writer)
+    }
+
+    /// A write transaction in which the events appended record ``Audit/actor`` as the calling task had it (GRDB runs
+    /// the transaction on its own queue, where the caller's task-local is not visible).
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        let actor = Audit.actor
+        return try await writer.write { db in try Audit.$actor.withValue(actor) { try updates(db) } }
     }
 
     /// Named, append-only migrations: never edit one that has shipped, add a new one.
@@ -194,6 +202,16 @@ public struct CrowbarDatabase: Sendable {
         }
         migrator.registerMigration("v7-proposal-versions") { db in
             try db.alter(table: "proposals") { table in table.add(column: "version", .integer).notNull().defaults(to: 1) }
+        }
+        migrator.registerMigration("v8-api-tokens") { db in
+            try db.create(table: "apiTokens") { table in
+                table.primaryKey("name", .text)
+                table.column("role", .text).notNull()
+                table.column("tokenHash", .text).notNull().unique()
+                table.column("createdAt", .datetime).notNull()
+                table.column("revokedAt", .datetime)
+            }
+            try db.alter(table: "events") { table in table.add(column: "actor", .text) }
         }
         return migrator
     }

@@ -21,11 +21,12 @@ struct Crowbar: AsyncParsableCommand {
               crowbar plan --json
 
             Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 crowbard unreachable,
-            4 unauthorized, 5 not found, 6 conflict, 7 invalid input or failed validation,
+            4 unauthorized (or a token whose role does not allow it), 5 not found, 6 conflict,
+            7 invalid input or failed validation,
             8 a followed run failed, 9 a followed run was cancelled.
             """,
         subcommands: [
             NodeCommand.self, BarclampCommand.self, ProposalCommand.self, PlanCommand.self, RunCommand.self, EventsCommand.self,
-            BootCommand.self, LabCommand.self, BatchCommand.self, DeployDayCommand.self, TerminalUICommand.self,
+            BootCommand.self, LabCommand.self, BatchCommand.self, DeployDayCommand.self, TerminalUICommand.self, TokenCommand.self,
         ])
 }

@@ -39,10 +39,10 @@ struct EventsCommand: ClientCommand {
 
     private static func table(_ events: [Event]) -> TextTable {
         TextTable(
-            header: ["ID", "AT", "KIND", "SUBJECT", "CHANGE", "MESSAGE"],
+            header: ["ID", "AT", "KIND", "SUBJECT", "CHANGE", "BY", "MESSAGE"],
             rows: events.map { event in
                 let change = event.toState.map { "\(event.fromState ?? "") → \($0)" } ?? ""
-                return [String(event.id), event.at.formatted(.iso8601), event.kind.rawValue, event.subject, change, event.message]
+                return [String(event.id), event.at.formatted(.iso8601), event.kind.rawValue, event.subject, change, event.actor ?? "crowbard", event.message]
             })
     }
 }

@@ -137,6 +137,47 @@ import Testing
         }
     }
 
+    /// Named tokens: a reader reads but cannot change, reveal secrets or power nodes; an operator changes but cannot
+    /// manage tokens; a revoked token is refused; events name the token that caused them.
+    @Test func tokensHaveRolesAndEventsSayWhoActed() async throws {
+        try await APIHarness().run { api in
+            let reader = try await api.call(.post, "tokens", #"{"name": "dashboard", "role": "reader"}"#)
+            #expect(reader.status == 201, "\(reader.body)")
+            let readerToken = try #require(reader.json["token"] as? String)
+            let operatorToken = try #require(try await api.call(.post, "tokens", #"{"name": "alice", "role": "operator"}"#).json["token"] as? String)
+            #expect(try await api.call(.post, "tokens", #"{"name": "alice", "role": "reader"}"#).status == 409, "names are not reused")
+            #expect(try await api.call(.post, "tokens", #"{"name": "bad name", "role": "reader"}"#).status == 422)
+
+            #expect(try await api.call(.get, "nodes", token: readerToken).status == 200)
+            #expect(try await api.call(.post, "proposals/provisioner", #"{"name": "default"}"#, token: operatorToken).status == 201)
+            #expect(try await api.call(.get, "proposals/provisioner/default", token: readerToken).status == 200)
+            let secrets = try await api.call(.get, "proposals/provisioner/default?secrets=true", token: readerToken)
+            #expect(secrets.status == 403 && secrets.json["error"] as? String == "forbidden", "\(secrets.body)")
+            #expect((secrets.json["detail"] as? String)?.contains("token dashboard is a reader") == true)
+            #expect(try await api.call(.post, "proposals/provisioner/default/commit?apply=false", token: readerToken).status == 403)
+            #expect(try await api.call(.post, "nodes/d52-54-00-00-00-01/power", #"{"action": "on"}"#, token: readerToken).status == 403)
+            #expect(try await api.call(.get, "proposals/provisioner/default?secrets=true", token: operatorToken).status == 200)
+            #expect(try await api.call(.get, "tokens", token: operatorToken).status == 403)
+
+            let node = try await api.discover("52:54:00:00:00:31")
+            let assigned = try await api.call(
+                .put, "proposals/provisioner/default/deployment/provisioner-server", #"{"nodes": ["\#(node)"]}"#, token: operatorToken)
+            #expect(assigned.status == 200, "\(assigned.body)")
+            let committed = try await api.call(.post, "proposals/provisioner/default/commit?apply=false", token: operatorToken, actor: "alice@desk")
+            #expect(committed.status == 200, "\(committed.body)")
+            let events = try await api.call(.get, "events?subject=provisioner/default").list
+            #expect(events.first { $0["kind"] as? String == "proposal.committed" }?["actor"] as? String == "alice (alice@desk)")
+            #expect(events.first { $0["kind"] as? String == "proposal.created" }?["actor"] as? String == "alice")
+
+            let listed = try await api.call(.get, "tokens")
+            #expect(listed.list.map { $0["name"] as? String } == ["alice", "dashboard"])
+            #expect(!listed.body.contains(readerToken), "tokens are never listed")
+            #expect(try await api.call(.delete, "tokens/dashboard").json["revokedAt"] != nil)
+            #expect(try await api.call(.get, "nodes", token: readerToken).status == 401, "a revoked token is refused")
+            #expect(try await api.call(.delete, "tokens/nobody").status == 404)
+        }
+    }
+
     @Test func requiresNeedAnActiveProposal() async throws {
         try await APIHarness().run { api in
             try await api.call(.post, "proposals/network", #"{"name": "default"}"#)

@@ -48,6 +48,27 @@ import Testing
         daemon.stop()
     }
 
+    /// A reader token from `crowbar token create` reads but is refused a change (exit 4, the reason said); revoked, it is
+    /// refused everything; the events name who acted.
+    @Test func namedTokensFromTheCLI() async throws {
+        let daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        defer { daemon.stop() }
+        let created = try binaries.crowbar(["token", "create", "dashboard", "--role", "reader", "--json"], daemon: daemon)
+        #expect(created.status == 0, "\(created.errors)")
+        let token = try JSONDecoder.crowbar.decode(CreatedAPIToken.self, from: Data(created.output.utf8)).token
+        #expect(try binaries.crowbar(["node", "list"], daemon: daemon, token: token).status == 0)
+        let refused = try binaries.crowbar(["proposal", "create", "provisioner", "default"], daemon: daemon, token: token)
+        #expect(refused.status == 4)
+        #expect(refused.errors == "error: token dashboard is a reader: this needs an operator token\n")
+        #expect(try binaries.crowbar(["proposal", "create", "provisioner", "default"], daemon: daemon).status == 0)
+        let list = try binaries.crowbar(["token", "list"], daemon: daemon).output
+        #expect(list.contains("dashboard  reader") && !list.contains(token))
+        #expect(try binaries.crowbar(["token", "revoke", "dashboard"], daemon: daemon).output == "revoked token dashboard\n")
+        #expect(try binaries.crowbar(["node", "list"], daemon: daemon, token: token).status == 4)
+        let events = try binaries.crowbar(["events", "--subject", "provisioner/default"], daemon: daemon).output
+        #expect(events.contains("proposal.created") && events.contains("root ("), "the token file's token is root: \(events)")
+    }
+
     @Test func proposalWalkThroughTheCLISurvivesARestart() async throws {
         var daemon = try Daemon(binaries: binaries, dataDir: dataDir)
         let tokenFile = dataDir.appendingPathComponent("api-token")

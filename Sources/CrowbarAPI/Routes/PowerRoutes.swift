@@ -37,13 +37,15 @@ extension BMC: ResponseEncodable {}
 extension PowerResult: ResponseEncodable {}
 
 extension Request {
-    /// Who asked, for the history: the `X-Crowbar-Actor` the client names (printable, at most 64 characters),
-    /// through the API token.
-    var actor: String {
-        guard let value = headers.first(where: { $0.name.canonicalName == "x-crowbar-actor" })?.value else { return "API" }
+    /// Who asked, for the history: the `X-Crowbar-Actor` the client names, through the API token.
+    var actor: String { clientActor.map { "\($0) (API)" } ?? "API" }
+
+    /// The person the client names in `X-Crowbar-Actor` (printable, at most 64 characters), if any.
+    var clientActor: String? {
+        guard let value = headers.first(where: { $0.name.canonicalName == "x-crowbar-actor" })?.value else { return nil }
         let printable = value.unicodeScalars.filter { (32..<127).contains($0.value) }
         let named = String(String.UnicodeScalarView(printable.prefix(64))).trimmingCharacters(in: CharacterSet.whitespaces)
-        return named.isEmpty ? "API" : "\(named) (API)"
+        return named.isEmpty ? nil : named
     }
 }
 

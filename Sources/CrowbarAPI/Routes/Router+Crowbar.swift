@@ -7,7 +7,7 @@ import Hummingbird
 public func buildRouter(control: Control, token: String) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: TokenAuthMiddleware(token: token, openPaths: ["/api/v1/health"]))
+    router.add(middleware: TokenAuthMiddleware(token: token, tokens: control.tokens, openPaths: ["/api/v1/health"]))
     let api = router.group("api/v1")
     api.get("health") { _, _ in HealthStatus(status: "ok") }
     BarclampRoutes(barclamps: control.barclamps).register(on: api)
@@ -18,6 +18,7 @@ public func buildRouter(control: Control, token: String) -> Router<CrowbarReques
     RunRoutes(runs: control.runs).register(on: api)
     BatchRoutes(batches: control.batches).register(on: api)
     PowerRoutes(power: control.power).register(on: api)
+    TokenRoutes(tokens: control.tokens).register(on: api)
     api.get("boot") { _, _ in try await control.boot.status() }
     return router
 }

@@ -34,9 +34,12 @@ public struct Event: Sendable, Hashable, Codable {
     public var fromState: String?
     public var toState: String?
     public var message: String
+    /// Who did it (an API token's name, with the person its client named); nil for crowbard's own doing.
+    public var actor: String?
 
     public init(
-        id: Int64, at: Date, kind: Kind, subject: String, fromState: String? = nil, toState: String? = nil, message: String
+        id: Int64, at: Date, kind: Kind, subject: String, fromState: String? = nil, toState: String? = nil, message: String,
+        actor: String? = nil
     ) {
         self.id = id
         self.at = at
@@ -45,5 +48,6 @@ public struct Event: Sendable, Hashable, Codable {
         self.fromState = fromState
         self.toState = toState
         self.message = message
+        self.actor = actor
     }
 }

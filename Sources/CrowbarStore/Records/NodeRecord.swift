@@ -51,6 +51,7 @@ struct EventRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var fromState: String?
     var toState: String?
     var message: String
+    var actor: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -114,7 +114,7 @@ final class DHCPServerHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let response = decide(envelope.data) else { return }
+        guard let response = decide(envelope.data, from: envelope.remoteAddress.ipAddress.flatMap(IPv4Address.init)) else { return }
         var reply: AddressedEnvelope<ByteBuffer>?
         if let message = response.reply, let destination = response.destination, let address = try? Self.socketAddress(destination) {
             reply = AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: message.encode()))
@@ -137,8 +137,8 @@ final class DHCPServerHandler: ChannelInboundHandler {
         logger.warning("DHCP socket: \(error)")
     }
 
-    /// Decodes and decides; nil for a packet dropped as malformed.
-    private func decide(_ payload: ByteBuffer) -> DHCPResponse? {
+    /// Decodes and decides; nil for a packet dropped as malformed or relayed by no configured relay.
+    private func decide(_ payload: ByteBuffer, from source: IPv4Address?) -> DHCPResponse? {
         let message: DHCPMessage
         do {
             message = try DHCPMessage.decode(Array(payload.readableBytesView))
@@ -149,6 +149,11 @@ final class DHCPServerHandler: ChannelInboundHandler {
         }
         let type = message.options.messageType.map(\.description) ?? "BOOTP"
         counters.increment("dhcp.received.\(type)")
+        guard responder.configuration.accepts(message, from: source) else {
+            counters.increment("dhcp.refused.unknown-relay")
+            logger.debug("DHCP: dropped a message relayed by \(source?.description ?? "?"), not a configured relay")
+            return nil
+        }
         let reservation = message.clientMAC.flatMap { reservations[$0] }
         let response = responder.respond(to: message, reservation: reservation, now: Date())
         if let reply = response.reply {

@@ -48,6 +48,11 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Admin network interface to serve DHCP on (port 67); needs --boot-address.")
     var bootInterface: String?
 
+    @Option(
+        name: .customLong("dhcp-relay"),
+        help: "A DHCP relay agent's address (repeatable): only these relays' messages (giaddr set) are answered.")
+    var dhcpRelays: [String] = []
+
     @Option(help: "Port of the HTTP boot service (iPXE scripts, boot files, discovery registration).")
     var bootHTTPPort: Int = 8091
 
@@ -162,7 +167,11 @@ struct Crowbard: AsyncParsableCommand {
         if let bootInterface {
             let subnets = try await control.networks.inForce().compactMap(DHCPSubnet.init(network:))
             guard subnets.contains(where: { $0.contains(serverAddress) }) else { throw ValidationError("no network with a dhcp range holds \(bootAddress)") }
-            let configuration = DHCPServerConfiguration(serverAddress: serverAddress, subnets: subnets, endpoints: endpoints)
+            let relays = try dhcpRelays.map { text in
+                guard let address = IPv4Address(text) else { throw ValidationError("--dhcp-relay must be an IPv4 address, not '\(text)'") }
+                return address
+            }
+            let configuration = DHCPServerConfiguration(serverAddress: serverAddress, subnets: subnets, endpoints: endpoints, relays: Set(relays))
             services.append(DHCPServer(configuration: configuration, interface: bootInterface, database: database, counters: counters, logger: logger))
         }
         return services.map { AfterAddressAppears(bootAddress, run: $0, logger: logger) }

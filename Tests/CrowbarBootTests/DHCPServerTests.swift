@@ -26,25 +26,28 @@ struct DHCPServerTests {
         }
     }
 
-    static func start(network: TestNetwork, folder: URL) throws -> Running {
+    /// crowbard's DHCP server on the test network's host side; `relays` as in ``DHCPServerConfiguration/relays``.
+    static func start(network: TestNetwork, folder: URL, relays: Set<IPv4Address>) throws -> Running {
         let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
         let counters = BootCounters()
         let server = IPv4Address(network.hostAddress)!
         let configuration = DHCPServerConfiguration(
             serverAddress: server,
             subnets: [DHCPSubnet(network: IPv4Address("10.213.0.0")!, netmask: IPv4Address("255.255.255.0")!, router: server, range: range)],
-            leaseTime: 120, endpoints: BootEndpoints(tftpServer: server, httpBase: "http://\(server):8091"))
+            leaseTime: 120, endpoints: BootEndpoints(tftpServer: server, httpBase: "http://\(server):8091"), relays: relays)
         let dhcp = DHCPServer(
             configuration: configuration, interface: network.hostSide, database: database, counters: counters,
             logger: Logger(label: "test-dhcp"))
         return Running(network: network, database: database, counters: counters, task: Task { try await dhcp.run() }, folder: folder)
     }
 
-    static func withServer(clientAddress: String? = nil, _ body: (Running) async throws -> Void) async throws {
+    static func withServer(
+        clientAddress: String? = nil, relays: Set<IPv4Address> = [], _ body: (Running) async throws -> Void
+    ) async throws {
         let network = try await TestNetwork.create(tag: "dh", subnet: 213, clientAddress: clientAddress)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-dhcp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let running = try start(network: network, folder: folder)
+        let running = try start(network: network, folder: folder, relays: relays)
         do {
             try await running.waitUntilServing()
             try await body(running)
@@ -126,12 +129,12 @@ struct DHCPServerTests {
             let line = try #require(text.split(separator: "\n").last { $0.contains("fixed-address") })
             return line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "fixed-address ", with: "").replacingOccurrences(of: ";", with: "")
         }
-        var running = try Self.start(network: network, folder: folder)
+        var running = try Self.start(network: network, folder: folder, relays: [])
         try await running.waitUntilServing()
         let first = try await lease(running, file: "first.leases")
         running.task.cancel()
         _ = try? await running.task.value
-        running = try Self.start(network: network, folder: folder)
+        running = try Self.start(network: network, folder: folder, relays: [])
         try await running.waitUntilServing()
         // A fresh lease file: the client remembers nothing, the server remembers its MAC.
         let second = try await lease(running, file: "second.leases")
@@ -144,7 +147,7 @@ struct DHCPServerTests {
 
     @Test("perfdhcp completes DORA exchanges through the relay path (giaddr) with no drops")
     func perfdhcp() async throws {
-        try await Self.withServer(clientAddress: "10.213.0.2") { server in
+        try await Self.withServer(clientAddress: "10.213.0.2", relays: [IPv4Address("10.213.0.2")!]) { server in
             let output = try await server.network.exec(
                 ["perfdhcp", "-4", "-l", "10.213.0.2", "-r", "50", "-R", "100", "-n", "100", "-p", "10", "-W", "2000000", server.network.hostAddress],
                 check: false
@@ -154,6 +157,20 @@ struct DHCPServerTests {
             #expect(discovers >= 100 && offers == discovers, "\(output)")
             #expect(requests >= 100 && acks == requests, "\(output)")
             #expect(Set(try await server.database.dhcpLeases().map(\.address)).count == 100)
+        }
+    }
+
+    @Test("messages relayed by an address that is not a configured relay are dropped and counted")
+    func unknownRelay() async throws {
+        try await Self.withServer(clientAddress: "10.213.0.2") { server in
+            let output = try await server.network.exec(
+                ["perfdhcp", "-4", "-l", "10.213.0.2", "-r", "20", "-R", "20", "-n", "20", "-p", "3", "-W", "2000000", server.network.hostAddress],
+                check: false
+            ).output
+            let (discovers, offers) = try Self.exchange("DISCOVER-OFFER", in: output)
+            #expect(discovers >= 20 && offers == 0, "\(output)")
+            #expect(server.counters["dhcp.refused.unknown-relay"] >= 20)
+            #expect(try await server.database.dhcpLeases().isEmpty)
         }
     }
 

@@ -27,10 +27,13 @@ public struct DHCPServerConfiguration: Sendable, Hashable {
     public var dnsServers: [IPv4Address]
     public var domainName: String?
     public var endpoints: BootEndpoints
+    /// The relay agents whose messages (`giaddr` set) are answered, by the address they send from. Anything on the
+    /// admin network can set `giaddr` and draw addresses from another subnet's range: other relayed messages are dropped.
+    public var relays: Set<IPv4Address>
 
     public init(
         serverAddress: IPv4Address, subnets: [DHCPSubnet], leaseTime: TimeInterval = 3600,
-        dnsServers: [IPv4Address] = [], domainName: String? = nil, endpoints: BootEndpoints
+        dnsServers: [IPv4Address] = [], domainName: String? = nil, endpoints: BootEndpoints, relays: Set<IPv4Address> = []
     ) {
         self.serverAddress = serverAddress
         self.subnets = subnets
@@ -38,6 +41,12 @@ public struct DHCPServerConfiguration: Sendable, Hashable {
         self.dnsServers = dnsServers
         self.domainName = domainName
         self.endpoints = endpoints
+        self.relays = relays
+    }
+
+    /// Whether to answer `message` from `source`: a direct one always, a relayed one only from a configured relay.
+    public func accepts(_ message: DHCPMessage, from source: IPv4Address?) -> Bool {
+        message.relayAddress == .zero || source.map(relays.contains) == true
     }
 }
 

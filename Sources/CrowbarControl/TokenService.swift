@@ -1,4 +1,3 @@
-import Crypto
 import CrowbarCore
 import CrowbarStore
 import Foundation
@@ -13,9 +12,9 @@ public struct TokenService: Sendable {
         guard Identifier.isValid(creation.name) else {
             throw CrowbarError(.invalid, "'\(creation.name)' is not a token name: \(Identifier.rule)", context: ["field": "name"])
         }
-        let token = Secrets.random(length: 43)  // ~250 bits
-        let info = try await database.createAPIToken(name: creation.name, role: creation.role, tokenHash: Self.hash(token))
-        return CreatedAPIToken(info: info, token: token)
+        let token = BearerToken.mint()
+        let info = try await database.createAPIToken(name: creation.name, role: creation.role, tokenHash: token.hash)
+        return CreatedAPIToken(info: info, token: token.value)
     }
 
     public func list() async throws -> [APITokenInfo] { try await database.apiTokens() }
@@ -24,10 +23,6 @@ public struct TokenService: Sendable {
 
     /// The named token `token` is, unless revoked.
     public func identify(_ token: String) async throws -> APITokenInfo? {
-        try await database.activeAPIToken(hash: Self.hash(token))
-    }
-
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        try await database.activeAPIToken(hash: BearerToken.hash(token))
     }
 }

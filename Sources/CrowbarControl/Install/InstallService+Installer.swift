@@ -31,7 +31,7 @@ extension InstallService {
                 text: "boot script asked for again after the plan went out (\(claim.attempt.phase ?? "")): no new token; reinstall to start over")
             return BootTarget.install.script(mac: mac, endpoints: endpoints)
         }
-        let token = InstallToken.mint()
+        let token = BearerToken.mint()
         try await database.issueInstallToken(attempt: claim.attempt.id, tokenHash: token.hash, to: source.description)
         return BootTarget.install.script(mac: mac, endpoints: endpoints, installToken: token.value)
     }
@@ -67,7 +67,7 @@ extension InstallService {
             throw CrowbarError(.invalid, "hostKey is not an OpenSSH public key line", context: ["field": "hostKey"])
         }
         if let (claim, node) = try await context.database.installClaim(mac: mac), claim.attempt.status == .finished, node.state == .installed,
-           let token, InstallToken.matches(token, storedHash: claim.tokenHash), source?.description == claim.attempt.claimedFrom {
+           let token, BearerToken.matches(token, storedHash: claim.tokenHash), source?.description == claim.attempt.claimedFrom {
             guard node.sshHostKey == pin else {
                 _ = try await context.database.failInstall(
                     attempt: claim.attempt.id, reason: "install token used again with another host key (\(pin)) from \(source?.description ?? "?")",
@@ -90,7 +90,7 @@ extension InstallService {
         guard let (claim, node) = try await context.database.installClaim(mac: mac), claim.attempt.status == .open else {
             throw CrowbarError(.forbidden, "no install is open for \(mac)")
         }
-        guard let token, InstallToken.matches(token, storedHash: claim.tokenHash) else {
+        guard let token, BearerToken.matches(token, storedHash: claim.tokenHash) else {
             throw CrowbarError(.forbidden, "missing or wrong install token for \(mac)")
         }
         guard let source, source.description == claim.attempt.claimedFrom else {

@@ -135,9 +135,6 @@ public struct ProposalForm: Sendable, Hashable {
         return nil
     }
 
-    /// Drops the reveal (the proposal came back masked, or the operator hid it).
-    public mutating func hideSecrets() { revealed = false }
-
     static func value(at path: String, in content: ProposalContent) -> AttributeValue? {
         content.attributes.value(at: path.split(separator: ".").map(String.init))
     }

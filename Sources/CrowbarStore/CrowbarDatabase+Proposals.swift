@@ -56,6 +56,8 @@ extension CrowbarDatabase {
             record.hasPendingChanges = committed?.content != record.content
             record.updatedAt = now
             try record.update(db)
+            try Self.appendEvent(
+                .proposalEdited, subject: "\(barclamp)/\(name)", message: "working copy changed (version \(record.version))", at: now, in: db)
             return record.proposal
         }
     }

@@ -65,8 +65,8 @@ public struct ProposalForm: Sendable, Hashable {
             return revealed ? .request(.reveal(self.proposal)) : nil
         case .character("p"): return .request(.plan(self.proposal))
         case .character("v"): return .request(.diff(self.proposal))
-        case .character("c"): return .request(.commit(self.proposal, apply: true))
-        case .character("C"): return .request(.commit(self.proposal, apply: false))
+        case .character("c"): return .request(.commit(self.proposal, apply: true, version: proposal.version))
+        case .character("C"): return .request(.commit(self.proposal, apply: false, version: proposal.version))
         case .character("t"): return .request(.check(self.proposal))
         case .escape: return .close
         default: break
@@ -84,7 +84,7 @@ public struct ProposalForm: Sendable, Hashable {
             let value = Self.value(at: path, in: proposal.content)
             if case .boolean = schema.kind {
                 let current = if case .boolean(let flag)? = value { flag } else { false }
-                return .request(.edit(self.proposal, AttributeEdit(path: path, value: .boolean(!current))))
+                return .request(.edit(self.proposal, AttributeEdit(path: path, value: .boolean(!current)), version: proposal.version))
             }
             if !schema.choices.isEmpty {
                 let current = if case .string(let text)? = value { [text] } else { [String]() }
@@ -101,8 +101,9 @@ public struct ProposalForm: Sendable, Hashable {
         picker = nil
         guard case .chosen(let values) = outcome else { return nil }
         switch target {
-        case .role(let role): return .request(.assign(self.proposal, role: role, nodes: values))
-        case .attribute(let path): return .request(.edit(self.proposal, AttributeEdit(path: path, value: .string(values[0]))))
+        case .role(let role): return .request(.assign(self.proposal, role: role, nodes: values, version: proposal.version))
+        case .attribute(let path):
+            return .request(.edit(self.proposal, AttributeEdit(path: path, value: .string(values[0])), version: proposal.version))
         case .state: return nil
         }
     }
@@ -127,15 +128,12 @@ public struct ProposalForm: Sendable, Hashable {
             }
             editing = nil
             error = nil
-            return .request(.edit(self.proposal, edit))
+            return .request(.edit(self.proposal, edit, version: proposal.version))
         default: break
         }
         editing = text
         return nil
     }
-
-    /// Drops the reveal (the proposal came back masked, or the operator hid it).
-    public mutating func hideSecrets() { revealed = false }
 
     static func value(at path: String, in content: ProposalContent) -> AttributeValue? {
         content.attributes.value(at: path.split(separator: ".").map(String.init))

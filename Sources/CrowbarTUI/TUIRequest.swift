@@ -20,11 +20,12 @@ public struct ProposalRef: Sendable, Hashable, Comparable, CustomStringConvertib
 /// What the UI asks crowbard for; the terminal loop sends it and posts the answer back as a ``TUIMessage``.
 public enum TUIRequest: Sendable, Hashable {
     case node(NodeRequest)
-    /// Changes the working copy (checked against the schema before it is sent).
-    case edit(ProposalRef, AttributeEdit)
-    case assign(ProposalRef, role: String, nodes: [String])
+    /// Changes the working copy (checked against the schema before it is sent). `version` is the proposal's as the
+    /// form showed it: crowbard refuses the change if someone else changed the proposal since (If-Match).
+    case edit(ProposalRef, AttributeEdit, version: Int)
+    case assign(ProposalRef, role: String, nodes: [String], version: Int)
     /// Commits the working copy as a new revision; `apply` also queues its run.
-    case commit(ProposalRef, apply: Bool)
+    case commit(ProposalRef, apply: Bool, version: Int)
     /// A check-mode run: what applying the last revision would change.
     case check(ProposalRef)
     case plan(ProposalRef)
@@ -41,8 +42,8 @@ public enum TUIRequest: Sendable, Hashable {
     public var question: String? {
         switch self {
         case .node(let request): request.question
-        case .commit(let proposal, true): "Commit \(proposal) and apply it to its nodes?"
-        case .commit(let proposal, false): "Commit \(proposal) without applying it?"
+        case .commit(let proposal, true, _): "Commit \(proposal) and apply it to its nodes?"
+        case .commit(let proposal, false, _): "Commit \(proposal) without applying it?"
         case .cancelRun(let run): "Cancel run \(run) (commands running on its nodes are stopped)?"
         case .applyBatch: "Apply the batch (commits and applies the proposals marked to apply)?"
         case .edit, .assign, .check, .plan, .diff, .reveal, .followRun: nil

@@ -124,14 +124,20 @@ final class TerminalUIRequests: Sendable {
     private func perform(_ request: TUIRequest) async throws -> String? {
         switch request {
         case .node(let request): return try await perform(request)
-        case .edit(let proposal, let edit):
-            post(.proposal(try await client.edit(barclamp: proposal.barclamp, name: proposal.name, edits: [edit])))
+        case .edit(let proposal, let edit, let version):
+            post(.proposal(try await current(proposal) {
+                try await self.client.edit(barclamp: proposal.barclamp, name: proposal.name, edits: [edit], ifVersion: version)
+            }))
             return "\(proposal): \(edit.path) set (commit to apply it)"
-        case .assign(let proposal, let role, let nodes):
-            post(.proposal(try await client.assign(barclamp: proposal.barclamp, name: proposal.name, role: role, nodes: nodes)))
+        case .assign(let proposal, let role, let nodes, let version):
+            post(.proposal(try await current(proposal) {
+                try await self.client.assign(barclamp: proposal.barclamp, name: proposal.name, role: role, nodes: nodes, ifVersion: version)
+            }))
             return "\(proposal): \(role) on \(nodes.isEmpty ? "no node" : nodes.joined(separator: ", "))"
-        case .commit(let proposal, let apply):
-            let result = try await client.commit(barclamp: proposal.barclamp, name: proposal.name, apply: apply)
+        case .commit(let proposal, let apply, let version):
+            let result = try await current(proposal) {
+                try await self.client.commit(barclamp: proposal.barclamp, name: proposal.name, apply: apply, ifVersion: version)
+            }
             post(.proposal(try await client.proposal(barclamp: proposal.barclamp, name: proposal.name)))
             guard let run = result.run else { return "\(proposal): revision \(result.revision.revision) committed" }
             watch(run.id)
@@ -159,6 +165,17 @@ final class TerminalUIRequests: Sendable {
             guard let batch = submission.withLock({ $0 }) else { return "failed: no batch file was loaded" }
             try await followBatch(try await client.submitBatch(batch))
             return nil
+        }
+    }
+
+    /// Runs a change made from the form's copy of `proposal`; when someone changed the proposal since (412), shows the
+    /// proposal as it is now before the error reaches the status bar.
+    private func current<T>(_ proposal: ProposalRef, _ change: () async throws -> T) async throws -> T {
+        do {
+            return try await change()
+        } catch let error as ClientError where error.status == 412 {
+            if let fresh = try? await client.proposal(barclamp: proposal.barclamp, name: proposal.name) { post(.proposal(fresh)) }
+            throw error
         }
     }
 

@@ -80,4 +80,24 @@ import Testing
         #expect(!styled.contains(colour), "no colour under NO_COLOR:\n\(styled.debugDescription)")
         #expect(styled.contains("\u{1b}[7m"), "reverse video marks the bars instead")
     }
+
+    /// Another operator's edit shows in an open form at once (a `proposal.edited` event), and the form's own edits
+    /// carry the version it shows.
+    @Test func anEditElsewhereShowsInTheOpenForm() async throws {
+        let daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        defer { daemon.stop() }
+        let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = CrowbarClient(baseURL: daemon.url, token: token)
+        _ = try await client.createProposal(barclamp: "provisioner", name: "default")
+        let tui = "CROWBAR_URL=\(daemon.url) CROWBAR_DATA_DIR=\(dataDir.path) \(binaries.crowbar.path) tui"
+        let terminal = try TmuxSession("crowbar-tui-edit-\(getpid())", width: 100, height: 30, command: tui)
+        try await terminal.expectScreen(" connected ·", "connected")
+        try terminal.keys("2", "Enter")
+        try await terminal.expectScreen("provisioner/default · draft, revision 0", "the form")
+        let row = "dhcp_lease_time".padding(toLength: 31, withPad: " ", startingAt: 0)
+        try await terminal.expectScreen(row + "60", "the default")
+        _ = try await client.edit(barclamp: "provisioner", name: "default", edits: [AttributeEdit(path: "dhcp_lease_time", text: "120")])
+        try await terminal.expectScreen(row + "120", "another operator's edit, live")
+        try terminal.keys("q")
+    }
 }

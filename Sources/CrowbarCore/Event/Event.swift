@@ -13,6 +13,7 @@ public struct Event: Sendable, Hashable, Codable {
         public static let nodeDeleted = Kind(rawValue: "node.deleted")
         public static let addressAllocated = Kind(rawValue: "address.allocated")
         public static let proposalCreated = Kind(rawValue: "proposal.created")
+        public static let proposalEdited = Kind(rawValue: "proposal.edited")
         public static let proposalCommitted = Kind(rawValue: "proposal.committed")
         public static let proposalStatus = Kind(rawValue: "proposal.status")
         public static let proposalDeleted = Kind(rawValue: "proposal.deleted")

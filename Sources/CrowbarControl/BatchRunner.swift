@@ -84,7 +84,8 @@ public final class BatchRunner: Service, Sendable {
                 .conflict, "revision \(proposal.revision) was committed after the batch committed revision \(entry.revision)")
         }
         let revision = try await context.database.revision(barclamp: entry.barclamp, name: entry.proposal, number: entry.revision)
-        return try await context.queueRun(of: revision, checkMode: false, batchEntry: (batch.id, entry.position), scheduler: scheduler)
+        return try await context.queueRun(
+            try context.runRequest(of: revision, checkMode: false, batchEntry: (batch.id, entry.position)), scheduler: scheduler)
     }
 
     /// The run once it has ended; nil when this task is cancelled first.

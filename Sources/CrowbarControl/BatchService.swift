@@ -26,7 +26,7 @@ public struct BatchService: Sendable {
         // endpoints in neutron's metadata agent, say) when its run compiles them.
         for index in outcomes.indices where outcomes[index].outcome == .pending {
             outcomes[index].revision = try await proposals.commitRevision(
-                barclamp: outcomes[index].barclamp, proposal: outcomes[index].proposal).revision
+                barclamp: outcomes[index].barclamp, proposal: outcomes[index].proposal).revision.revision
         }
         let stored = try await context.database.createBatch(file: submission.file, force: submission.force, entries: outcomes)
         if !stored.status.isFinished { runner.schedule(batchID: stored.id) }

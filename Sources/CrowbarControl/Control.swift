@@ -62,28 +62,19 @@ struct ControlContext: Sendable {
         return scheduler
     }
 
-    /// Queues the run that applies (or, in check mode, checks) one committed revision, linked to its batch entry if any.
-    func queueRun(
-        of revision: ProposalRevision, checkMode: Bool, batchEntry: (batch: Int64, position: Int)? = nil, scheduler: any RunScheduler
-    ) async throws -> Run {
+    /// The run that applies (or, in check mode, checks) one committed revision, linked to its batch entry if any.
+    func runRequest(of revision: ProposalRevision, checkMode: Bool, batchEntry: (batch: Int64, position: Int)? = nil) throws -> RunRequest {
         let plan = try Planner.plan(
             [PlannedProposal(barclamp: revision.barclamp, name: revision.proposal, deployment: revision.content.deployment)],
             catalog: catalog)
-        return try await queueRun(
-            plan, barclamp: revision.barclamp, proposal: revision.proposal, revision: revision.revision, checkMode: checkMode,
-            batchEntry: batchEntry, scheduler: scheduler)
+        return RunRequest(
+            plan: plan, barclamp: revision.barclamp, proposal: revision.proposal, revision: revision.revision, checkMode: checkMode,
+            batchEntry: batchEntry)
     }
 
-    /// Queues a run of `plan` and hands it to the scheduler.
-    func queueRun(
-        _ plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
-        batchEntry: (batch: Int64, position: Int)? = nil, scheduler: any RunScheduler
-    ) async throws -> Run {
-        let run = try await database.createRun(
-            plan: plan, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode,
-            transitionNode: transitionNode,
-            decide: RunOutcome.effectsOfQueuing,
-            batchEntry: batchEntry)
+    /// Queues a run in the store and hands it to the scheduler.
+    func queueRun(_ request: RunRequest, scheduler: any RunScheduler) async throws -> Run {
+        let run = try await database.createRun(request, decide: RunOutcome.effectsOfQueuing)
         scheduler.schedule(runID: run.id)
         return run
     }

@@ -45,15 +45,29 @@ public struct ProposalService: Sendable {
         return presented(assigned, showSecrets)
     }
 
-    /// Validates and commits the working copy as a new revision (secrets unmasked: callers present it).
-    func commitRevision(barclamp name: String, proposal: String, ifVersion: Int? = nil) async throws -> ProposalRevision {
+    /// Validates and commits the working copy as a new revision (secrets unmasked: callers present it), queuing the
+    /// run that applies it in the same transaction when `queue` says how.
+    func commitRevision(
+        barclamp name: String, proposal: String, ifVersion: Int? = nil, queue: CommitRun? = nil
+    ) async throws -> (revision: ProposalRevision, run: Run?) {
         let barclamp = try context.barclamps.barclamp(named: name)
         let catalog = context.catalog
-        return try await database.commitProposal(barclamp: name, name: proposal, ifVersion: ifVersion) { snapshot in
+        return try await database.commitProposal(barclamp: name, name: proposal, ifVersion: ifVersion, validate: { snapshot in
             try Self.validate(
                 snapshot.proposal.content, of: barclamp, proposal: proposal,
                 context: ValidationContext(catalog: catalog, knownNodes: snapshot.knownNodes, activeProposals: snapshot.activeProposals))
+        }, queue: queue)
+    }
+
+    /// Adds `node` to `role` unless it has a role in the proposal already, in one read-modify-write of the working copy
+    /// (nodes joining at once are all kept), and commits; answers the committed deployment.
+    func enroll(_ node: String, in role: String, barclamp name: String, proposal: String) async throws -> [String: [String]] {
+        let barclamp = try context.barclamps.barclamp(named: name)
+        _ = try await database.updateProposal(barclamp: name, name: proposal) { content in
+            guard !content.deployment.values.contains(where: { $0.contains(node) }) else { return content }
+            return try ProposalEditor.assign((content.deployment[role] ?? []) + [node], to: role, in: content, barclamp: barclamp)
         }
+        return try await commitRevision(barclamp: name, proposal: proposal).revision.content.deployment
     }
 
     /// What a commit checks: the validator's rules, and for the network barclamp a usable network model.
@@ -62,16 +76,18 @@ public struct ProposalService: Sendable {
         if barclamp.name == "network" { _ = try NetworkModel.networks(from: content.attributes) }
     }
 
-    /// Commits the working copy and, when `apply` and crowbard has an orchestrator, queues the run that applies it.
+    /// Commits the working copy and, when `apply` and crowbard has an orchestrator, queues the run that applies it (in
+    /// the committing transaction: a crash never leaves a commit whose run was lost).
     public func commit(
         barclamp name: String, proposal: String, apply: Bool, ifVersion: Int? = nil, showSecrets: Bool = false
     ) async throws -> CommitResult {
-        let revision = try await commitRevision(barclamp: name, proposal: proposal, ifVersion: ifVersion)
-        var result = CommitResult(revision: presented(revision, showSecrets), run: nil)
-        if apply, let scheduler = context.scheduler {
-            result.run = try await context.queueRun(of: revision, checkMode: false, scheduler: scheduler)
-        }
-        return result
+        let context = context
+        let queue = apply && context.scheduler != nil
+            ? CommitRun(request: { try context.runRequest(of: $0, checkMode: false) }, decide: RunOutcome.effectsOfQueuing) : nil
+        let committed = try await commitRevision(barclamp: name, proposal: proposal, ifVersion: ifVersion, queue: queue)
+        CrashPoint.reach("commit.before-schedule")
+        if let run = committed.run { context.scheduler?.schedule(runID: run.id) }
+        return CommitResult(revision: presented(committed.revision, showSecrets), run: committed.run)
     }
 
     /// Queues a check-mode run of the last committed revision: what re-applying it would change on the nodes.
@@ -81,7 +97,7 @@ public struct ProposalService: Sendable {
         let current = try await database.proposal(barclamp: name, name: proposal)
         guard current.revision > 0 else { throw CrowbarError(.conflict, "proposal \(name)/\(proposal) has never been committed") }
         let revision = try await database.revision(barclamp: name, name: proposal, number: current.revision)
-        return try await context.queueRun(of: revision, checkMode: true, scheduler: scheduler)
+        return try await context.queueRun(try context.runRequest(of: revision, checkMode: true), scheduler: scheduler)
     }
 
     /// Takes a committed proposal out of force (not while it is applying).

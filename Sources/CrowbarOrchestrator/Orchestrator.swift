@@ -6,7 +6,8 @@ import Synchronization
 
 /// Runs queued runs one after another, as a service of crowbard. At start it first resumes the runs a
 /// previous crowbard left queued or running. On graceful shutdown the current run is interrupted, stays
-/// `running` in the store and resumes at the next start; an operator's cancel ends it as `cancelled`.
+/// `running` in the store and resumes at the next start; an operator's cancel ends it as `cancelled` (at the next start
+/// when crowbard went down first).
 /// Each run is a child task of this service's `run()`, beside a watcher that cancels it when asked.
 public final class Orchestrator: Service, RunScheduler, Sendable {
     private let executor: RunExecutor
@@ -47,12 +48,13 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
     }
 
     /// Asks a queued or running run to stop: a queued run ends at once, a running one after its nodes
-    /// stop (their commands are cancelled). Returns false when the run had already finished.
+    /// stop (their commands are cancelled). The request is stored first, so a crowbard that goes down before the
+    /// run has stopped ends it at its next start instead of resuming it. Returns false when the run had already finished.
     public func cancel(runID: Int64) async throws -> Bool {
-        let run = try await database.run(id: runID)
-        guard !run.status.isFinished else { return false }
+        guard !(try await database.run(id: runID).status.isFinished) else { return false }
         cancelled.withLock { _ = $0.insert(runID) }
-        if run.status == .queued { _ = try await database.cancelRun(runID, decide: RunOutcome.effects) }
+        _ = try await database.requestCancel(runID, decide: RunOutcome.effects)
+        CrashPoint.reach("cancel.requested")
         current.withLock { if $0?.run == runID { $0?.interrupt.yield() } }
         return true
     }
@@ -69,7 +71,7 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
         } onCancelOrGracefulShutdown: {
             self.stopping.withLock { $0 = true }
             self.continuation.finish()
-            self.current.withLock { $0?.interrupt.yield() }
+            self.current.withLock { _ = $0?.interrupt.yield() }
         }
     }
 
@@ -103,6 +105,11 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
         do {
             let run = try await database.run(id: id)
             guard !run.status.isFinished else { return }
+            if run.cancelRequestedAt != nil {
+                // Cancelled before a restart: it ends (in execute) instead of resuming.
+                cancelled.withLock { _ = $0.insert(id) }
+                return
+            }
             let outcome = try await executor.execute(run, cancelRequested: cancelRequested)
             if case .finished(let finished) = outcome {
                 logger.info("run finished", metadata: ["run": "\(id)", "status": "\(finished.status.rawValue)"])

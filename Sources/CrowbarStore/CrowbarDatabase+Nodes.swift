@@ -87,9 +87,20 @@ extension CrowbarDatabase {
     /// Moves a node to `state` if the lifecycle table allows it, recording an event.
     @discardableResult
     public func transition(node name: String, to state: NodeState, reason: String, now: Date = Date()) async throws -> Node {
+        try await transition(node: name, through: [(state, reason)], now: now).node
+    }
+
+    /// Moves a node through `moves` in order (each allowed by the lifecycle table, each an event) and queues `run`
+    /// when given, all in one transaction: a crash leaves the node where it was, or moved with its run queued.
+    public func transition(
+        node name: String, through moves: [(state: NodeState, reason: String)],
+        queue run: (request: RunRequest, decide: RunQueuingDecision)? = nil, now: Date = Date()
+    ) async throws -> (node: Node, run: Run?) {
         try await write { db in
-            try Self.transition(name, to: state, reason: reason, now: now, in: db)
-            return try Self.fetchNode(name, in: db)
+            for move in moves { try Self.transition(name, to: move.state, reason: move.reason, now: now, in: db) }
+            let queued = try run.map { try Self.insertRun($0.request, decide: $0.decide, now: now, in: db) }
+            CrashPoint.reach("transition.in-transaction")
+            return (try Self.fetchNode(name, in: db), queued)
         }
     }
 

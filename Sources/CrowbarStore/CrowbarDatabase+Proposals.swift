@@ -10,6 +10,18 @@ public struct CommitSnapshot: Sendable {
     public var activeProposals: [Proposal]
 }
 
+/// How a commit queues the run that applies the revision it makes, in the committing transaction.
+public struct CommitRun: Sendable {
+    /// The run for the new revision.
+    public var request: @Sendable (ProposalRevision) throws -> RunRequest
+    public var decide: RunQueuingDecision
+
+    public init(request: @escaping @Sendable (ProposalRevision) throws -> RunRequest, decide: @escaping RunQueuingDecision) {
+        self.request = request
+        self.decide = decide
+    }
+}
+
 extension CrowbarDatabase {
     /// Stores a new draft proposal; a proposal of that barclamp and name must not exist.
     public func createProposal(barclamp: String, name: String, content: ProposalContent, now: Date = Date()) async throws -> Proposal {
@@ -62,13 +74,14 @@ extension CrowbarDatabase {
         }
     }
 
-    /// Freezes the working copy into a new revision after `validate` accepts it, all in one
-    /// transaction, so two commits cannot both pass validation against stale state; with `expected`, only if the
-    /// proposal is still at that version.
+    /// Freezes the working copy into a new revision after `validate` accepts it, and queues the run that applies it
+    /// when `queue` says how, all in one transaction: two commits cannot both pass validation against stale state, and
+    /// a crash leaves either no revision or the revision with its run. With `expected`, only if the proposal is still
+    /// at that version.
     public func commitProposal(
         barclamp: String, name: String, ifVersion expected: Int? = nil, now: Date = Date(),
-        validate: @Sendable (CommitSnapshot) throws -> Void
-    ) async throws -> ProposalRevision {
+        validate: @Sendable (CommitSnapshot) throws -> Void, queue: CommitRun? = nil
+    ) async throws -> (revision: ProposalRevision, run: Run?) {
         try await write { db in
             var record = try Self.fetchProposal(barclamp, name, in: db)
             try record.proposal.require(version: expected)
@@ -91,7 +104,11 @@ extension CrowbarDatabase {
             try Self.appendEvent(
                 .proposalCommitted, subject: "\(barclamp)/\(name)", from: from.rawValue, to: ProposalStatus.committed.rawValue,
                 message: "revision \(revision.revision)", at: now, in: db)
-            return revision.proposalRevision
+            let run = try queue.map { queue in
+                try Self.insertRun(try queue.request(revision.proposalRevision), decide: queue.decide, now: now, in: db)
+            }
+            CrashPoint.reach("commit.in-transaction")
+            return (revision.proposalRevision, run)
         }
     }
 

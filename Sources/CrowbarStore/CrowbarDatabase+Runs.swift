@@ -2,30 +2,58 @@ import CrowbarCore
 import Foundation
 import GRDB
 
+/// A run to queue: its plan and what it applies.
+public struct RunRequest: Sendable {
+    public var plan: Plan
+    public var barclamp: String?
+    public var proposal: String?
+    public var revision: Int?
+    public var checkMode: Bool
+    /// The node whose state transition the run applies.
+    public var transitionNode: String?
+    /// The batch entry the run applies, if any.
+    public var batchEntry: (batch: Int64, position: Int)?
+
+    public init(
+        plan: Plan, barclamp: String? = nil, proposal: String? = nil, revision: Int? = nil, checkMode: Bool = false,
+        transitionNode: String? = nil, batchEntry: (batch: Int64, position: Int)? = nil
+    ) {
+        self.plan = plan
+        self.barclamp = barclamp
+        self.proposal = proposal
+        self.revision = revision
+        self.checkMode = checkMode
+        self.transitionNode = transitionNode
+        self.batchEntry = batchEntry
+    }
+}
+
+/// What queuing a run does to its subjects (``RunOutcome/effectsOfQueuing(_:)``).
+public typealias RunQueuingDecision = @Sendable (RunSubjects) -> [RunEffect]
+
 extension CrowbarDatabase {
-    /// Queues a run of `plan`, applying what `decide` (``RunOutcome/effectsOfQueuing(_:)``) makes of it and the state of
-    /// its subjects, and linking it to its batch entry, if any, all in one transaction.
-    public func createRun(
-        plan: Plan, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
-        decide: @Sendable (RunSubjects) -> [RunEffect], batchEntry: (batch: Int64, position: Int)? = nil, now: Date = Date()
-    ) async throws -> Run {
-        try await write { db in
-            var record = RunRecord(
-                id: nil, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode,
-                transitionNode: transitionNode, status: .queued, createdAt: now)
-            try record.insert(db)
-            let id = record.id!
-            for step in plan.steps {
-                try RunStepRecord(runId: id, position: step.index, plan: step, status: .pending).insert(db)
-            }
-            let subject = [barclamp, proposal].compactMap { $0 }.joined(separator: "/") + (transitionNode ?? "")
-            try Self.appendEvent(
-                .runQueued, subject: subject.isEmpty ? "run \(id)" : subject,
-                message: "run \(id) queued: \(plan.steps.count) steps\(checkMode ? " (check mode)" : "")", at: now, in: db)
-            try Self.apply(decide(try Self.subjects(of: record, in: db)), now: now, in: db)
-            if let batchEntry { try Self.linkRun(id, toBatch: batchEntry.batch, position: batchEntry.position, now: now, in: db) }
-            return try Self.fetchRun(id, in: db)
+    /// Queues a run, applying what `decide` makes of it and the state of its subjects, and linking it to its batch
+    /// entry, if any, all in one transaction.
+    public func createRun(_ request: RunRequest, decide: RunQueuingDecision, now: Date = Date()) async throws -> Run {
+        try await write { db in try Self.insertRun(request, decide: decide, now: now, in: db) }
+    }
+
+    /// Queues a run inside the caller's transaction.
+    static func insertRun(_ request: RunRequest, decide: RunQueuingDecision, now: Date, in db: Database) throws -> Run {
+        var record = RunRecord(
+            id: nil, barclamp: request.barclamp, proposal: request.proposal, revision: request.revision, checkMode: request.checkMode,
+            transitionNode: request.transitionNode, status: .queued, createdAt: now)
+        try record.insert(db)
+        let id = record.id!
+        for step in request.plan.steps {
+            try RunStepRecord(runId: id, position: step.index, plan: step, status: .pending).insert(db)
         }
+        try appendEvent(
+            .runQueued, subject: record.subject,
+            message: "run \(id) queued: \(request.plan.steps.count) steps\(request.checkMode ? " (check mode)" : "")", at: now, in: db)
+        try apply(decide(try subjects(of: record, in: db)), now: now, in: db)
+        if let entry = request.batchEntry { try linkRun(id, toBatch: entry.batch, position: entry.position, now: now, in: db) }
+        return try fetchRun(id, in: db)
     }
 
     public func run(id: Int64) async throws -> Run {
@@ -85,14 +113,27 @@ extension CrowbarDatabase {
     /// Ends an unfinished run as `cancelled`, with its running step; a finished run is left as it is.
     @discardableResult
     public func cancelRun(_ id: Int64, decide: RunEffectsDecision, now: Date = Date()) async throws -> Run {
+        try await write { db in try Self.cancel(id, decide: decide, now: now, in: db) }
+    }
+
+    /// Records an operator's cancel of an unfinished run, kept across restarts (a restarted crowbard ends the run
+    /// instead of resuming it); a queued run ends `cancelled` at once. Answers the run as it now is.
+    public func requestCancel(_ id: Int64, decide: RunEffectsDecision, now: Date = Date()) async throws -> Run {
         try await write { db in
             let run = try Self.fetchRun(id, in: db)
             guard !run.status.isFinished else { return run }
-            try db.execute(
-                sql: "UPDATE runSteps SET status = ?, finishedAt = ? WHERE runId = ? AND status = ?",
-                arguments: [StepStatus.cancelled.rawValue, now, id, StepStatus.running.rawValue])
-            return try Self.finish(id, status: .cancelled, failure: nil, decide: decide, now: now, in: db)
+            try db.execute(sql: "UPDATE runs SET cancelRequestedAt = COALESCE(cancelRequestedAt, ?) WHERE id = ?", arguments: [now, id])
+            return run.status == .queued ? try Self.cancel(id, decide: decide, now: now, in: db) : try Self.fetchRun(id, in: db)
         }
+    }
+
+    private static func cancel(_ id: Int64, decide: RunEffectsDecision, now: Date, in db: Database) throws -> Run {
+        let run = try fetchRun(id, in: db)
+        guard !run.status.isFinished else { return run }
+        try db.execute(
+            sql: "UPDATE runSteps SET status = ?, finishedAt = ? WHERE runId = ? AND status = ?",
+            arguments: [StepStatus.cancelled.rawValue, now, id, StepStatus.running.rawValue])
+        return try finish(id, status: .cancelled, failure: nil, decide: decide, now: now, in: db)
     }
 
     private static func finish(
@@ -105,9 +146,8 @@ extension CrowbarDatabase {
         record.failure = failure
         record.finishedAt = now
         try record.update(db)
-        let subject = [record.barclamp, record.proposal].compactMap { $0 }.joined(separator: "/") + (record.transitionNode ?? "")
         try appendEvent(
-            .runFinished, subject: subject.isEmpty ? "run \(id)" : subject,
+            .runFinished, subject: record.subject,
             message: "run \(id) \(status.rawValue)" + (failure.map { ": \($0)" } ?? ""), at: now, in: db)
         try apply(decide(try subjects(of: record, in: db), status, failure), now: now, in: db)
         return try fetchRun(id, in: db)

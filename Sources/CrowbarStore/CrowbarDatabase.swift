@@ -213,6 +213,9 @@ public struct CrowbarDatabase: Sendable {
             }
             try db.alter(table: "events") { table in table.add(column: "actor", .text) }
         }
+        migrator.registerMigration("v9-persisted-cancel") { db in
+            try db.alter(table: "runs") { table in table.add(column: "cancelRequestedAt", .datetime) }
+        }
         return migrator
     }
 }

@@ -98,6 +98,37 @@ import Testing
         #expect(try await control.nodes.node(named: second).state == .problem)
     }
 
+    @Test func nodesEnteringReadyingTogetherAllJoinTheTransitionRoleAndEachGetsItsRun() async throws {
+        let server = try await discover("52:54:00:00:01:00")
+        _ = try await control.proposals.create(barclamp: "provisioner", proposal: "default")
+        _ = try await control.proposals.assign(barclamp: "provisioner", proposal: "default", role: "provisioner-server", nodes: [server])
+        _ = try await control.proposals.commit(barclamp: "provisioner", proposal: "default", apply: false)
+        var nodes: [String] = []
+        for index in 1...8 {
+            let node = try await discover(String(format: "52:54:00:00:01:%02x", index))
+            _ = try await control.nodes.allocate(node)
+            for state in [NodeState.installing, .installed] { _ = try await control.nodes.transition(node, to: state, reason: "test") }
+            nodes.append(node)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in nodes {
+                group.addTask { _ = try await control.nodes.transition(node, to: .readying, reason: "installed together") }
+            }
+            try await group.waitForAll()
+        }
+        // Every node kept its place (no read-modify-write lost one) in the last committed revision, and each has its own run.
+        let proposal = try await control.proposals.proposal(barclamp: "provisioner", proposal: "default")
+        let committed = try await database.revision(barclamp: "provisioner", name: "default", number: proposal.revision)
+        for node in nodes {
+            #expect(committed.content.deployment.values.contains { $0.contains(node) }, "\(node) in the committed deployment")
+        }
+        var runs: [Run] = []
+        for id in scheduler.scheduled.withLock({ $0 }) { runs.append(try await control.runs.run(id)) }
+        #expect(Set(runs.compactMap(\.transitionNode)) == Set(nodes))
+        #expect(runs.allSatisfy { run in run.steps.allSatisfy { $0.plan.nodes == [run.transitionNode ?? ""] } })
+        for node in nodes { #expect(try await control.nodes.node(named: node).state == .readying) }
+    }
+
     @Test func secretsAreMaskedUnlessAsked() async throws {
         let created = try await control.proposals.create(barclamp: "database", proposal: "default")
         let masked = String(decoding: try JSONEncoder.crowbar.encode(created), as: UTF8.self)

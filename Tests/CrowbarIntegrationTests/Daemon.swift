@@ -37,10 +37,11 @@ final class Daemon {
     let url: String
     private let logURL: URL
 
-    /// Starts crowbard and waits (at most 20 s) for its ready file, which holds the URL it listens on.
+    /// Starts crowbard and waits (at most 20 s) for its ready file, which holds the URL it listens on; `environment`
+    /// adds to the test's own (`CROWBAR_CRASH_AT` arms a crash point).
     init(
         binaries: Binaries, dataDir: URL, definitions: URL = Fixtures.repositoryRoot, listen: String = "127.0.0.1:0",
-        extraArguments: [String] = []
+        extraArguments: [String] = [], environment: [String: String] = [:]
     ) throws {
         self.dataDir = dataDir
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
@@ -54,7 +55,7 @@ final class Daemon {
                 "--barclamps", definitions.appendingPathComponent("barclamps").path,
                 "--recipes", definitions.appendingPathComponent("recipes").path,
             ] + extraArguments,
-            environment: ProcessInfo.processInfo.environment, stdout: logURL.path, stderr: logURL.path)
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: logURL.path, stderr: logURL.path)
         var found: String?
         for _ in 0..<400 where child.isRunning {
             if let text = try? String(contentsOf: ready, encoding: .utf8), text.hasSuffix("\n") {
@@ -84,6 +85,9 @@ final class Daemon {
         child.signal(SIGKILL)
         _ = child.wait(timeout: 5)
     }
+
+    /// Waits (at most `timeout` seconds) for crowbard to end by itself; its exit status, or nil while it runs.
+    func waitForExit(timeout: TimeInterval) -> Int32? { child.wait(timeout: timeout) }
 
     /// What crowbard printed so far.
     var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }

@@ -390,6 +390,87 @@ final class LabApplyTests {
         #expect(try onNode("192.168.124.62", "cat /var/log/labsteps") == before.1 + "one\ntwo\nthree\n")
     }
 
+    /// crowbard killed (`CROWBAR_CRASH_AT`: the process ends as kill -9 would) at each gap of a commit, a cancel and a
+    /// node's move into a state that applies barclamps, then restarted: the store holds all of a change or none of it,
+    /// and whatever was started finishes — no lost run, no run resumed that an operator cancelled, no node left
+    /// `readying` with nothing coming.
+    @Test(.timeLimit(.minutes(8)))
+    func crashesAtEveryGapOfCommitCancelAndTransitionLeaveAWholeState() throws {
+        let up = try crowbar("lab", "up", "--nodes", "2", "--authorized-key", dataDir.appendingPathComponent("ssh/id_ed25519.pub").path, limit: 600)
+        #expect(up.status == 0, "\(up.output)\(up.errors)")
+        #expect(try crowbar("proposal", "create", "labsteps", "default").status == 0)
+        for role in ["labsteps-one", "labsteps-two", "labsteps-three"] {
+            #expect(try crowbar("proposal", "assign", "labsteps", "default", role, "n1").status == 0)
+        }
+        #expect(try crowbar("proposal", "create", "labready", "default").status == 0)
+        #expect(try crowbar("proposal", "commit", "--no-apply", "labready", "default").status == 0)
+        for node in ["n1", "n2"] {
+            for state in ["allocated", "installing", "installed"] { #expect(try crowbar("node", "transition", node, state).status == 0) }
+        }
+
+        /// Restarts crowbard armed at `point`, runs `request`, which must kill it there (the CLI fails), and restarts it unarmed.
+        func crash(at point: String, during request: () throws -> CommandResult) throws {
+            daemon.stop()
+            daemon = try Daemon(binaries: binaries, dataDir: dataDir, definitions: definitions, environment: ["CROWBAR_CRASH_AT": point])
+            let failed = try request()
+            #expect(failed.status != 0, "the request's crowbard is gone: \(failed.output)")
+            #expect(daemon.waitForExit(timeout: 30) == 137, "crowbard ended at \(point)")
+            #expect(daemon.output.contains("crash point \(point) reached"))
+            daemon = try Daemon(binaries: binaries, dataDir: dataDir, definitions: definitions)
+        }
+        func proposal(_ barclamp: String) throws -> Proposal {
+            try JSONDecoder.crowbar.decode(Proposal.self, from: Data(try crowbar("proposal", "show", barclamp, "default", "--json").output.utf8))
+        }
+        func runs() throws -> [Run] { try JSONDecoder.crowbar.decode([Run].self, from: Data(try crowbar("run", "list", "--json").output.utf8)) }
+        func node(_ name: String) throws -> Node {
+            try JSONDecoder.crowbar.decode(Node.self, from: Data(try crowbar("node", "show", name, "--json").output.utf8))
+        }
+
+        // Inside the commit's transaction: no revision, no run; the edits wait in the working copy.
+        try crash(at: "commit.in-transaction") { try crowbar("proposal", "commit", "labsteps", "default") }
+        #expect(try proposal("labsteps").revision == 0)
+        #expect(try proposal("labsteps").hasPendingChanges)
+        #expect(try runs().isEmpty)
+
+        // After it, before the orchestrator heard of the run: the run was stored with its revision and runs at restart.
+        try crash(at: "commit.before-schedule") { try crowbar("proposal", "commit", "labsteps", "default") }
+        #expect(try proposal("labsteps").revision == 1)
+        #expect(try crowbar("run", "log", "1", "--follow").status == 0)
+        #expect(try run(1).status == .succeeded)
+        #expect(try onNode("192.168.124.61", "cat /var/log/labsteps") == "one\ntwo\nthree\n")
+
+        // An operator's cancel stored, crowbard gone before the run stopped: at restart the run ends cancelled, not resumed.
+        try crash(at: "cancel.requested") {
+            #expect(try crowbar("proposal", "set", "labsteps", "default", "pause=120").status == 0)
+            #expect(try crowbar("proposal", "commit", "labsteps", "default").output.contains("run 2 applies it"))
+            #expect(try waitForLog(of: 2, containing: "step 2/3"))
+            return try crowbar("run", "cancel", "2")
+        }
+        #expect(try crowbar("run", "log", "2", "--follow", limit: 30).status == 9, "ended cancelled within seconds of the restart")
+        #expect(try run(2).steps.map(\.status) == [.succeeded, .cancelled, .pending])
+        #expect(try run(2).cancelRequestedAt != nil)
+        #expect(daemon.output.contains("run cancelled"))
+
+        // Inside a node's move to readying: the node stays installed with no run; asked again, it moves and applies.
+        try crash(at: "transition.in-transaction") { try crowbar("node", "transition", "n2", "readying") }
+        #expect(try node("n2").state == .installed)
+        #expect(try runs().count == 2)
+        #expect(try crowbar("node", "transition", "n2", "readying").status == 0)
+        #expect(try crowbar("run", "log", "3", "--follow").status == 0)
+        #expect(try run(3).transitionNode == "n2")
+        #expect(try node("n2").state == .ready)
+
+        // After the move, before the orchestrator heard of its run: the node is readying with its run, which runs at
+        // restart and makes it ready.
+        try crash(at: "transition.before-schedule") { try crowbar("node", "transition", "n1", "readying") }
+        #expect(try run(4).transitionNode == "n1")
+        #expect(try crowbar("run", "log", "4", "--follow").status == 0)
+        #expect(try node("n1").state == .ready)
+        #expect(try onNode("192.168.124.62", "cat /var/log/labready") == "ready\n", "n2 applied once")
+        #expect(try onNode("192.168.124.61", "cat /var/log/labready") == "ready\n", "n1 applied once")
+        #expect(try proposal("labready").content.deployment["labready-node"]?.sorted() == ["n1", "n2"])
+    }
+
     /// The operator's whole loop in `crowbar tui` (tmux, 100×30) against crowbard and two nspawn nodes: a typed form
     /// (a bad value refused with the schema's message), roles picked, diff and plan, a commit watched to its end, a
     /// long run cancelled, and a batch file previewed and applied.

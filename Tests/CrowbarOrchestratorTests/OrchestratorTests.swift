@@ -145,6 +145,30 @@ import Testing
         #expect(try await database.proposal(barclamp: "steps", name: "default").status == .failed)
     }
 
+    /// An operator cancelled a running run and crowbard went down before the run stopped: the cancel was stored, so
+    /// the restarted orchestrator ends the run `cancelled` and applies nothing more.
+    @Test(.timeLimit(.minutes(1)))
+    func aCancelStoredBeforeACrashEndsTheRunAtTheNextStartInsteadOfResumingIt() async throws {
+        let run = try await queueRun(try openDatabase(), nodes: ["n1", "n2"])
+        let before = try openDatabase()
+        try await before.markRunStarted(run.id)
+        #expect(try await before.requestCancel(run.id, decide: RunOutcome.effects).status == .running, "still running until it stops")
+        let restarted = try openDatabase()
+        #expect(try await restarted.run(id: run.id).cancelRequestedAt != nil)
+        let transport = LocalShellTransport()
+        let orchestrator = Orchestrator(executor: executor(restarted, transport), logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await orchestrator.run() }
+            for _ in 0..<100 where try await !restarted.run(id: run.id).status.isFinished {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            group.cancelAll()
+        }
+        #expect(try await restarted.run(id: run.id).status == .cancelled)
+        #expect(transport.started.isEmpty, "nothing applied after the restart")
+        #expect(try await restarted.proposal(barclamp: "steps", name: "default").status == .failed)
+    }
+
     struct SimulatedCrash: Error {}
 
     /// crowbard dies before action `k` of the run (every boundary between two steps, and before the end), then a new

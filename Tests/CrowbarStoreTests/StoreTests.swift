@@ -131,7 +131,7 @@ import Testing
             let database = try CrowbarDatabase.open(path: path)
             _ = try await database.createProposal(barclamp: "demo", name: "default", content: first)
             await #expect(throws: CrowbarError.self) { try await database.createProposal(barclamp: "demo", name: "default", content: first) }
-            let revision = try await database.commitProposal(barclamp: "demo", name: "default") { _ in }
+            let revision = try await database.commitProposal(barclamp: "demo", name: "default") { _ in }.revision
             #expect(revision.revision == 1)
             let edited = try await database.updateProposal(barclamp: "demo", name: "default") { content in
                 var changed = content
@@ -159,6 +159,38 @@ import Testing
         await #expect(throws: Refused.self) { try await database.commitProposal(barclamp: "demo", name: "p") { _ in throw Refused() } }
         #expect(try await database.revisions(barclamp: "demo", name: "p").isEmpty)
         #expect(try await database.proposal(barclamp: "demo", name: "p").status == .draft)
+    }
+
+    /// A commit and the run that applies it are one transaction: a run that cannot be queued takes the revision with it.
+    @Test func aCommitAndItsRunAreWrittenTogetherOrNotAtAll() async throws {
+        let database = try CrowbarDatabase.open(path: path)
+        _ = try await database.createProposal(barclamp: "demo", name: "p", content: ProposalContent(attributes: .map([:]), deployment: [:]))
+        struct Unplannable: Error {}
+        let failing = CommitRun(request: { _ in throw Unplannable() }, decide: RunOutcome.effectsOfQueuing)
+        await #expect(throws: Unplannable.self) { try await database.commitProposal(barclamp: "demo", name: "p", validate: { _ in }, queue: failing) }
+        #expect(try await database.revisions(barclamp: "demo", name: "p").isEmpty)
+        #expect(try await database.runs().isEmpty)
+        let queue = CommitRun(
+            request: { RunRequest(plan: Plan(steps: []), barclamp: $0.barclamp, proposal: $0.proposal, revision: $0.revision) },
+            decide: RunOutcome.effectsOfQueuing)
+        let committed = try await CrowbarDatabase.open(path: path).commitProposal(barclamp: "demo", name: "p", validate: { _ in }, queue: queue)
+        #expect(committed.run?.revision == committed.revision.revision)
+        #expect(try await database.proposal(barclamp: "demo", name: "p").status == .applying, "queuing's effect applied in the same write")
+    }
+
+    /// A node's move and the run it queues are one transaction; so are successive moves.
+    @Test func aNodeMovesWithItsRunOrNotAtAll() async throws {
+        let database = try CrowbarDatabase.open(path: path)
+        let node = try await database.register(report("52:54:00:00:09:01")).node.name
+        let request = RunRequest(plan: Plan(steps: []), transitionNode: node)
+        await #expect(throws: IllegalTransition.self) {
+            try await database.transition(node: node, through: [(.installing, "not allocated")], queue: (request, RunOutcome.effectsOfQueuing))
+        }
+        #expect(try await database.runs().isEmpty)
+        let moved = try await database.transition(
+            node: node, through: [(.allocated, "test"), (.installing, "test")], queue: (request, RunOutcome.effectsOfQueuing))
+        #expect(moved.node.state == .installing)
+        #expect(moved.run?.transitionNode == node)
     }
 
     @Test func activeProposalMustBeDeactivatedBeforeDelete() async throws {

@@ -29,13 +29,15 @@ public struct Run: Sendable, Hashable, Codable, Identifiable {
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// When an operator asked to cancel it; an unfinished run with this set is ending (after a restart too).
+    public var cancelRequestedAt: Date?
     public var failure: RunFailure?
     public var steps: [RunStep]
 
     public init(
         id: Int64, barclamp: String?, proposal: String?, revision: Int?, checkMode: Bool, transitionNode: String? = nil,
-        status: RunStatus, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, failure: RunFailure? = nil,
-        steps: [RunStep]
+        status: RunStatus, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, cancelRequestedAt: Date? = nil,
+        failure: RunFailure? = nil, steps: [RunStep]
     ) {
         self.id = id
         self.barclamp = barclamp
@@ -47,6 +49,7 @@ public struct Run: Sendable, Hashable, Codable, Identifiable {
         self.createdAt = createdAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.cancelRequestedAt = cancelRequestedAt
         self.failure = failure
         self.steps = steps
     }

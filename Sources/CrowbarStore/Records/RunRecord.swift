@@ -17,12 +17,22 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var finishedAt: Date?
     var failure: RunFailure?
 
+    /// When an operator asked to cancel the run: kept so that a restarted crowbard ends it instead of resuming it.
+    var cancelRequestedAt: Date?
+
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// What the run's events are about: its proposal and transition node, or the run itself.
+    var subject: String {
+        let subject = [barclamp, proposal].compactMap { $0 }.joined(separator: "/") + (transitionNode ?? "")
+        return subject.isEmpty ? "run \(id ?? 0)" : subject
+    }
 
     func run(steps: [RunStep]) -> Run {
         Run(
             id: id ?? 0, barclamp: barclamp, proposal: proposal, revision: revision, checkMode: checkMode, transitionNode: transitionNode, status: status,
-            createdAt: createdAt, startedAt: startedAt, finishedAt: finishedAt, failure: failure, steps: steps)
+            createdAt: createdAt, startedAt: startedAt, finishedAt: finishedAt, cancelRequestedAt: cancelRequestedAt, failure: failure,
+            steps: steps)
     }
 }
 

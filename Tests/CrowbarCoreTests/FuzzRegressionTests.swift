@@ -38,4 +38,36 @@ struct FuzzRegressionTests {
             }
         }
     }
+
+    /// Lines as YAML counts them: `\r`, `\n`, `\r\n` and the Unicode line breaks all end one.
+    static func yamlLineCount(_ text: String) -> Int { text.reduce(1) { $1.isNewline ? $0 + 1 : $0 } }
+
+    /// Each kept batch or barclamp input parses, or is refused with a definition error that points into it.
+    @Test(arguments: ["batch", "barclamp"])
+    func yamlInputs(_ target: String) throws {
+        let inputs = try Self.inputs(target)
+        #expect(!inputs.isEmpty)
+        for (name, bytes) in inputs {
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                if target == "batch" { _ = try BatchFileParser.parse(text, file: name) } else { _ = try BarclampParser.parse(text, file: name) }
+            } catch {
+                #expect(error.location.file == name)
+                #expect((1...Self.yamlLineCount(text) + 1).contains(error.location.line), "\(error)")
+            }
+        }
+    }
+
+    /// A few lines of aliases inside aliases would expand to a billion values (out of memory under the fuzzer before
+    /// the limit): refused at once, through the API's batch parser and the barclamp parser alike.
+    @Test func aliasesInsideAliasesAreRefusedBeforeTheyExpand() throws {
+        for target in ["batch", "barclamp"] {
+            let text = String(decoding: try #require(try Self.inputs(target).first { $0.0 == "aliases-inside-aliases" }).1, as: UTF8.self)
+            let started = ContinuousClock.now
+            #expect {
+                if target == "batch" { _ = try BatchFileParser.parse(text, file: "a.yml") } else { _ = try BarclampParser.parse(text, file: "a.yml") }
+            } throws: { "\($0)" == "a.yml:1:1: the document holds more than 50000 values once its aliases are expanded" }
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
 }

@@ -108,6 +108,22 @@ extension YAMLNode {
         return scalar.string
     }
 
+    /// How many nodes this one holds with its aliases expanded (Yams shares an alias's node, our readers copy it),
+    /// counting no further than one past `limit`.
+    func expandedCount(upTo limit: Int) -> Int {
+        var count = 0
+        var pending = [self]
+        while count <= limit, let node = pending.popLast() {
+            count += 1
+            switch node {
+            case .sequence(let sequence): pending.append(contentsOf: sequence)
+            case .mapping(let mapping): for (key, value) in mapping { pending += [key, value] }
+            case .scalar, .alias: break
+            }
+        }
+        return count
+    }
+
     /// The node as an attribute value, by its resolved YAML tag.
     func attributeValue(file: String, key: String) throws(DefinitionError) -> AttributeValue {
         switch self {
@@ -159,11 +175,20 @@ func definitionError(from error: any Error, file: String) -> DefinitionError {
     }
 }
 
+/// The most values a definition document may hold once its aliases are expanded: shipped files hold a few hundred,
+/// while a few lines of aliases nested in aliases ("billion laughs") would otherwise expand past any memory.
+let maximumDocumentValues = 50_000
+
 /// Parses a whole YAML document into its root node.
 func composeDocument(_ yaml: String, file: String) throws(DefinitionError) -> YAMLNode {
     do {
         guard let node = try Yams.compose(yaml: yaml) else {
             throw DefinitionError(location: SourceLocation(file: file, line: 1), key: "", message: "the file is empty")
+        }
+        guard node.expandedCount(upTo: maximumDocumentValues) <= maximumDocumentValues else {
+            throw DefinitionError(
+                location: SourceLocation(file: file, line: 1), key: "",
+                message: "the document holds more than \(maximumDocumentValues) values once its aliases are expanded")
         }
         return node
     } catch let error as DefinitionError {

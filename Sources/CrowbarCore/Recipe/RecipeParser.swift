@@ -99,7 +99,7 @@ public enum RecipeParser {
         let kind: ResourceKind
         switch keyword {
         case "package":
-            let names = try reader.node("package")!
+            let names = reader.node("package")!
             if names.sequence != nil {
                 kind = .package(names: try reader.stringList("package").map(\.0))
             } else {

@@ -15,8 +15,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -q
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# The Redfish peer of the power tests (sushy-emulator, from PyPI). Without PyPI the Redfish tests are skipped (and
-# say so) rather than the whole run failing.
+# Test peers from PyPI: the Redfish emulator of the power tests and schemathesis for the API. Without PyPI those tests
+# are skipped (and say so) rather than the whole run failing.
 bash "$(dirname "$0")/lib/sushy-venv.sh" >/dev/null \
     || echo "WARNING: no sushy-tools venv (PyPI unreachable?): the Redfish driver tests will be skipped" >&2
+bash "$(dirname "$0")/lib/schemathesis-venv.sh" >/dev/null \
+    || echo "WARNING: no schemathesis venv (PyPI unreachable?): the API schema test will be skipped" >&2
 command -v swift >/dev/null || { echo "swift 6.x is required on PATH (see README)" >&2; exit 1; }

@@ -24,7 +24,7 @@ struct TokenAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         } else {
             throw Self.unauthorized
         }
-        let needed = APIRole.required(method: request.method.rawValue, path: request.uri.path, secrets: request.wantsSecrets)
+        let needed = APIRole.required(method: request.method.rawValue, path: request.uri.path, secrets: try request.wantsSecrets)
         guard role >= needed else {
             throw APIError(.forbidden, "forbidden", "token \(name) is a \(role.rawValue): this needs an \(needed.rawValue) token")
         }

@@ -12,10 +12,10 @@ struct EventRoutes {
             let after = Int64(try request.integerQuery("after") ?? 0)
             let subject = request.uri.queryParameters["subject"].map(String.init)
             let limit = try request.limitQuery(default: 100)
-            if request.flagQuery("latest", default: false) {
+            if try request.flagQuery("latest", default: false) {
                 return try await [events.latest()].compactMap { $0 }.response(from: request, context: context)
             }
-            guard request.flagQuery("follow", default: false) else {
+            guard try request.flagQuery("follow", default: false) else {
                 return try await events.list(after: after, subject: subject, limit: limit)
                     .response(from: request, context: context)
             }

@@ -10,7 +10,7 @@ struct PowerRoutes {
 
     func register(on api: RouterGroup<CrowbarRequestContext>) {
         api.get("nodes/:node/bmc") { request, context in
-            try await power.bmc(of: context.parameters.path("node"), showSecrets: request.wantsSecrets)
+            try await power.bmc(of: context.parameters.path("node"), showSecrets: try request.wantsSecrets)
         }
         api.put("nodes/:node/bmc") { request, context in
             let bmc = try await request.decodeBody(BMC.self, context: context)

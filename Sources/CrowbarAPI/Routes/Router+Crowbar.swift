@@ -33,14 +33,15 @@ extension Parameters {
 
 extension Request {
     /// Whether the query asks to show secrets (`?secrets=true`).
-    var wantsSecrets: Bool { flagQuery("secrets", default: false) }
+    var wantsSecrets: Bool { get throws { try flagQuery("secrets", default: false) } }
 
-    /// A boolean query parameter: `true`/`1` and `false`/`0`; absent or anything else is `default`.
-    func flagQuery(_ name: String, default value: Bool) -> Bool {
+    /// A boolean query parameter: `true`/`1` and `false`/`0`, absent is `default`; anything else is a 400 naming it.
+    func flagQuery(_ name: String, default value: Bool) throws -> Bool {
         switch uri.queryParameters[Substring(name)].map(String.init) {
+        case nil: value
         case "true", "1": true
         case "false", "0": false
-        default: value
+        default: throw APIError(.badRequest, "bad_request", "query parameter '\(name)' must be true or false", field: name)
         }
     }
 

@@ -15,7 +15,7 @@ struct RunRoutes {
         api.get("runs/:run/log") { request, context -> Response in
             let id = try runID(context)
             let after = Int64(try request.integerQuery("after") ?? 0)
-            guard request.flagQuery("follow", default: false) else {
+            guard try request.flagQuery("follow", default: false) else {
                 return try await runs.log(id, after: after).response(from: request, context: context)
             }
             _ = try await runs.run(id)  // a 404 before the stream starts

@@ -489,7 +489,7 @@ final class LabApplyTests {
         let tui = "CROWBAR_URL=\(daemon.url) CROWBAR_DATA_DIR=\(dataDir.path) \(binaries.crowbar.path) tui"
         let terminal = try TmuxSession("crowbar-tui-lab-\(getpid())", width: 100, height: 30, command: "\(tui); echo EXIT=$?; sleep 300")
 
-        try await terminal.expectScreen("── discovered (2)", "the lab's nodes")
+        try await terminal.expectScreen("── discovered (2)", "the lab's nodes", seconds: 60)
         try terminal.keys("2")
         try await terminal.expectScreen("labsteps         default          draft", "the proposals screen")
         try terminal.keys("Enter")
@@ -533,7 +533,7 @@ final class LabApplyTests {
 
         let batch = try TmuxSession(
             "crowbar-tui-batch-\(getpid())", width: 100, height: 30, command: "\(tui) --batch \(batchFile.path); echo EXIT=$?; sleep 300")
-        try await batch.expectScreen("tui.yml: 1 create · a applies", "the batch preview")
+        try await batch.expectScreen("tui.yml: 1 create · a applies", "the batch preview", seconds: 60)
         try await batch.expectScreen("  ~ deployment.labsteps-one:  → n2", "the selected proposal's changes")
         #expect(try crowbar("proposal", "show", "labsteps", "fromfile").status != 0, "a preview writes nothing")
         try batch.keys("a", "y")

@@ -27,7 +27,8 @@ import Testing
             + " echo EXIT=$?; stty -g > \(after); sleep 120"
         let terminal = try TmuxSession("crowbar-tui-\(getpid())", width: 80, height: 24, command: script)
 
-        try await terminal.expectScreen("No nodes yet", "an empty admin node")
+        // The first screen waits for a debug build's start, which takes long while CI runs the other suites beside it.
+        try await terminal.expectScreen("No nodes yet", "an empty admin node", seconds: 60)
         try await terminal.expectScreen(" connected · no run · 0 nodes · ? keys  q quit", "the status bar")
         for index in 1...3 {
             _ = try await client.register(DiscoveryReport(macs: ["52:54:00:ee:01:0\(index)"], inventory: Inventory(cpuCount: 4, memoryMB: 8192)))
@@ -71,11 +72,11 @@ import Testing
         // SGR codes that set a colour: 30–37 foreground, 40–47 background, 38/48 extended (not 39/49, the defaults).
         let colour = /\x1b\[(?:[0-9]+;)*(?:3[0-8]|4[0-8])(?:;[0-9]+)*m/
         let coloured = try TmuxSession("crowbar-tui-colour-\(getpid())", width: 80, height: 24, command: "unset NO_COLOR; TERM=xterm-256color \(tui)")
-        try await coloured.expectScreen(" connected · no run", "the coloured UI")
+        try await coloured.expectScreen(" connected · no run", "the coloured UI", seconds: 60)
         let colourful = try coloured.styledScreen()
         #expect(colourful.contains(colour), "a coloured title and status bar:\n\(colourful.debugDescription)")
         let plain = try TmuxSession("crowbar-tui-mono-\(getpid())", width: 80, height: 24, command: "NO_COLOR=1 TERM=xterm-256color \(tui)")
-        try await plain.expectScreen(" connected · no run", "the monochrome UI")
+        try await plain.expectScreen(" connected · no run", "the monochrome UI", seconds: 60)
         let styled = try plain.styledScreen()
         #expect(!styled.contains(colour), "no colour under NO_COLOR:\n\(styled.debugDescription)")
         #expect(styled.contains("\u{1b}[7m"), "reverse video marks the bars instead")

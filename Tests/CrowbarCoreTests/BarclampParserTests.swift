@@ -87,6 +87,12 @@ import Testing
         expectError(valid.replacingOccurrences(of: "default: a\n", with: "default: c\n"), line: 24, key: "attributes.engine.default", messageContains: "one of a, b")
     }
 
+    @Test func patternsMustBeRegularExpressionsOnStringsAndDefaultsMustMatch() {
+        expectError(valid.replacingOccurrences(of: "choices: [a, b]", with: "pattern: '[a-'"), line: 23, key: "attributes.engine.pattern", messageContains: "not a regular expression")
+        expectError(valid.replacingOccurrences(of: "default: 8080", with: "default: 8080\n    pattern: '[0-9]+'"), line: 17, key: "attributes.port.pattern", messageContains: "only string attributes")
+        expectError(valid.replacingOccurrences(of: "choices: [a, b]", with: "pattern: '[b-z]+'"), line: 24, key: "attributes.engine.default", messageContains: "'a' does not match [b-z]+")
+    }
+
     @Test func duplicateRoleIsRefused() {
         expectError(valid.replacingOccurrences(of: "name: demo-client", with: "name: demo-server"), line: 11, key: "roles.1.name", messageContains: "duplicate role")
     }

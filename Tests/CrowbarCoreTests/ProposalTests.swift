@@ -62,6 +62,19 @@ import Testing
         #expect(nested.attributes.value(at: ["db", "user"]) == .string("ks"))
     }
 
+    /// Names that reach commands, SQL and file names carry a pattern in the shipped barclamps: a value outside it is
+    /// refused when it is set, whatever the quoting of the recipes would have made of it.
+    @Test func namesOutsideTheirPatternAreRefused() throws {
+        let initial = content(keystone)
+        for (path, bad) in [("db.user", "ks'; DROP USER root; --"), ("db.database", "Keystone"), ("region", "Region One"), ("admin_user", "")] {
+            #expect(throws: ProposalIssue.self, "\(path) = \(bad)") { try ProposalEditor.set(path, to: .string(bad), in: initial, barclamp: keystone) }
+        }
+        let provisioner = try #require(catalog["provisioner"])
+        #expect(throws: ProposalIssue.self) { try ProposalEditor.set("timezone", text: "../../etc/shadow", in: content(provisioner), barclamp: provisioner) }
+        let zone = try ProposalEditor.set("timezone", text: "America/Argentina/Buenos_Aires", in: content(provisioner), barclamp: provisioner)
+        #expect(zone.attributes.value(at: ["timezone"]) == .string("America/Argentina/Buenos_Aires"))
+    }
+
     @Test func objectValuesAreCheckedProperty() throws {
         let initial = content(keystone)
         do {

@@ -70,6 +70,38 @@ struct RecipeScriptTests {
         #expect(!labelled.script.contains("sh -c"), "commands are not passed as arguments")
     }
 
+    /// In `command`, `creates` and `unless` every `{{value}}` is one shell word, whatever it holds; `{{{value}}}` splices
+    /// shell text on purpose; a `{{value}}` inside quotes is a compile error (its quotes would show).
+    @Test func commandValuesAreOneShellWordEachAndNothingRunsFromThem() async throws {
+        let hostile = "it's \"quoted\" $(touch \(folder)/pwned) `touch \(folder)/pwned2` $HOME; touch \(folder)/pwned3 \\"
+        let recipe = try recipe("""
+            resources:
+              - command: "printf '%s|' {{attributes.value}} {{attributes.empty}} > $DIR/out"
+                unless: "test -e $DIR/out.{{attributes.value}}"
+              - command: "{{{attributes.raw}}}"
+            """)
+        let attributes: [String: AttributeValue] = [
+            "value": .string(hostile), "empty": .string(""), "raw": .string("echo spliced > \(folder)/raw"),
+        ]
+        let (status, output) = try await run(try RecipeCompiler.compile(recipe, templates: [:], context: context(attributes), checkMode: false))
+        #expect(status == 0)
+        #expect(output.completed)
+        #expect(contents("out") == hostile + "||", "one word each, the empty value an empty word")
+        #expect(contents("raw") == "spliced\n")
+        for name in ["pwned", "pwned2", "pwned3"] { #expect(!FileManager.default.fileExists(atPath: folder + "/" + name)) }
+
+        for quoted in ["echo '{{attributes.value}}'", "echo \"x {{attributes.value}}\"", "DB_PASSWORD='{{attributes.value}}' helper"] {
+            #expect {
+                _ = try RecipeCompiler.compile(try self.recipe("resources:\n  - command: >-\n      \(quoted)\n"), templates: [:], context: context(attributes), checkMode: false)
+            } throws: { "\($0)".contains("{{attributes.value}} is inside quotes") }
+        }
+        // Outside shell texts values are not quoted: a file's content is the value itself.
+        let file = try RecipeCompiler.compile(
+            try self.recipe("resources:\n  - file: $DIR/plain\n    content: \"{{attributes.value}}\"\n"), templates: [:], context: context(attributes), checkMode: false)
+        _ = try await run(file)
+        #expect(contents("plain") == hostile)
+    }
+
     @Test func firstRunChangesSecondRunChangesNothingAndCheckModeTouchesNothing() async throws {
         let recipe = try recipe("""
             resources:

@@ -292,7 +292,7 @@ final class LabApplyTests {
         let failed = try run(4)
         #expect(failed.status == .failed)
         #expect(failed.failure?.node == "n3")
-        #expect(failed.failure?.resource?.hasPrefix("command echo 'failing on purpose") == true)
+        #expect(failed.failure?.resource?.hasPrefix("command echo failing on purpose") == true)
         #expect(failed.failure?.output == "failing on purpose on n3\n")
         #expect(try onNode("192.168.124.61", "cat /etc/crowbar-labcheck/greeting") == "changed on n1\n")
         #expect(try crowbar("run", "log", "4").output.contains("restart labcheck: done"), "app.conf changed: subscribed service restarted")

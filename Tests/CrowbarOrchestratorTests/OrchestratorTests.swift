@@ -106,7 +106,7 @@ import Testing
         #expect(failed.steps.map(\.status) == [.succeeded, .failed, .pending])
         #expect(failed.failure?.step == 2)
         #expect(failed.failure?.node == "n2")
-        #expect(failed.failure?.resource == "command echo 'failing on purpose on {{node.name}}'; exit 3")
+        #expect(failed.failure?.resource == "command echo failing on purpose on {{node.name}}; exit 3")
         #expect(failed.failure?.output == "failing on purpose on n2\n")
         // The step's other nodes finished; step three never started.
         #expect(failed.steps[1].results.map(\.succeeded) == [true, false, true])

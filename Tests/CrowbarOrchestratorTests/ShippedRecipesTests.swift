@@ -34,7 +34,9 @@ import Testing
     /// Every role's recipe compiles for a node of the lab cloud and its checks (docs/examples): each proposal's
     /// attributes are its barclamp's defaults with generated secrets and the batch file's values, every role has the
     /// nodes the batch file gives it (a barclamp the files leave out: defaults, its roles on n1). A name a template uses that no barclamp defines fails here, not mid-deploy.
+    /// Every secret holds quotes, `$()` and backquotes, and each compiled script must still be valid shell (`sh -n`).
     @Test func everyRoleCompilesForTheLabCloud() throws {
+        let hostile = { (barclamp: String) in "s3'c\"r$(false)`false`-\(barclamp)" }
         let catalog = try BarclampDirectory.load(Self.root.appendingPathComponent("barclamps").path)
         let book = RecipeBook(root: Self.root.appendingPathComponent("recipes").path)
         var barclamps: [String: AttributeValue] = [:]
@@ -44,7 +46,7 @@ import Testing
             let batch = try BatchFileParser.parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
             for entry in batch.proposals {
                 let barclamp = try #require(catalog[entry.barclamp], "\(file): no barclamp \(entry.barclamp)")
-                var content = ProposalEditor.initialContent(for: barclamp) { "s3cret-\(entry.barclamp)" }
+                var content = ProposalEditor.initialContent(for: barclamp) { hostile(entry.barclamp) }
                 for (path, value) in entry.attributeEdits(schema: barclamp) {
                     content = try ProposalEditor.set(path, to: value, in: content, barclamp: barclamp)
                 }
@@ -56,7 +58,7 @@ import Testing
         }
         // Barclamps the lab files leave out (tempest): their defaults, every role on n1.
         for barclamp in catalog.runOrder where barclamps[barclamp.name] == nil {
-            barclamps[barclamp.name] = ProposalEditor.initialContent(for: barclamp) { "s3cret-\(barclamp.name)" }.attributes
+            barclamps[barclamp.name] = ProposalEditor.initialContent(for: barclamp) { hostile(barclamp.name) }.attributes
             for role in barclamp.roles { roles[role.name] = [RecipeNode(name: "n1", address: "192.168.124.81")] }
         }
         var compiled = 0
@@ -67,7 +69,13 @@ import Testing
                 let context = RecipeContext(
                     barclamp: barclamp.name, proposal: "default", attributes: attributes,
                     node: RecipeNode(name: "n1", address: "192.168.124.81"), roles: roles, barclamps: barclamps)
-                _ = try RecipeCompiler.compile(recipe, templates: templates, context: context, checkMode: false)
+                let script = try RecipeCompiler.compile(recipe, templates: templates, context: context, checkMode: false).script
+                let check = Process()
+                check.executableURL = URL(fileURLWithPath: "/bin/sh")
+                check.arguments = ["-n", "-c", script]
+                try check.run()
+                check.waitUntilExit()
+                #expect(check.terminationStatus == 0, "\(role.recipe): the compiled script is not valid shell")
                 compiled += 1
             }
         }

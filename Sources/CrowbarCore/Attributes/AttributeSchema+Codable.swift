@@ -1,7 +1,7 @@
 /// The JSON form of a schema mirrors its YAML form in barclamp files.
 extension AttributeSchema: Codable {
     private enum CodingKeys: String, CodingKey {
-        case type, description, `default`, secret, choices, required, items, properties, values
+        case type, description, `default`, secret, choices, pattern, required, items, properties, values
     }
 
     public init(from decoder: any Decoder) throws {
@@ -26,6 +26,7 @@ extension AttributeSchema: Codable {
             defaultValue: try container.decodeIfPresent(AttributeValue.self, forKey: .default),
             secret: try container.decodeIfPresent(Bool.self, forKey: .secret) ?? false,
             choices: try container.decodeIfPresent([String].self, forKey: .choices) ?? [],
+            pattern: try container.decodeIfPresent(String.self, forKey: .pattern),
             required: try container.decodeIfPresent(Bool.self, forKey: .required) ?? false)
     }
 
@@ -36,6 +37,7 @@ extension AttributeSchema: Codable {
         if let defaultValue { try container.encode(defaultValue, forKey: .default) }
         if secret { try container.encode(true, forKey: .secret) }
         if !choices.isEmpty { try container.encode(choices, forKey: .choices) }
+        if let pattern { try container.encode(pattern, forKey: .pattern) }
         if required { try container.encode(true, forKey: .required) }
         switch kind {
         case .list(let items): try container.encode(items, forKey: .items)

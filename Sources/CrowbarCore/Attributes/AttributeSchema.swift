@@ -35,6 +35,9 @@ public struct AttributeSchema: Sendable, Hashable {
     public var secret: Bool
     /// The allowed values of a string attribute; empty means any string.
     public var choices: [String]
+    /// A regular expression a string attribute's whole value must match (names that reach commands, file names, SQL
+    /// identifiers); nil means any string.
+    public var pattern: String?
     /// Whether a proposal must give the attribute a value before it can be committed.
     public var required: Bool
 
@@ -44,6 +47,7 @@ public struct AttributeSchema: Sendable, Hashable {
         defaultValue: AttributeValue? = nil,
         secret: Bool = false,
         choices: [String] = [],
+        pattern: String? = nil,
         required: Bool = false
     ) {
         self.kind = kind
@@ -51,6 +55,7 @@ public struct AttributeSchema: Sendable, Hashable {
         self.defaultValue = defaultValue
         self.secret = secret
         self.choices = choices
+        self.pattern = pattern
         self.required = required
     }
 

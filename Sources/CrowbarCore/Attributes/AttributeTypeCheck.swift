@@ -24,6 +24,9 @@ extension AttributeSchema {
                 throw AttributeTypeError(
                     path: path, message: "must be one of \(choices.joined(separator: ", ")), got '\(text)'")
             }
+            if let pattern, ((try? Regex(pattern).wholeMatch(in: text)) ?? nil) == nil {
+                throw AttributeTypeError(path: path, message: "'\(text)' does not match \(pattern)")
+            }
             return value
         case (.integer, .integer), (.boolean, .boolean), (.number, .number):
             return value

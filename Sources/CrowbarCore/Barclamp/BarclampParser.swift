@@ -119,7 +119,20 @@ public enum BarclampParser {
             description: try reader.string("description") ?? "",
             secret: try reader.boolean("secret") ?? false,
             choices: try reader.stringList("choices").map(\.0),
+            pattern: try reader.string("pattern"),
             required: try reader.boolean("required") ?? false)
+        if let pattern = schema.pattern {
+            guard schema.kind == .string else {
+                throw DefinitionError(
+                    location: reader.node("pattern")!.location(in: file), key: "\(path).pattern", message: "only string attributes can have a pattern")
+            }
+            do {
+                _ = try Regex(pattern)
+            } catch {
+                throw DefinitionError(
+                    location: reader.node("pattern")!.location(in: file), key: "\(path).pattern", message: "not a regular expression: \(error)")
+            }
+        }
         if schema.secret, schema.kind != .string {
             throw DefinitionError(
                 location: reader.node("secret")!.location(in: file), key: "\(path).secret", message: "only string attributes can be secret")

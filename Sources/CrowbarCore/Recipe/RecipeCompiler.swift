@@ -133,6 +133,10 @@ public enum RecipeCompiler {
             guard let value else { return nil }
             return try text(value, key)
         }
+        func shell(_ value: String?, _ key: String) throws(DefinitionError) -> String? {
+            guard let value else { return nil }
+            return try context.render(value, location: at, key: key, shell: true)
+        }
         func attributes(_ given: FileAttributes) throws(DefinitionError) -> FileAttributes {
             FileAttributes(owner: try optional(given.owner, "owner"), group: try optional(given.group, "group"), mode: given.mode)
         }
@@ -164,7 +168,7 @@ public enum RecipeCompiler {
         case .user(let name, let home, let shell, let system):
             return .user(name: try text(name, "user"), home: try optional(home, "home"), shell: try optional(shell, "shell"), system: system)
         case .command(let run, let creates, let unless):
-            return .command(run: try text(run, "command"), creates: try optional(creates, "creates"), unless: try optional(unless, "unless"))
+            return .command(run: try shell(run, "command")!, creates: try shell(creates, "creates"), unless: try shell(unless, "unless"))
         case .waitFor(.port(let host, let port), let timeout):
             return .waitFor(.port(host: try text(host, "wait_for"), port: try text(port, "wait_for")), timeoutSeconds: timeout)
         case .waitFor(.url(let url), let timeout):

@@ -65,9 +65,17 @@ public struct RecipeContext: Sendable, Hashable {
     }
 
     /// Renders one template text. Unknown names under `attributes.`, `barclamps.`, `node.` and `server.` are errors
-    /// rather than mustache's silent empty string, so a typo fails the compile instead of a config file.
-    func render(_ text: String, location: SourceLocation, key: String) throws(DefinitionError) -> String {
+    /// rather than mustache's silent empty string, so a typo fails the compile instead of a config file. In `shell`
+    /// mode (the texts of `command`, `creates` and `unless`) every `{{name}}` becomes one single-quoted shell word, so
+    /// no value can end a quote or run a command; `{{{name}}}` puts a value in as it is, for the rare recipe that
+    /// splices shell syntax on purpose.
+    func render(_ text: String, location: SourceLocation, key: String, shell: Bool = false) throws(DefinitionError) -> String {
         guard text.contains("{{") else { return text }
+        if shell, let quoted = Self.placeholderInsideQuotes(text) {
+            throw DefinitionError(
+                location: location, key: key,
+                message: "{{\(quoted)}} is inside quotes: in \(key) texts every value is quoted for you, so the quotes around it would show; take them away")
+        }
         for match in text.matches(of: /\{\{[{&#^\/]?\s*([A-Za-z0-9_.\-]+)\s*\}?\}\}/) {
             let name = String(match.output.1)
             if !resolves(name) {
@@ -75,10 +83,53 @@ public struct RecipeContext: Sendable, Hashable {
             }
         }
         do {
-            return try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text).render(mustacheObject)
+            ShellWordContentType.registered()
+            return try MustacheTemplate(string: "{{% CONTENT_TYPE: \(shell ? ShellWordContentType.name : "TEXT")}}" + text)
+                .render(mustacheObject)
         } catch {
             throw DefinitionError(location: location, key: key, message: "malformed template: \(error)")
         }
+    }
+}
+
+/// Mustache's escaping for shell texts: a value becomes one single-quoted word (``Swift/String/shellQuoted``).
+struct ShellWordContentType: MustacheContentType {
+    static let name = "SHELL"
+    private static let registration: Void = MustacheContentTypes.register(ShellWordContentType(), named: name)
+
+    /// Makes the content type known to mustache (once).
+    static func registered() { _ = registration }
+
+    func escapeText(_ text: String) -> String { text.shellQuoted }
+}
+
+extension RecipeContext {
+    /// The first value tag (`{{name}}`, not a section, comment, partial or `{{{raw}}}` tag) of a shell text that sits
+    /// inside single or double quotes, as far as a simple reading of POSIX quoting tells.
+    static func placeholderInsideQuotes(_ text: String) -> String? {
+        var single = false, double = false, escaped = false
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if single || double, !escaped, character == "{", index == text.startIndex || text[text.index(before: index)] != "{",
+                let match = text[index...].prefixMatch(of: /\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}/)
+            {
+                return String(match.output.1)
+            }
+            if escaped {
+                escaped = false
+            } else if single {
+                single = character != "'"
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "'", !double {
+                single = true
+            } else if character == "\"" {
+                double.toggle()
+            }
+            index = text.index(after: index)
+        }
+        return nil
     }
 }
 

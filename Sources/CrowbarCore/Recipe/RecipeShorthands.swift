@@ -29,7 +29,7 @@ enum RecipeShorthands {
                 names = [try reader.requiredString("database")]
             }
             let user = try reader.requiredString("user"), password = try reader.requiredString("password")
-            let environment = "DB_ADMIN_PASSWORD='{{barclamps.database.root_password}}' DB_PASSWORD='\(password)'"
+            let environment = "DB_ADMIN_PASSWORD={{barclamps.database.root_password}} DB_PASSWORD=\(password)"
             let arguments = (["{{server.database-server.address}}", user] + names).joined(separator: " ")
             return (
                 .command(
@@ -42,12 +42,12 @@ enum RecipeShorthands {
             let url = try reader.requiredString("url"), user = try reader.requiredString("user")
             let password = try reader.requiredString("password")
             let environment = [
-                "OS_AUTH_URL='http://{{server.keystone-server.address}}:{{barclamps.keystone.api.public_port}}/v3'",
-                "OS_USERNAME='{{barclamps.keystone.admin_user}}'", "OS_PASSWORD='{{barclamps.keystone.admin_password}}'",
-                "OS_PROJECT_NAME='{{barclamps.keystone.admin_project}}'", "OS_REGION_NAME='{{barclamps.keystone.region}}'",
-                "SERVICE_PASSWORD='\(password)'",
+                "OS_AUTH_URL=http://{{server.keystone-server.address}}:{{barclamps.keystone.api.public_port}}/v3",
+                "OS_USERNAME={{barclamps.keystone.admin_user}}", "OS_PASSWORD={{barclamps.keystone.admin_password}}",
+                "OS_PROJECT_NAME={{barclamps.keystone.admin_project}}", "OS_REGION_NAME={{barclamps.keystone.region}}",
+                "SERVICE_PASSWORD=\(password)",
             ].joined(separator: " ")
-            let arguments = "service \(user) \(name) \(type) '\(url)'"
+            let arguments = "service \(user) \(name) \(type) \(url)"
             return (
                 .command(
                     run: "\(environment) crowbar-keystone \(arguments)", creates: nil,

@@ -3,6 +3,8 @@ import CrowbarCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 /// The typed client of crowbard's REST API: one method per endpoint (in the `CrowbarClient+*.swift` files), on the
 /// request and answer types the server itself encodes, with every path segment and query value percent-encoded.
@@ -22,6 +24,24 @@ public struct CrowbarClient: Sendable {
         configuration.timeout.connect = .seconds(5)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
+
+    /// An HTTP client for `https://` URLs of a crowbard started with `--tls`: it trusts the certificate in
+    /// `certificateFile` alone (crowbard's own, self-signed: the pin) and checks the host name against it. Made once
+    /// per file and kept for the process's life, as the shared one is.
+    public static func pinnedHTTPClient(certificateFile: String) throws -> HTTPClient {
+        try pinnedClients.withLock { clients in
+            if let client = clients[certificateFile] { return client }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificateFile))
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            configuration.timeout.connect = .seconds(5)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[certificateFile] = client
+            return client
+        }
+    }
+
+    private static let pinnedClients = Mutex<[String: HTTPClient]>([:])
 
     public init(
         baseURL: String, token: String?, actor: String? = nil, http: HTTPClient = sharedHTTPClient, timeout: TimeAmount = .seconds(60)

@@ -12,16 +12,28 @@ struct ConnectionOptions: ParsableArguments {
     var token: String?
 
     @Option(help: "File holding the API token.")
-    var tokenFile: String = (ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar") + "/api-token"
+    var tokenFile: String = Self.dataDir + "/api-token"
+
+    @Option(help: "For an https URL: crowbard's certificate, the only one trusted (crowbard --tls makes it).")
+    var caFile: String = Self.dataDir + "/api-cert.pem"
+
+    /// crowbard's data folder on this machine (env CROWBAR_DATA_DIR).
+    static var dataDir: String { ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar" }
 
     @Flag(help: "Print the API's JSON instead of tables.")
     var json = false
 
-    func client() -> CrowbarClient {
+    func client() throws -> CrowbarClient {
         let token = token ?? ProcessInfo.processInfo.environment["CROWBAR_TOKEN"]
             ?? (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         let user = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-        return CrowbarClient(baseURL: url, token: token, actor: "\(user)@\(ProcessInfo.processInfo.hostName)")
+        let actor = "\(user)@\(ProcessInfo.processInfo.hostName)"
+        guard url.lowercased().hasPrefix("https://") else { return CrowbarClient(baseURL: url, token: token, actor: actor) }
+        do {
+            return CrowbarClient(baseURL: url, token: token, actor: actor, http: try CrowbarClient.pinnedHTTPClient(certificateFile: caFile))
+        } catch {
+            throw ValidationError("cannot read crowbard's certificate \(caFile) (--ca-file): \(error)")
+        }
     }
 }
 

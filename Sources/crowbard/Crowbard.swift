@@ -65,7 +65,10 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Minutes an OS install may take, from its start to the installer's report, before the node goes to problem.")
     var installTimeout: Int = 30
 
-    @Option(help: "Once the API listens, write its URL (http://HOST:PORT) to this file: the readiness signal for scripts.")
+    @Flag(help: "Serve the API over HTTPS with a certificate made at the first start (<data-dir>/api-cert.pem, which clients pin).")
+    var tls = false
+
+    @Option(help: "Once the API listens, write its URL (http(s)://HOST:PORT) to this file: the readiness signal for scripts.")
     var readyFile: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -103,11 +106,12 @@ struct Crowbard: AsyncParsableCommand {
         let control = Control(
             catalog: catalog, database: database, scheduler: orchestrator, powerDrivers: CrowbarPowerDrivers(),
             install: try installSettings(identity: identity), bootCounters: countersSnapshot, logger: logger)
-        let app = buildApplication(
-            control: control, token: token, host: host, port: port,
+        let certificate = try tls ? APICertificate.loadOrCreate(in: dataDir, hosts: [host, ProcessInfo.processInfo.hostName]) : nil
+        let app = try buildApplication(
+            control: control, token: token, host: host, port: port, tls: try certificate?.serverConfiguration(),
             logger: logger
-        ) { [readyFile, logger] bound in
-            let url = "http://\(host):\(bound)"
+        ) { [readyFile, logger, tls] bound in
+            let url = "\(tls ? "https" : "http")://\(host):\(bound)"
             FileHandle.standardOutput.write(Data("crowbard listening on \(url)\n".utf8))
             if let readyFile {
                 // Written whole, then renamed: a reader never sees half a URL.

@@ -69,6 +69,50 @@ import Testing
         #expect(events.contains("proposal.created") && events.contains("root ("), "the token file's token is root: \(events)")
     }
 
+    /// `crowbard --tls`: HTTPS with a certificate made at the first start and kept (its key private); the CLI trusts
+    /// that certificate alone, so another one — a stranger answering in crowbard's place — is refused, and so is plain
+    /// HTTP; curl agrees with the same certificate and refuses without it.
+    @Test func theAPIOverTLSIsTrustedOnlyWithItsOwnCertificate() async throws {
+        var daemon = try Daemon(binaries: binaries, dataDir: dataDir, extraArguments: ["--tls"])
+        #expect(daemon.url.hasPrefix("https://127.0.0.1:"))
+        let certificate = dataDir.appendingPathComponent("api-cert.pem")
+        let first = try String(contentsOf: certificate, encoding: .utf8)
+        func mode(_ name: String) throws -> Int? {
+            try FileManager.default.attributesOfItem(atPath: dataDir.appendingPathComponent(name).path)[.posixPermissions] as? Int
+        }
+        #expect(try mode("api-key.pem") == 0o600)
+        #expect(try mode("api-cert.pem") == 0o644)
+        let listed = try binaries.crowbar(["node", "list"], daemon: daemon)
+        #expect(listed.status == 0, "\(listed.errors)")
+
+        let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = ProcessInfo.processInfo.environment
+        let curl = { (arguments: [String]) in try CommandResult.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}"] + arguments, environment: environment, limit: 20) }
+        #expect(try curl(["--cacert", certificate.path, "-H", "Authorization: Bearer \(token)", daemon.url + "/api/v1/nodes"]).output == "200")
+        #expect(try curl([daemon.url + "/api/v1/health"]).status != 0, "curl does not trust it without the certificate")
+        #expect(try curl([daemon.url.replacingOccurrences(of: "https://", with: "http://") + "/api/v1/health"]).output != "200", "no plain HTTP")
+
+        // Another certificate (as a stranger's would be) is not trusted by the CLI.
+        let stranger = dataDir.appendingPathComponent("stranger")
+        try FileManager.default.createDirectory(at: stranger, withIntermediateDirectories: true)
+        let made = try CommandResult.run(
+            "/usr/bin/openssl",
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=crowbard",
+             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", stranger.appendingPathComponent("key.pem").path,
+             "-out", stranger.appendingPathComponent("cert.pem").path],
+            environment: environment, limit: 30)
+        #expect(made.status == 0, "\(made.errors)")
+        let refused = try binaries.crowbar(["node", "list", "--ca-file", stranger.appendingPathComponent("cert.pem").path], daemon: daemon)
+        #expect(refused.status == 3, "\(refused.output)\(refused.errors)")
+
+        // The pair is kept: a restart serves the same certificate, so the pin holds.
+        daemon.stop()
+        daemon = try Daemon(binaries: binaries, dataDir: dataDir, extraArguments: ["--tls"])
+        defer { daemon.stop() }
+        #expect(try String(contentsOf: certificate, encoding: .utf8) == first)
+        #expect(try binaries.crowbar(["node", "list"], daemon: daemon).status == 0)
+    }
+
     @Test func proposalWalkThroughTheCLISurvivesARestart() async throws {
         var daemon = try Daemon(binaries: binaries, dataDir: dataDir)
         let tokenFile = dataDir.appendingPathComponent("api-token")

@@ -67,7 +67,7 @@ struct FuzzRegressionTests {
             #expect {
                 if target == "batch" { _ = try BatchFileParser.parse(text, file: "a.yml") } else { _ = try BarclampParser.parse(text, file: "a.yml") }
             } throws: { "\($0)" == "a.yml:1:1: the document holds more than 50000 values once its aliases are expanded" }
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - started < .seconds(10), "counted, not expanded: well under a second on an idle machine")
         }
     }
 }

@@ -35,7 +35,7 @@ import Testing
         #expect(help.output == """
             OVERVIEW: Assign exactly these nodes to a role (no nodes clears it).
 
-            USAGE: crowbar proposal assign [--url <url>] [--token <token>] [--token-file <token-file>] [--json] <barclamp> <name> <role> [<nodes> ...] [--if-match <version>]
+            USAGE: crowbar proposal assign [--url <url>] [--token <token>] [--token-file <token-file>] [--ca-file <ca-file>] [--json] <barclamp> <name> <role> [<nodes> ...] [--if-match <version>]
 
             ARGUMENTS:
               <barclamp>              Barclamp name.
@@ -50,6 +50,9 @@ import Testing
               --token-file <token-file>
                                       File holding the API token. (default:
                                       /var/lib/crowbar/api-token)
+              --ca-file <ca-file>     For an https URL: crowbard's certificate, the only
+                                      one trusted (crowbard --tls makes it). (default:
+                                      /var/lib/crowbar/api-cert.pem)
               --json                  Print the API's JSON instead of tables.
               --if-match <version>    Only if the proposal is still at this version
                                       (proposal show prints it); else nothing changes (exit

@@ -34,11 +34,11 @@ struct IPMIToolDriverTests {
         var settings = bmc.bmc
         settings.password = "not-the-password"
         let started = ContinuousClock.now
-        let failure = await #expect(throws: PowerFailure.self) { try await IPMIToolDriver(bmc: settings, timeout: .seconds(10)).perform(.on) }
+        let failure = await #expect(throws: PowerFailure.self) { try await IPMIToolDriver(bmc: settings, timeout: .seconds(60)).perform(.on) }
         #expect(failure?.kind == .authRefused)
         #expect(failure?.message.contains("refused the credentials of user admin") == true)
         #expect(failure?.message.contains("not-the-password") == false)
-        #expect(ContinuousClock.now - started < .seconds(10), "refused at once, not after retries")
+        #expect(ContinuousClock.now - started < .seconds(30), "refused, not timed out (60 s) or retried (room for a loaded CI machine)")
         #expect(!bmc.poweredOn)
         // A cipher suite the BMC does not offer is not a credentials problem.
         var suite = bmc.bmc

@@ -4,7 +4,8 @@
 # refused. crowbard and schemathesis run in a network namespace of their own holding only loopback, so nothing the
 # generated requests make crowbard do (SSH to a node, a BMC call) leaves it. The token goes in a 0600 config file, not
 # on a command line. Needs root (ip netns).
-#   schemathesis.sh CROWBARD REPOSITORY [EXAMPLES]   — exit status: schemathesis's
+#   schemathesis.sh CROWBARD REPOSITORY [EXAMPLES]   — exit status: schemathesis's, 1 when an operation went untested.
+# scripts/test runs it after the test suites, alone: it loads the machine, and timing tests run in the suites.
 set -euo pipefail
 crowbard=$(realpath "$1") root=$(cd "$2" && pwd) examples=${3:-10}
 venv=$(bash "$root/scripts/lib/schemathesis-venv.sh")
@@ -28,7 +29,16 @@ cd "$work"
 # Left out: positive_data_acceptance (a schema-valid request may still be refused for what it means: 404, 409, 412,
 # 422 — the spec says which) and unsupported_method (the router answers 404, not 405, for a method a path lacks);
 # /api/v1/events, whose follow=true stream never ends (tested by the event tests).
+status=0
 ip netns exec "$namespace" "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" --no-color run "$root/docs/openapi.yaml" \
     --url "$(cat "$work/ready")" --checks all --exclude-checks positive_data_acceptance,unsupported_method \
     --exclude-path /api/v1/events --max-examples "$examples" --workers 1 --seed "${SCHEMATHESIS_SEED:-20261130}" --request-timeout 10 \
-    --suppress-health-check all
+    --suppress-health-check all > "$work/report" 2>&1 || status=$?
+cat "$work/report"
+# Every selected operation was tested (none left out by an error before its first request).
+selected=$(sed -n 's/^ *Selected: \([0-9]*\)\/.*/\1/p' "$work/report") tested=$(sed -n 's/^ *Tested: \([0-9]*\).*/\1/p' "$work/report")
+if [ -z "$selected" ] || [ "$selected" != "$tested" ] || [ "$selected" -lt 40 ]; then
+    echo "schemathesis tested ${tested:-?} of ${selected:-?} operations"
+    status=1
+fi
+exit $status

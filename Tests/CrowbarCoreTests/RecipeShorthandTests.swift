@@ -13,7 +13,7 @@ struct RecipeShorthandTests {
                 password: "{{attributes.db.password}}"
             """, name: "nova/nova-controller", file: "nova-controller.yml")
         let environment = "DB_ADMIN_PASSWORD={{barclamps.database.root_password}} DB_PASSWORD={{attributes.db.password}}"
-        let arguments = "{{server.database-server.address}} {{attributes.db.user}} {{attributes.db.database}} {{attributes.db.database}}_cell0"
+        let arguments = "{{server.database-server.address}} {{attributes.db.user}} {{attributes.db.database}} {{attributes.db.database}}'_cell0'"
         #expect(recipe.resources[0].kind == .command(
             run: "\(environment) crowbar-database \(arguments)", creates: nil, unless: "\(environment) crowbar-database --check \(arguments)"))
         #expect(recipe.resources[0].label == "database {{attributes.db.database}} {{attributes.db.database}}_cell0")
@@ -33,14 +33,23 @@ struct RecipeShorthandTests {
             Issue.record("not a command: \(recipe.resources[0].kind)")
             return
         }
-        // Unquoted here: the compiler quotes each value as one shell word.
+        // Tags unquoted here: the compiler quotes each value as one shell word; the fields' literal text is quoted.
         #expect(run.hasPrefix("OS_AUTH_URL=http://{{server.keystone-server.address}}:{{barclamps.keystone.api.public_port}}/v3 "))
         #expect(run.contains("OS_PASSWORD={{barclamps.keystone.admin_password}}"))
         #expect(run.hasSuffix(
-            "SERVICE_PASSWORD={{attributes.service_password}} crowbar-keystone service {{attributes.service_user}} glance image "
-                + "http://{{node.address}}:{{attributes.api.port}}"))
+            "SERVICE_PASSWORD={{attributes.service_password}} crowbar-keystone service {{attributes.service_user}} 'glance' 'image' "
+                + "'http://'{{node.address}}':'{{attributes.api.port}}"))
         #expect(unless == run.replacingOccurrences(of: "crowbar-keystone service", with: "crowbar-keystone --check service"))
         #expect(recipe.resources[0].label == "keystone_service glance image")
+    }
+
+    /// A shorthand field's literal text becomes quoted shell text (cinder's URL holds `%(project_id)s`), its tags stay
+    /// for the compiler to quote.
+    @Test func shorthandFieldsAreOneShellWordEach() {
+        #expect(RecipeShorthands.word("http://{{node.address}}:8776/v3/%(project_id)s") == "'http://'{{node.address}}':8776/v3/%(project_id)s'")
+        #expect(RecipeShorthands.word("{{attributes.db.password}}") == "{{attributes.db.password}}")
+        #expect(RecipeShorthands.word("it's") == #"'it'\''s'"#)
+        #expect(RecipeShorthands.word("") == "''")
     }
 
     @Test func anIniIncludesSharedSectionsBeforeItsOwn() throws {

@@ -34,7 +34,8 @@ import Testing
     /// Every role's recipe compiles for a node of the lab cloud and its checks (docs/examples): each proposal's
     /// attributes are its barclamp's defaults with generated secrets and the batch file's values, every role has the
     /// nodes the batch file gives it (a barclamp the files leave out: defaults, its roles on n1). A name a template uses that no barclamp defines fails here, not mid-deploy.
-    /// Every secret holds quotes, `$()` and backquotes, and each compiled script must still be valid shell (`sh -n`).
+    /// Every secret holds quotes, `$()` and backquotes, and each compiled script and each command text in it must still
+    /// be valid shell (`sh -n`).
     @Test func everyRoleCompilesForTheLabCloud() throws {
         let hostile = { (barclamp: String) in "s3'c\"r$(false)`false`-\(barclamp)" }
         let catalog = try BarclampDirectory.load(Self.root.appendingPathComponent("barclamps").path)
@@ -70,12 +71,21 @@ import Testing
                     barclamp: barclamp.name, proposal: "default", attributes: attributes,
                     node: RecipeNode(name: "n1", address: "192.168.124.81"), roles: roles, barclamps: barclamps)
                 let script = try RecipeCompiler.compile(recipe, templates: templates, context: context, checkMode: false).script
-                let check = Process()
-                check.executableURL = URL(fileURLWithPath: "/bin/sh")
-                check.arguments = ["-n", "-c", script]
-                try check.run()
-                check.waitUntilExit()
-                #expect(check.terminationStatus == 0, "\(role.recipe): the compiled script is not valid shell")
+                // The script, and each command text it carries as data (written to a file on the node and run there).
+                var shellTexts = [script]
+                for resource in recipe.resources where try RecipeCompiler.holds(resource, context: context) {
+                    if case .command(let run, _, let unless) = try RecipeCompiler.render(resource, templates: templates, context: context) {
+                        shellTexts += [run] + (unless.map { [$0] } ?? [])
+                    }
+                }
+                for text in shellTexts {
+                    let check = Process()
+                    check.executableURL = URL(fileURLWithPath: "/bin/sh")
+                    check.arguments = ["-n", "-c", text]
+                    try check.run()
+                    check.waitUntilExit()
+                    #expect(check.terminationStatus == 0, "\(role.recipe): not valid shell:\n\(text.prefix(400))")
+                }
                 compiled += 1
             }
         }

@@ -122,7 +122,7 @@ public enum RecipeCompiler {
     }
 
     /// The resource with every text field rendered; a template becomes a file with its rendered content.
-    private static func render(
+    static func render(
         _ resource: Resource, templates: [String: String], context: RecipeContext
     ) throws(DefinitionError) -> ResourceKind {
         let at = resource.location

@@ -28,9 +28,10 @@ enum RecipeShorthands {
             } else {
                 names = [try reader.requiredString("database")]
             }
-            let user = try reader.requiredString("user"), password = try reader.requiredString("password")
+            let databases = names.map(word)
+            let user = word(try reader.requiredString("user")), password = word(try reader.requiredString("password"))
             let environment = "DB_ADMIN_PASSWORD={{barclamps.database.root_password}} DB_PASSWORD=\(password)"
-            let arguments = (["{{server.database-server.address}}", user] + names).joined(separator: " ")
+            let arguments = (["{{server.database-server.address}}", user] + databases).joined(separator: " ")
             return (
                 .command(
                     run: "\(environment) crowbar-database \(arguments)", creates: nil,
@@ -39,15 +40,15 @@ enum RecipeShorthands {
             )
         default:
             let name = try reader.requiredString("keystone_service"), type = try reader.requiredString("type")
-            let url = try reader.requiredString("url"), user = try reader.requiredString("user")
-            let password = try reader.requiredString("password")
+            let url = word(try reader.requiredString("url")), user = word(try reader.requiredString("user"))
+            let password = word(try reader.requiredString("password"))
             let environment = [
                 "OS_AUTH_URL=http://{{server.keystone-server.address}}:{{barclamps.keystone.api.public_port}}/v3",
                 "OS_USERNAME={{barclamps.keystone.admin_user}}", "OS_PASSWORD={{barclamps.keystone.admin_password}}",
                 "OS_PROJECT_NAME={{barclamps.keystone.admin_project}}", "OS_REGION_NAME={{barclamps.keystone.region}}",
                 "SERVICE_PASSWORD=\(password)",
             ].joined(separator: " ")
-            let arguments = "service \(user) \(name) \(type) \(url)"
+            let arguments = "service \(user) \(word(name)) \(word(type)) \(url)"
             return (
                 .command(
                     run: "\(environment) crowbar-keystone \(arguments)", creates: nil,
@@ -55,5 +56,20 @@ enum RecipeShorthands {
                 "keystone_service \(name) \(type)"
             )
         }
+    }
+
+    /// A shorthand field (a template: literal text and `{{tags}}`) as one shell word of the command it becomes: the
+    /// literal text single-quoted, the tags left for the compiler, which quotes each value
+    /// (`http://{{node.address}}:8776/v3/%(project_id)s` → `'http://'{{node.address}}':8776/v3/%(project_id)s'`).
+    static func word(_ template: String) -> String {
+        var result = "", rest = Substring(template)
+        while let tag = rest.firstMatch(of: /\{\{\{?[^}]*\}\}\}?/) {
+            let literal = rest[..<tag.range.lowerBound]
+            if !literal.isEmpty { result += String(literal).shellQuoted }
+            result += tag.output
+            rest = rest[tag.range.upperBound...]
+        }
+        if !rest.isEmpty || result.isEmpty { result += String(rest).shellQuoted }
+        return result
     }
 }

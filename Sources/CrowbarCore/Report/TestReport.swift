@@ -33,10 +33,10 @@ public struct TestReport: Sendable, Hashable {
         return xml + "</testsuites>\n"
     }
 
-    /// One line per case (of a brief suite, per failed case): `ok`, `skipped` or `FAILED`, the name, the time and the
+    /// One line per case (of a brief suite, per failed or noted case): `ok`, `skipped` or `FAILED`, the name, the time and the
     /// note; a failure's message and details follow it, indented, unless the note already says it all.
     public var summary: String {
-        let tests = suites.flatMap { suite in suite.brief ? suite.cases.filter { $0.failure != nil } : suite.cases }
+        let tests = suites.flatMap { suite in suite.brief ? suite.cases.filter { $0.failure != nil || !$0.note.isEmpty } : suite.cases }
         let width = max(30, (tests.map(\.name.count).max() ?? 0) + 2)
         return tests.map { test in
             let status = test.failure != nil ? "FAILED" : test.skipped != nil ? "skipped" : "ok"

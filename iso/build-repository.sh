@@ -3,7 +3,8 @@
 # whole dependency closure (resolved as if nothing were installed, so any node root is covered), downloaded from
 # Debian bookworm (+ updates, security) with a private apt configuration — the host's own sources and dpkg
 # state are not used. The result is a flat repository (Packages.gz, Release) that crowbard serves over HTTP on
-# the admin network and nodes use as `deb [trusted=yes] http://ADMIN:8091/debian ./`.
+# the admin network, signing its Release as it serves it (Release.gpg), and nodes use as
+# `deb [signed-by=/etc/apt/keyrings/crowbar.asc] http://ADMIN:8091/debian ./` (crowbard's key: see docs/security.md).
 # Cached by content: the key is a hash of the resolved package files (name, version, checksum), so a second
 # run with the same package list and the same archive state downloads nothing.
 #   iso/build-repository.sh OUT_DIR PACKAGE…        → OUT_DIR/{Packages.gz,Release,SOURCE,pool/*.deb}

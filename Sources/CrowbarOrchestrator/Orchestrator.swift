@@ -25,13 +25,15 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
     /// - Parameters:
     ///   - transport: how recipes reach the nodes (``ConnectionCache`` over SSH in crowbard).
     ///   - maxParallelNodes: how many nodes of one step are applied at once.
+    ///   - admin: what recipes are told about the admin node.
     public convenience init(
         database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, transport: any NodeTransport,
-        maxParallelNodes: Int = 32, logger: Logger
+        maxParallelNodes: Int = 32, admin: RecipeAdmin = RecipeAdmin(), logger: Logger
     ) {
         self.init(
             executor: RunExecutor(
-                database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: maxParallelNodes),
+                database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: maxParallelNodes,
+                admin: admin),
             logger: logger)
     }
 

@@ -10,6 +10,8 @@ struct RunExecutor: Sendable {
     let recipes: RecipeBook
     let transport: any NodeTransport
     let maxParallelNodes: Int
+    /// What recipes are told about the admin node.
+    var admin = RecipeAdmin()
     /// Hears every action before it is performed; what it throws stops the run where it is, as a crash would (tests).
     var willPerform: @Sendable (RunProgress.Action) async throws -> Void = { _ in }
 
@@ -79,7 +81,7 @@ struct RunExecutor: Sendable {
             guard let node = inputs.nodes[name] else { throw CrowbarError(.notFound, "node \(name) no longer exists") }
             let marker = "crowbar-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
             compiled.append((node, try RecipeCompiler.compile(
-                recipe, templates: templates, context: inputs.context(step: step, node: node), checkMode: run.checkMode,
+                recipe, templates: templates, context: inputs.context(step: step, node: node, admin: admin), checkMode: run.checkMode,
                 marker: marker)))
         }
         let applier = NodeApplier(transport: transport, log: log)

@@ -46,9 +46,9 @@ struct StepInputs: Sendable {
             attributes: attributes, roles: roles, barclamps: barclamps, nodes: nodes, scrubber: SecretScrubber(secrets))
     }
 
-    func context(step: PlanStep, node: Node) -> RecipeContext {
+    func context(step: PlanStep, node: Node, admin: RecipeAdmin) -> RecipeContext {
         RecipeContext(
             barclamp: step.barclamp, proposal: step.proposal, attributes: attributes,
-            node: RecipeNode(name: node.name, address: node.sshAddress?.description ?? ""), roles: roles, barclamps: barclamps)
+            node: RecipeNode(name: node.name, address: node.sshAddress?.description ?? ""), roles: roles, barclamps: barclamps, admin: admin)
     }
 }

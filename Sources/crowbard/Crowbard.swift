@@ -20,8 +20,9 @@ struct Crowbard: AsyncParsableCommand {
         discussion: """
             Serves the REST API (/api/v1) from a SQLite database in the data folder and applies committed
             proposals over SSH. On first start it writes an API token to <data-dir>/api-token (mode 0600),
-            which the crowbar CLI reads, and an ed25519 key pair to <data-dir>/ssh/id_ed25519, whose public
-            half nodes must accept for root.
+            which the crowbar CLI reads, an ed25519 key pair to <data-dir>/ssh/id_ed25519, whose public
+            half nodes must accept for root, and the OpenPGP key the offline repository is signed with
+            (<data-dir>/repository-key), which nodes get with their install plan and the provisioner's recipe.
 
             Example:
               crowbard --data-dir /var/lib/crowbar --listen 127.0.0.1:3000 --barclamps /usr/share/crowbar/barclamps
@@ -93,19 +94,22 @@ struct Crowbard: AsyncParsableCommand {
         }
         let database = try CrowbarDatabase.open(path: dataDir + "/crowbar.sqlite")
         let tokenPath = dataDir + "/api-token"
-        let token = try APIToken.loadOrCreate(at: tokenPath)
+        let token = try SecretFile.loadOrCreate(at: tokenPath) { SecretFile.randomHex(bytes: 32) }
         logger.info("API token file: \(tokenPath)")
         let identity = try await SSHIdentity.loadOrCreate(in: dataDir + "/ssh")
+        let repositoryKey = try RepositoryKey.loadOrCreate(at: dataDir + "/repository-key")
+        logger.info("offline repository signing key \(repositoryKey.fingerprint)")
         let pool = SSHWorkerPool(threadCount: sshThreads)
         let orchestrator = Orchestrator(
             database: database, catalog: catalog, recipes: RecipeBook(root: recipes),
-            transport: ConnectionCache(identity: identity, pool: pool), maxParallelNodes: sshThreads, logger: logger)
+            transport: ConnectionCache(identity: identity, pool: pool), maxParallelNodes: sshThreads,
+            admin: RecipeAdmin(repositoryKey: repositoryKey.armoredPublicKey), logger: logger)
         let bootCounters = bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?
         if let bootCounters { countersSnapshot = { bootCounters.snapshot } }
         let control = Control(
             catalog: catalog, database: database, scheduler: orchestrator, powerDrivers: CrowbarPowerDrivers(),
-            install: try installSettings(identity: identity), bootCounters: countersSnapshot, logger: logger)
+            install: try installSettings(identity: identity, repositoryKey: repositoryKey), bootCounters: countersSnapshot, logger: logger)
         let certificate = try tls ? APICertificate.loadOrCreate(in: dataDir, hosts: [host, ProcessInfo.processInfo.hostName]) : nil
         let app = try buildApplication(
             control: control, token: token, host: host, port: port, tls: try certificate?.serverConfiguration(),
@@ -122,7 +126,8 @@ struct Crowbard: AsyncParsableCommand {
                 }
             }
         }
-        let bootServices = try await makeBootServices(control: control, database: database, counters: bootCounters, logger: logger)
+        let bootServices = try await makeBootServices(
+            control: control, database: database, counters: bootCounters, signer: RepositorySigner(key: repositoryKey), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [orchestrator, control.batchRunner, InstallWatcher(install: control.install, logger: logger), app] + bootServices,
@@ -134,12 +139,12 @@ struct Crowbard: AsyncParsableCommand {
     }
 
     /// What OS installs need, when crowbard serves boot (installers fetch their image from the HTTP boot service).
-    private func installSettings(identity: SSHIdentity) throws -> InstallSettings? {
+    private func installSettings(identity: SSHIdentity, repositoryKey: RepositoryKey) throws -> InstallSettings? {
         guard let bootAddress else { return nil }
         guard installTimeout > 0 else { throw ValidationError("--install-timeout must be at least 1 minute") }
         return InstallSettings(
             images: OSImageDirectory(bootFiles: bootFiles ?? dataDir + "/boot"), endpoints: try bootEndpoints(bootAddress),
-            authorizedKey: { try identity.publicKey() },
+            authorizedKey: { try identity.publicKey() }, repositoryKey: repositoryKey.armoredPublicKey,
             sshAnswers: { address in
                 await Task.detached { tcpPortAnswers(host: address.description) }.value
             },
@@ -153,7 +158,7 @@ struct Crowbard: AsyncParsableCommand {
 
     /// DHCP, TFTP and the HTTP boot service, as the boot options ask.
     private func makeBootServices(
-        control: Control, database: CrowbarDatabase, counters: BootCounters?, logger: Logger
+        control: Control, database: CrowbarDatabase, counters: BootCounters?, signer: RepositorySigner, logger: Logger
     ) async throws -> [any Service] {
         guard let bootAddress, let counters else {
             if bootInterface != nil { throw ValidationError("--boot-interface needs --boot-address") }
@@ -166,7 +171,8 @@ struct Crowbard: AsyncParsableCommand {
         let serverAddress = endpoints.tftpServer
         var services: [any Service] = [
             TFTPServer(root: files, host: bootAddress, counters: counters, logger: logger),
-            buildBootApplication(boot: control.boot, install: control.install, endpoints: endpoints, files: files, repository: repository, host: bootAddress, port: bootHTTPPort, logger: logger),
+            buildBootApplication(boot: control.boot, install: control.install, endpoints: endpoints, files: files,
+                repository: repository.map { ServedRepository(folder: $0, signer: signer) }, host: bootAddress, port: bootHTTPPort, logger: logger),
         ]
         if let bootInterface {
             let subnets = try await control.networks.inForce().compactMap(DHCPSubnet.init(network:))

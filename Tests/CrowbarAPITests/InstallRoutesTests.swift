@@ -32,6 +32,7 @@ import Testing
             let endpoints = BootEndpoints(tftpServer: IPv4Address("127.0.0.1")!, httpBase: "http://127.0.0.1:8091")
             let settings = InstallSettings(
                 images: OSImageDirectory(bootFiles: files.path), endpoints: endpoints, authorizedKey: { "ssh-ed25519 AAAAcrowbard crowbard" },
+                repositoryKey: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n",
                 sshAnswers: { _ in sshAnswers }, timeout: timeout, bootTimeout: .seconds(60))
             api = try APIHarness(install: settings)
         }

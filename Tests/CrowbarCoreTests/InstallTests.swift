@@ -1,4 +1,5 @@
 import CrowbarCore
+import Foundation
 import Testing
 
 /// The pure parts of OS installs: what each state boots, the disk choice, the image manifest and
@@ -52,9 +53,11 @@ import Testing
     @Test func aValueCannotForgeAnotherLineOfThePlan() {
         let plan = InstallPlan(
             disk: "vda", minimumBytes: 1, rootUUID: "u", imageURL: "http://a/i.tar.zst", imageSHA256: "s", hostname: "n\nDISK=sdb", address: "10.0.0.5/24",
-            gateway: nil, dns: IPv4Address("10.0.0.1"), bootMAC: MACAddress("52:54:00:00:00:01")!, authorizedKey: "ssh-ed25519 A", repository: "http://a/debian")
+            gateway: nil, dns: IPv4Address("10.0.0.1"), bootMAC: MACAddress("52:54:00:00:00:01")!, authorizedKey: "ssh-ed25519 A", repository: "http://a/debian",
+            repositoryKey: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDME\n-----END PGP PUBLIC KEY BLOCK-----\n")
         let lines = plan.text.split(separator: "\n")
-        #expect(lines.count == 12)
+        #expect(lines.count == 13)
+        #expect(lines.last.map { Data(base64Encoded: String($0.dropFirst("REPOSITORY_KEY=".count))) } == Data(plan.repositoryKey.utf8))
         #expect(lines.filter { $0.hasPrefix("DISK=") } == ["DISK=vda"])
         #expect(lines.contains("HOSTNAME=nDISK=sdb") && lines.contains("GATEWAY=") && lines.contains("DNS=10.0.0.1"))
     }

@@ -230,6 +230,11 @@ final class LabApplyTests {
         #expect(keyscan.contains(pin.fingerprint), "\(keyscan)")
         #expect(try onNode(address, "findmnt -n -o SOURCE /") == "/dev/vda2\n")
         #expect(try onNode(address, "hostname") == "\(name)\n")
+        // Its apt takes crowbard's repository, signed by crowbard's key, which came with the plan and is the only one
+        // trusted for it.
+        #expect(try onNode(address, "cat /etc/apt/sources.list") == "deb [signed-by=/etc/apt/keyrings/crowbar.asc] http://192.168.124.10:8091/debian ./\n")
+        let update = try onNode(address, "apt-get update -q 2>&1; echo status=$?")
+        #expect(update.hasSuffix("status=0\n") && !update.contains("W:"), "\(update)")
 
         // A real role applied over SSH with the pinned key: the provisioner's, server and base, on the installed machine.
         #expect(try crowbar("proposal", "create", "provisioner", "default").status == 0)
@@ -238,6 +243,8 @@ final class LabApplyTests {
         let applied = try crowbar("proposal", "commit", "--follow", "provisioner", "default", limit: 600)
         #expect(applied.status == 0, "\(applied.output)\(applied.errors)")
         #expect(try onNode(address, "cat /etc/apt/apt.conf.d/90crowbar").contains("Install-Recommends"))
+        let again = try onNode(address, "grep -c signed-by=/etc/apt/keyrings/crowbar.asc /etc/apt/sources.list; apt-get update -q 2>&1; echo status=$?")
+        #expect(again.hasPrefix("1\n") && again.hasSuffix("status=0\n") && !again.contains("W:"), "the provisioner's sources and key: \(again)")
         #expect(try crowbar("lab", "down", limit: 120).status == 0)
     }
 

@@ -69,7 +69,8 @@ import Testing
                 let (recipe, templates) = try book.load(role.recipe)
                 let context = RecipeContext(
                     barclamp: barclamp.name, proposal: "default", attributes: attributes,
-                    node: RecipeNode(name: "n1", address: "192.168.124.81"), roles: roles, barclamps: barclamps)
+                    node: RecipeNode(name: "n1", address: "192.168.124.81"), roles: roles, barclamps: barclamps,
+                    admin: RecipeAdmin(repositoryKey: "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ'\"$(x)\n-----END PGP PUBLIC KEY BLOCK-----\n"))
                 let script = try RecipeCompiler.compile(recipe, templates: templates, context: context, checkMode: false).script
                 // The script, and each command text it carries as data (written to a file on the node and run there).
                 var shellTexts = [script]

@@ -68,18 +68,30 @@ struct BootRoutes {
     }
 }
 
+/// The nodes' offline Debian repository (iso/build-repository.sh) as the boot service serves it, at `/debian/`: its
+/// `Release` signed by crowbard's key as it is fetched.
+public struct ServedRepository: Sendable {
+    public var folder: String
+    public var signer: RepositorySigner
+
+    public init(folder: String, signer: RepositorySigner) {
+        self.folder = folder
+        self.signer = signer
+    }
+}
+
 /// The boot service's router: `BootRoutes`, the files under `files` at `/boot/files/` and, when given, the nodes'
-/// offline Debian repository (iso/build-repository.sh) at `/debian/`. One sender may report 5 times at once, then
-/// `reportsPerSecond`.
+/// offline Debian repository at `/debian/`. One sender may report 5 times at once, then `reportsPerSecond`.
 public func buildBootRouter(
-    boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: String? = nil,
+    boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: ServedRepository? = nil,
     reportsPerSecond: Double = 1, logger: Logger
 ) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: FileMiddleware(files, urlBasePath: "/boot/files", logger: logger))
     if let repository {
-        router.add(middleware: FileMiddleware(repository, urlBasePath: "/debian", logger: logger))
+        router.add(middleware: RepositorySignatureMiddleware(repository: repository.folder, signer: repository.signer))
+        router.add(middleware: FileMiddleware(repository.folder, urlBasePath: "/debian", logger: logger))
     }
     BootRoutes(boot: boot, install: install, endpoints: endpoints, reports: SourceRateLimiter(perSecond: reportsPerSecond, burst: 5))
         .register(on: router)
@@ -89,7 +101,7 @@ public func buildBootRouter(
 /// Builds the boot service bound to `host:port`. A connection idle for `idleTimeout` (a request not sent whole, or
 /// nothing after the last answer) is closed: anything on the admin network can open connections.
 public func buildBootApplication(
-    boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: String?, host: String, port: Int,
+    boot: BootService, install: InstallService, endpoints: BootEndpoints, files: String, repository: ServedRepository?, host: String, port: Int,
     idleTimeout: Duration = .seconds(30), logger: Logger
 ) -> some ApplicationProtocol {
     Application(

@@ -47,7 +47,8 @@ extension InstallService {
             disk: attempt.disk, minimumBytes: image.minimumDiskBytes, rootUUID: UUID().uuidString.lowercased(),
             imageURL: "\(settings.endpoints.httpBase)/boot/files/os/\(image.file)", imageSHA256: image.sha256, hostname: node.name,
             address: "\(address)/\(admin.prefixLength)", gateway: admin.router, dns: nil, bootMAC: mac,
-            authorizedKey: try settings.authorizedKey(), repository: "\(settings.endpoints.httpBase)/debian")
+            authorizedKey: try settings.authorizedKey(), repository: "\(settings.endpoints.httpBase)/debian",
+            repositoryKey: settings.repositoryKey)
         try await context.database.appendInstallProgress(attempt: attempt.id, phase: "plan", text: "plan sent: \(image.file) onto \(attempt.disk)")
         return plan.text
     }

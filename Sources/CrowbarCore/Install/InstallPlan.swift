@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the installer on a node is told to do (`GET /boot/{mac}/install/plan`), sent as `KEY=VALUE` lines that
 /// the installer checks against strict patterns before use (iso/discovery/install).
 public struct InstallPlan: Sendable, Hashable {
@@ -25,10 +27,14 @@ public struct InstallPlan: Sendable, Hashable {
     public var authorizedKey: String
     /// The offline Debian repository the node's apt uses.
     public var repository: String
+    /// The OpenPGP public key (armored) the repository is signed with, the only one the node's apt trusts for it;
+    /// base64 in the plan, which holds one line per value.
+    public var repositoryKey: String
 
     public init(
         disk: String, minimumBytes: Int64, rootUUID: String, imageURL: String, imageSHA256: String, hostname: String, address: String,
-        gateway: IPv4Address?, dns: IPv4Address?, bootMAC: MACAddress, authorizedKey: String, repository: String
+        gateway: IPv4Address?, dns: IPv4Address?, bootMAC: MACAddress, authorizedKey: String, repository: String,
+        repositoryKey: String
     ) {
         self.disk = disk
         self.minimumBytes = minimumBytes
@@ -42,6 +48,7 @@ public struct InstallPlan: Sendable, Hashable {
         self.bootMAC = bootMAC
         self.authorizedKey = authorizedKey
         self.repository = repository
+        self.repositoryKey = repositoryKey
     }
 
     /// The plan as the installer reads it; every value on one line (newlines in a value would forge a key).
@@ -50,7 +57,7 @@ public struct InstallPlan: Sendable, Hashable {
             ("DISK", disk), ("MIN_BYTES", String(minimumBytes)), ("ROOT_UUID", rootUUID), ("IMAGE_URL", imageURL),
             ("IMAGE_SHA256", imageSHA256), ("HOSTNAME", hostname), ("ADDRESS", address), ("GATEWAY", gateway?.description ?? ""),
             ("DNS", dns?.description ?? ""), ("BOOT_MAC", bootMAC.description), ("AUTHORIZED_KEY", authorizedKey),
-            ("REPOSITORY", repository),
+            ("REPOSITORY", repository), ("REPOSITORY_KEY", Data(repositoryKey.utf8).base64EncodedString()),
         ]
         return fields.map { "\($0.0)=\($0.1.filter { !$0.isNewline })\n" }.joined()
     }

@@ -11,12 +11,21 @@ public struct RecipeNode: Sendable, Hashable {
     }
 }
 
+/// What crowbard tells every recipe about the admin node.
+public struct RecipeAdmin: Sendable, Hashable {
+    /// The OpenPGP public key (armored) crowbard signs its offline repository with: `{{admin.repository_key}}`.
+    public var repositoryKey: String?
+
+    public init(repositoryKey: String? = nil) { self.repositoryKey = repositoryKey }
+}
+
 /// What a recipe's templates can refer to when compiled for one node:
 /// `{{barclamp}}`, `{{proposal}}`, `{{attributes.<path>}}` (secrets in clear), `{{node.name}}`,
 /// `{{node.address}}`, `{{#roles.<role>}}{{name}} {{address}}{{/roles.<role>}}` (nodes by role, of this proposal
 /// and of every other active one: role names are unique across barclamps), `{{server.<role>.name|address}}` (the
 /// first of those nodes by name, for the one-node roles other services connect to; naming a role without nodes
-/// fails the compile) and `{{barclamps.<barclamp>.<path>}}` (attributes of other barclamps' active proposals).
+/// fails the compile), `{{barclamps.<barclamp>.<path>}}` (attributes of other barclamps' active proposals) and
+/// `{{admin.repository_key}}` (``RecipeAdmin``).
 public struct RecipeContext: Sendable, Hashable {
     public var barclamp: String
     public var proposal: String
@@ -24,10 +33,11 @@ public struct RecipeContext: Sendable, Hashable {
     public var node: RecipeNode
     public var roles: [String: [RecipeNode]]
     public var barclamps: [String: AttributeValue]
+    public var admin: RecipeAdmin
 
     public init(
         barclamp: String, proposal: String, attributes: AttributeValue, node: RecipeNode,
-        roles: [String: [RecipeNode]] = [:], barclamps: [String: AttributeValue] = [:]
+        roles: [String: [RecipeNode]] = [:], barclamps: [String: AttributeValue] = [:], admin: RecipeAdmin = RecipeAdmin()
     ) {
         self.barclamp = barclamp
         self.proposal = proposal
@@ -35,6 +45,7 @@ public struct RecipeContext: Sendable, Hashable {
         self.node = node
         self.roles = roles
         self.barclamps = barclamps
+        self.admin = admin
     }
 
     /// The context as mustache's dictionaries and arrays.
@@ -45,6 +56,7 @@ public struct RecipeContext: Sendable, Hashable {
             "roles": roles.mapValues { $0.map(\.mustacheValue) },
             "server": roles.compactMapValues { $0.first?.mustacheValue },
             "barclamps": barclamps.mapValues(\.mustacheValue),
+            "admin": ["repository_key": admin.repositoryKey ?? ""],
         ]
     }
 
@@ -58,13 +70,14 @@ public struct RecipeContext: Sendable, Hashable {
             guard parts.count > 1, let values = barclamps[parts[1]] else { return false }
             return values.value(at: Array(parts.dropFirst(2))) != nil
         case "node": return parts.count == 2 && ["name", "address"].contains(parts[1])
+        case "admin": return parts == ["admin", "repository_key"] && admin.repositoryKey != nil
         case "server":
             return parts.count == 3 && roles[parts[1]]?.isEmpty == false && ["name", "address"].contains(parts[2])
         default: return true
         }
     }
 
-    /// Renders one template text. Unknown names under `attributes.`, `barclamps.`, `node.` and `server.` are errors
+    /// Renders one template text. Unknown names under `attributes.`, `barclamps.`, `node.`, `server.` and `admin.` are errors
     /// rather than mustache's silent empty string, so a typo fails the compile instead of a config file. In `shell`
     /// mode (the texts of `command`, `creates` and `unless`) every `{{name}}` becomes one single-quoted shell word, so
     /// no value can end a quote or run a command; `{{{name}}}` puts a value in as it is, for the rare recipe that

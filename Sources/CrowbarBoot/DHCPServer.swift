@@ -161,6 +161,7 @@ final class DHCPServerHandler: ChannelInboundHandler {
             counters.increment("dhcp.sent.\(replyType)")
             logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?") → \(replyType) \(reply.yourAddress)")
         } else {
+            if response.overRate { counters.increment("dhcp.refused.rate") }
             logger.debug("DHCP: \(type) from \(message.clientMAC?.description ?? "?"): \(response.silentReason ?? "no reply")")
         }
         return response

@@ -54,6 +54,12 @@ struct Crowbard: AsyncParsableCommand {
         help: "A DHCP relay agent's address (repeatable): only these relays' messages (giaddr set) are answered.")
     var dhcpRelays: [String] = []
 
+    @Option(help: "New DHCP clients (no lease, offer or reservation) offered an address per second, per interface or relay; 0: no limit.")
+    var dhcpNewClientsPerSecond: Double = NewClientLimit.standard.perSecond
+
+    @Option(help: "New DHCP clients offered an address at once (a rack powered on together), per interface or relay.")
+    var dhcpNewClientBurst: Int = NewClientLimit.standard.burst
+
     @Option(help: "Port of the HTTP boot service (iPXE scripts, boot files, discovery registration).")
     var bootHTTPPort: Int = 8091
 
@@ -66,8 +72,14 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Minutes an OS install may take, from its start to the installer's report, before the node goes to problem.")
     var installTimeout: Int = 30
 
-    @Flag(help: "Serve the API over HTTPS with a certificate made at the first start (<data-dir>/api-cert.pem, which clients pin).")
-    var tls = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Serve the API over HTTPS with a certificate made at the first start (<data-dir>/api-cert.pem, which clients \
+            pin). On by default unless --listen is a loopback address; --no-tls serves plain HTTP there anyway (behind a \
+            TLS proxy).
+            """)
+    var tls: Bool?
 
     @Option(help: "Once the API listens, write its URL (http(s)://HOST:PORT) to this file: the readiness signal for scripts.")
     var readyFile: String?
@@ -79,7 +91,12 @@ struct Crowbard: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "crowbard")
         logger.logLevel = logLevel
-        let (host, port) = try parseListen()
+        guard let address = ListenAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
+        let (host, port) = (address.host, address.port)
+        let tls = self.tls ?? !address.isLoopback
+        if !tls, !address.isLoopback {
+            logger.warning("the API is plain HTTP on \(listen), reachable from the network: tokens and secrets travel in clear (--no-tls)")
+        }
         let catalog: BarclampCatalog
         do {
             catalog = try BarclampDirectory.load(barclamps)
@@ -181,17 +198,15 @@ struct Crowbard: AsyncParsableCommand {
                 guard let address = IPv4Address(text) else { throw ValidationError("--dhcp-relay must be an IPv4 address, not '\(text)'") }
                 return address
             }
-            let configuration = DHCPServerConfiguration(serverAddress: serverAddress, subnets: subnets, endpoints: endpoints, relays: Set(relays))
+            guard dhcpNewClientsPerSecond >= 0, dhcpNewClientBurst >= 1 else {
+                throw ValidationError("--dhcp-new-clients-per-second must be 0 (no limit) or more and --dhcp-new-client-burst at least 1")
+            }
+            let configuration = DHCPServerConfiguration(
+                serverAddress: serverAddress, subnets: subnets, endpoints: endpoints, relays: Set(relays),
+                newClients: dhcpNewClientsPerSecond == 0 ? nil : NewClientLimit(perSecond: dhcpNewClientsPerSecond, burst: dhcpNewClientBurst))
             services.append(DHCPServer(configuration: configuration, interface: bootInterface, database: database, counters: counters, logger: logger))
         }
         return services.map { AfterAddressAppears(bootAddress, run: $0, logger: logger) }
-    }
-
-    private func parseListen() throws -> (String, Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-            (0...65535).contains(port)
-        else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
-        return (String(listen[..<colon]), port)
     }
 }
 

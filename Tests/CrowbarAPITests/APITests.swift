@@ -240,3 +240,17 @@ import Testing
         }
     }
 }
+
+@Suite struct ListenAddressTests {
+    @Test func onlyLoopbackAddressesAreLoopback() throws {
+        for text in ["127.0.0.1:3000", "127.9.8.7:0", "localhost:3000", "[::1]:3000"] {
+            #expect(try #require(ListenAddress(text)).isLoopback, "\(text)")
+        }
+        for text in ["0.0.0.0:3000", "192.168.124.10:3000", "[::]:3000", "admin.example:3000", "127.0.0.1.example:3000", "1127.0.0.1:3000"] {
+            #expect(try #require(ListenAddress(text)).isLoopback == false, "\(text)")
+        }
+        #expect(ListenAddress("127.0.0.1") == nil && ListenAddress(":3000") == nil && ListenAddress("h:70000") == nil)
+        let address = try #require(ListenAddress("192.168.124.10:3000"))
+        #expect(address.host == "192.168.124.10" && address.port == 3000)
+    }
+}

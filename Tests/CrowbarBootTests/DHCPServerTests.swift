@@ -26,15 +26,18 @@ struct DHCPServerTests {
         }
     }
 
-    /// crowbard's DHCP server on the test network's host side; `relays` as in ``DHCPServerConfiguration/relays``.
-    static func start(network: TestNetwork, folder: URL, relays: Set<IPv4Address>) throws -> Running {
+    /// crowbard's DHCP server on the test network's host side; `relays` and `newClients` as in ``DHCPServerConfiguration``.
+    static func start(
+        network: TestNetwork, folder: URL, relays: Set<IPv4Address>, newClients: NewClientLimit? = .standard
+    ) throws -> Running {
         let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
         let counters = BootCounters()
         let server = IPv4Address(network.hostAddress)!
         let configuration = DHCPServerConfiguration(
             serverAddress: server,
             subnets: [DHCPSubnet(network: IPv4Address("10.213.0.0")!, netmask: IPv4Address("255.255.255.0")!, router: server, range: range)],
-            leaseTime: 120, endpoints: BootEndpoints(tftpServer: server, httpBase: "http://\(server):8091"), relays: relays)
+            leaseTime: 120, endpoints: BootEndpoints(tftpServer: server, httpBase: "http://\(server):8091"), relays: relays,
+            newClients: newClients)
         let dhcp = DHCPServer(
             configuration: configuration, interface: network.hostSide, database: database, counters: counters,
             logger: Logger(label: "test-dhcp"))
@@ -42,12 +45,13 @@ struct DHCPServerTests {
     }
 
     static func withServer(
-        clientAddress: String? = nil, relays: Set<IPv4Address> = [], _ body: (Running) async throws -> Void
+        clientAddress: String? = nil, relays: Set<IPv4Address> = [], newClients: NewClientLimit? = .standard,
+        _ body: (Running) async throws -> Void
     ) async throws {
         let network = try await TestNetwork.create(tag: "dh", subnet: 213, clientAddress: clientAddress)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-dhcp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let running = try start(network: network, folder: folder, relays: relays)
+        let running = try start(network: network, folder: folder, relays: relays, newClients: newClients)
         do {
             try await running.waitUntilServing()
             try await body(running)
@@ -157,6 +161,27 @@ struct DHCPServerTests {
             #expect(discovers >= 100 && offers == discovers, "\(output)")
             #expect(requests >= 100 && acks == requests, "\(output)")
             #expect(Set(try await server.database.dhcpLeases().map(\.address)).count == 100)
+        }
+    }
+
+    @Test("a flood of new clients through a relay gets offers at the relay's rate, the rest dropped and counted; the interface is still served")
+    func newClientsAtTheirRate() async throws {
+        let relay = IPv4Address("10.213.0.2")!
+        try await Self.withServer(clientAddress: "10.213.0.2", relays: [relay], newClients: NewClientLimit(perSecond: 2, burst: 10)) { server in
+            let started = ContinuousClock.now
+            let output = try await server.network.exec(
+                ["perfdhcp", "-4", "-l", "10.213.0.2", "-r", "40", "-R", "60", "-n", "60", "-p", "4", "-W", "2000000", server.network.hostAddress],
+                check: false
+            ).output
+            let seconds = (ContinuousClock.now - started).inSeconds
+            let (discovers, offers) = try Self.exchange("DISCOVER-OFFER", in: output)
+            // The burst, then 2 a second for as long as perfdhcp ran (its 4 s and its start and finish).
+            #expect(discovers >= 60 && offers >= 10 && Double(offers) <= 10 + 2 * seconds + 1, "\(offers) offers in \(seconds) s:\n\(output)")
+            #expect(server.counters["dhcp.refused.rate"] == discovers - offers, "\(output)")
+            #expect(try await server.database.dhcpLeases().count <= offers)
+            // The admin interface is another way in: its new client is served at once.
+            try await server.network.exec(["udhcpc", "-f", "-q", "-n", "-t", "5", "-T", "1", "-i", server.network.client, "-s", "/bin/true"])
+            #expect(server.counters["dhcp.refused.rate"] == discovers - offers)
         }
     }
 

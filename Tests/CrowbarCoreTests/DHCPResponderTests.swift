@@ -214,4 +214,32 @@ struct DHCPResponderTests {
         bootp.options.messageType = nil
         #expect(responder.respond(to: bootp, reservation: nil, now: now).reply == nil)
     }
+
+    @Test("clients the server has no record of are offered addresses at their rate, per way in; known clients never wait")
+    func newClientsAtTheirRate() throws {
+        var responder = DHCPResponder(
+            configuration: DHCPServerConfiguration(
+                serverAddress: Self.server, subnets: [Self.local, Self.relayed], leaseTime: 600, endpoints: Self.endpoints,
+                newClients: NewClientLimit(perSecond: 1, burst: 2)),
+            leases: [])
+        func discover(_ mac: Int, relay: String? = nil, at time: Date) -> DHCPResponse {
+            var discover = message(.discover, mac: mac)
+            if let relay { discover.relayAddress = IPv4Address(relay)! }
+            return responder.respond(to: discover, reservation: nil, now: time)
+        }
+        #expect(discover(1, at: now).reply?.options.messageType == .offer)
+        #expect(discover(2, at: now).reply?.options.messageType == .offer)
+        let third = discover(3, at: now)
+        #expect(third.reply == nil && third.overRate && third.change == nil, "the burst is spent: \(third.silentReason ?? "")")
+        #expect(discover(4, relay: "10.20.0.1", at: now).reply?.yourAddress == IPv4Address("10.20.0.50"), "a relay has its own rate")
+        // A client already offered an address asks again, then takes it: neither waits for the rate.
+        #expect(discover(1, at: now).reply?.yourAddress == IPv4Address("192.168.124.21"))
+        let ack = responder.respond(
+            to: message(.request, mac: 1, requested: IPv4Address("192.168.124.21"), server: Self.server), reservation: nil, now: now)
+        #expect(ack.reply?.options.messageType == .ack)
+        // A reserved (allocated) node is never limited.
+        #expect(responder.respond(to: message(.discover, mac: 9), reservation: IPv4Address("192.168.124.30"), now: now).reply != nil)
+        #expect(discover(3, at: now.addingTimeInterval(0.5)).overRate, "half a token")
+        #expect(discover(3, at: now.addingTimeInterval(1.2)).reply?.options.messageType == .offer, "the rate refilled one")
+    }
 }

@@ -30,10 +30,14 @@ public struct DHCPServerConfiguration: Sendable, Hashable {
     /// The relay agents whose messages (`giaddr` set) are answered, by the address they send from. Anything on the
     /// admin network can set `giaddr` and draw addresses from another subnet's range: other relayed messages are dropped.
     public var relays: Set<IPv4Address>
+    /// How fast clients the server has no record of are offered addresses, per way in (the admin interface, each
+    /// relay); nil for no limit. Clients it knows (a lease, an offer, a reservation) are never limited.
+    public var newClients: NewClientLimit?
 
     public init(
         serverAddress: IPv4Address, subnets: [DHCPSubnet], leaseTime: TimeInterval = 3600,
-        dnsServers: [IPv4Address] = [], domainName: String? = nil, endpoints: BootEndpoints, relays: Set<IPv4Address> = []
+        dnsServers: [IPv4Address] = [], domainName: String? = nil, endpoints: BootEndpoints, relays: Set<IPv4Address> = [],
+        newClients: NewClientLimit? = .standard
     ) {
         self.serverAddress = serverAddress
         self.subnets = subnets
@@ -42,12 +46,30 @@ public struct DHCPServerConfiguration: Sendable, Hashable {
         self.domainName = domainName
         self.endpoints = endpoints
         self.relays = relays
+        self.newClients = newClients
     }
 
     /// Whether to answer `message` from `source`: a direct one always, a relayed one only from a configured relay.
     public func accepts(_ message: DHCPMessage, from source: IPv4Address?) -> Bool {
         message.relayAddress == .zero || source.map(relays.contains) == true
     }
+}
+
+/// The rate at which DHCP takes clients it has no record of, per way in: a burst (a rack powered on at once), then a
+/// steady rate. Anything on the admin network can send DISCOVERs from made-up MACs; this bounds how fast they take
+/// the range's addresses (it does not stop a patient sender: switch port security or DHCP snooping does).
+public struct NewClientLimit: Sendable, Hashable {
+    public var perSecond: Double
+    public var burst: Int
+
+    public init(perSecond: Double, burst: Int) {
+        self.perSecond = perSecond
+        self.burst = burst
+    }
+
+    /// 256 new clients at once, then 50 a second: a thousand machines PXE-booting together are all offered an
+    /// address within their ROMs' DISCOVER retries (about 60 s).
+    public static let standard = NewClientLimit(perSecond: 50, burst: 256)
 }
 
 /// Where a reply goes (RFC 2131 §4.1).
@@ -73,6 +95,8 @@ public struct DHCPResponse: Sendable, Hashable {
     public var change: DHCPLeaseChange?
     /// Why no reply is sent, when none is.
     public var silentReason: String?
+    /// Whether the message was a new client's over ``DHCPServerConfiguration/newClients`` (counted `dhcp.refused.rate`).
+    public var overRate = false
 
     static func silent(_ reason: String, change: DHCPLeaseChange? = nil) -> DHCPResponse {
         DHCPResponse(reply: nil, destination: nil, change: change, silentReason: reason)
@@ -84,6 +108,8 @@ public struct DHCPResponse: Sendable, Hashable {
 public struct DHCPResponder: Sendable {
     public var configuration: DHCPServerConfiguration
     public private(set) var pools: [DHCPLeasePool]
+    /// New clients' rate, per way in (the relay's address, or crowbard's own for the admin interface).
+    private var newClients: [IPv4Address: TokenBucket] = [:]
 
     public init(configuration: DHCPServerConfiguration, leases: [DHCPLease]) {
         self.configuration = configuration
@@ -104,6 +130,11 @@ public struct DHCPResponder: Sendable {
         let reserved = reservation.flatMap { subnet.contains($0) ? $0 : nil }
         switch type {
         case .discover:
+            if reserved == nil, !pools[poolIndex].knows(mac), !takeNewClient(from: gateway, now: now) {
+                var response = DHCPResponse.silent("new clients from \(gateway) over their rate")
+                response.overRate = true
+                return response
+            }
             let requested = message.options.address(DHCPOptions.Code.requestedAddress)
             guard let address = reserved ?? pools[poolIndex].offer(to: mac, requested: requested, now: now) else {
                 return .silent("the pool \(subnet.range.start)-\(subnet.range.end) is exhausted")
@@ -126,6 +157,14 @@ public struct DHCPResponder: Sendable {
         case .offer, .ack, .nak:
             return .silent("\(type) is a server message")
         }
+    }
+
+    /// Whether one more new client may come in through `gateway` now (taking its token).
+    private mutating func takeNewClient(from gateway: IPv4Address, now: Date) -> Bool {
+        guard let limit = configuration.newClients else { return true }
+        var bucket = newClients[gateway] ?? TokenBucket(perSecond: limit.perSecond, burst: limit.burst)
+        defer { newClients[gateway] = bucket }
+        return bucket.take(at: now.timeIntervalSinceReferenceDate)
     }
 
     private mutating func request(

@@ -11,11 +11,11 @@ import Logging
 /// is not idle).
 public func buildApplication(
     control: Control, token: String, host: String, port: Int, tls: TLSConfiguration? = nil, idleTimeout: Duration = .seconds(60),
-    logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    metrics: MetricsEndpoint? = nil, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: TimeAmount(idleTimeout)))
     return Application(
-        router: buildRouter(control: control, token: token),
+        router: buildRouter(control: control, token: token, metrics: metrics),
         server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
         configuration: .init(address: .hostname(host, port: port), serverName: "crowbard"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },

@@ -1,3 +1,4 @@
+import CrowbarCore
 import Logging
 import ServiceLifecycle
 
@@ -9,18 +10,24 @@ import Musl
 
 /// Runs a boot service once `address` is configured on one of this host's interfaces, so crowbard can start before
 /// the admin interface exists (the lab creates it after crowbard has made its SSH key). Checks once a second.
+/// Says so in `states` under `name`: unhealthy while it waits, then running, then stopped or failed.
 public struct AfterAddressAppears: Service {
     let address: String
     let service: any Service
+    let name: String
+    let states: ComponentStates
     let logger: Logger
 
-    public init(_ address: String, run service: any Service, logger: Logger) {
+    public init(_ address: String, run service: any Service, name: String, states: ComponentStates, logger: Logger) {
         self.address = address
         self.service = service
+        self.name = name
+        self.states = states
         self.logger = logger
     }
 
     public func run() async throws {
+        states.set(name, healthy: false, "waiting for \(address) on an interface")
         do {
             try await cancelWhenGracefulShutdown {
                 try await Self.poll("boot services wait for \(address) to be configured on an interface", logger: logger) {
@@ -28,10 +35,19 @@ public struct AfterAddressAppears: Service {
                 }
             }
         } catch is CancellationError {
+            states.set(name, healthy: false, "stopped")
             return
         }
-        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
-        try await service.run()
+        if !Task.isShuttingDownGracefully, !Task.isCancelled {
+            states.set(name, healthy: true, "serving on \(address)")
+            do {
+                try await service.run()
+            } catch {
+                states.set(name, healthy: false, "failed: \(error)")
+                throw error
+            }
+        }
+        states.set(name, healthy: false, "stopped")
     }
 
     /// Calls `probe` once a second until it yields a value, which it returns; says `waiting` once if it has to wait.

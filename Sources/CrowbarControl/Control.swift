@@ -18,6 +18,8 @@ public struct Control: Sendable {
     public let power: PowerService
     public let install: InstallService
     public let tokens: TokenService
+    public let health: HealthService
+    public let metrics: MetricsService
     /// Applies submitted batches: a service to run beside the orchestrator.
     public let batchRunner: BatchRunner
 
@@ -26,11 +28,12 @@ public struct Control: Sendable {
     ///   - bootCounters: what the boot services counted, when this crowbard runs them.
     ///   - powerDrivers: talk to BMCs; without them, power actions fail with `bmc_error`.
     ///   - install: what OS installs need; without it, allocating with an OS is refused.
+    ///   - states: where crowbard's long-running parts report, for the health check.
     public init(
         catalog: BarclampCatalog, database: CrowbarDatabase, scheduler: (any RunScheduler)? = nil, powerDrivers: (any PowerDrivers)? = nil,
         install installSettings: InstallSettings? = nil,
         bootCounters: (@Sendable () -> [String: Int])? = nil, generateSecret: @escaping @Sendable () -> String = { Secrets.random() },
-        logger: Logger = Logger(label: "crowbar.control")
+        states: ComponentStates = ComponentStates(), logger: Logger = Logger(label: "crowbar.control")
     ) {
         barclamps = BarclampService(catalog: catalog)
         let context = ControlContext(barclamps: barclamps, database: database, scheduler: scheduler)
@@ -45,6 +48,8 @@ public struct Control: Sendable {
         install = InstallService(context: context, nodes: nodes, networks: networks, power: power, settings: installSettings, logger: logger)
         boot = BootService(database: database, install: install, counters: bootCounters)
         tokens = TokenService(database: database)
+        health = HealthService(database: database, states: states)
+        metrics = MetricsService(database: database, networks: networks, bootCounters: bootCounters)
     }
 }
 

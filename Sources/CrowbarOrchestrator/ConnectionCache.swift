@@ -1,5 +1,6 @@
 import CrowbarCore
 import CrowbarSSH
+import Metrics
 
 /// The SSH transport: one connection per node for the length of a run, so later steps skip the handshake. A node is
 /// only connected to with the host key pinned on its record (from its install report, its registration through the
@@ -9,7 +10,9 @@ public actor ConnectionCache: NodeTransport {
     private let pool: SSHWorkerPool
     private let options: SSHOptions
     private let port: Int
-    private var open: [String: SSHConnection] = [:]
+    private var open: [String: SSHConnection] = [:] {
+        didSet { Gauge(label: "crowbar_ssh_connections").record(open.count) }
+    }
 
     /// Connects to the nodes' sshd on `port`.
     public init(identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions(), port: Int = 22) {

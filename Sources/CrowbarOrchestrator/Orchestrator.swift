@@ -1,6 +1,8 @@
 import CrowbarCore
 import CrowbarStore
+import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -115,6 +117,11 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
             let outcome = try await executor.execute(run, cancelRequested: cancelRequested)
             if case .finished(let finished) = outcome {
                 logger.info("run finished", metadata: ["run": "\(id)", "status": "\(finished.status.rawValue)"])
+                Counter(label: "crowbar_runs_finished_total", dimensions: [("status", finished.status.rawValue)]).increment()
+                if let started = finished.startedAt, let ended = finished.finishedAt {
+                    Timer(label: "crowbar_run_duration_seconds", dimensions: [("status", finished.status.rawValue)], preferredDisplayUnit: .seconds)
+                        .record(duration: .seconds(ended.timeIntervalSince(started)))
+                }
             } else if !cancelRequested() {
                 logger.info("run interrupted; it resumes at the next start", metadata: ["run": "\(id)"])
             }

@@ -1,6 +1,7 @@
 import CrowbarCore
 import CrowbarStore
 import Foundation
+import Metrics
 
 /// Performs one run's ``RunProgress`` actions: each step's nodes in parallel (bounded), every node's result recorded
 /// as it ends, each step's status before the next step begins. A run resumed from the store skips what succeeded.
@@ -92,8 +93,11 @@ struct RunExecutor: Sendable {
             func startNext() {
                 guard let (node, script) = pending.popFirst() else { return }
                 group.addTask {
+                    let started = ContinuousClock.now
                     let result = await applier.apply(
                         script, timeoutSeconds: recipe.timeoutSeconds, to: node, step: step.index, scrubber: inputs.scrubber)
+                    Timer(label: "crowbar_node_apply_duration_seconds", dimensions: [("barclamp", step.barclamp)], preferredDisplayUnit: .seconds)
+                        .record(duration: ContinuousClock.now - started)
                     try await database.recordNodeResult(run.id, step: step.index, result: result)
                     return result
                 }

@@ -219,3 +219,10 @@ public struct CrowbarDatabase: Sendable {
         return migrator
     }
 }
+
+extension CrowbarDatabase {
+    /// Reads the schema: fails when the database cannot be read (for the health check).
+    public func check() async throws {
+        _ = try await writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrowbarCore
 
 /// The `crowbar` command line: talks to crowbard's REST API.
 @main
@@ -25,6 +26,7 @@ struct Crowbar: AsyncParsableCommand {
             7 invalid input or failed validation,
             8 a followed run failed, 9 a followed run was cancelled.
             """,
+        version: CrowbarVersion.current,
         subcommands: [
             NodeCommand.self, BarclampCommand.self, ProposalCommand.self, PlanCommand.self, RunCommand.self, EventsCommand.self,
             BootCommand.self, LabCommand.self, BatchCommand.self, DeployDayCommand.self, TerminalUICommand.self, TokenCommand.self,

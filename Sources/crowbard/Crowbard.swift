@@ -9,6 +9,8 @@ import CrowbarSSH
 import CrowbarStore
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// The admin daemon: the REST API and the orchestrator over the store, under one service group with
@@ -26,22 +28,27 @@ struct Crowbard: AsyncParsableCommand {
 
             Example:
               crowbard --data-dir /var/lib/crowbar --listen 127.0.0.1:3000 --barclamps /usr/share/crowbar/barclamps
-            """)
+              crowbard --config /etc/crowbar/crowbard.yml     (what the crowbard service runs)
+            """,
+        version: CrowbarVersion.current)
 
-    @Option(help: "Folder for the database and the API token.")
-    var dataDir: String = ProcessInfo.processInfo.environment["CROWBAR_DATA_DIR"] ?? "/var/lib/crowbar"
+    @Option(help: "Settings file: YAML whose keys are these flags' names. A flag, or its CROWBAR_* environment variable, overrides it.")
+    var config: String = SettingsFile.defaultPath
 
-    @Option(help: "Address and port to listen on (port 0 picks a free one).")
-    var listen: String = "127.0.0.1:3000"
+    @Option(help: "Folder for the database, the API token and crowbard's keys (default /var/lib/crowbar).")
+    var dataDir: String?
 
-    @Option(help: "Folder of barclamp definitions (*.yml).")
-    var barclamps: String = "barclamps"
+    @Option(help: "Address and port to listen on (port 0 picks a free one; default 127.0.0.1:3000).")
+    var listen: String?
 
-    @Option(help: "Folder of recipes (<barclamp>/<role>.yml and <barclamp>/templates/).")
-    var recipes: String = "recipes"
+    @Option(help: "Folder of barclamp definitions (*.yml; default ./barclamps).")
+    var barclamps: String?
 
-    @Option(help: "Threads that drive SSH sessions (the number of nodes worked on at once).")
-    var sshThreads: Int = 32
+    @Option(help: "Folder of recipes (<barclamp>/<role>.yml and <barclamp>/templates/; default ./recipes).")
+    var recipes: String?
+
+    @Option(help: "Threads that drive SSH sessions (the number of nodes worked on at once; default 32).")
+    var sshThreads: Int?
 
     @Option(help: "Address of crowbard on the admin network: enables TFTP (port 69) and HTTP boot (--boot-http-port) there.")
     var bootAddress: String?
@@ -54,14 +61,14 @@ struct Crowbard: AsyncParsableCommand {
         help: "A DHCP relay agent's address (repeatable): only these relays' messages (giaddr set) are answered.")
     var dhcpRelays: [String] = []
 
-    @Option(help: "New DHCP clients (no lease, offer or reservation) offered an address per second, per interface or relay; 0: no limit.")
-    var dhcpNewClientsPerSecond: Double = NewClientLimit.standard.perSecond
+    @Option(help: "New DHCP clients (no lease, offer or reservation) offered an address per second, per interface or relay; 0: no limit (default 50).")
+    var dhcpNewClientsPerSecond: Double?
 
-    @Option(help: "New DHCP clients offered an address at once (a rack powered on together), per interface or relay.")
-    var dhcpNewClientBurst: Int = NewClientLimit.standard.burst
+    @Option(help: "New DHCP clients offered an address at once (a rack powered on together), per interface or relay (default 256).")
+    var dhcpNewClientBurst: Int?
 
-    @Option(help: "Port of the HTTP boot service (iPXE scripts, boot files, discovery registration).")
-    var bootHTTPPort: Int = 8091
+    @Option(help: "Port of the HTTP boot service (iPXE scripts, boot files, discovery registration; default 8091).")
+    var bootHTTPPort: Int?
 
     @Option(help: "Folder of boot files served by TFTP and at /boot/files/ (default: <data-dir>/boot).")
     var bootFiles: String?
@@ -69,8 +76,8 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Offline Debian repository (iso/build-repository.sh) served to nodes at /debian/ by the HTTP boot service.")
     var repository: String?
 
-    @Option(help: "Minutes an OS install may take, from its start to the installer's report, before the node goes to problem.")
-    var installTimeout: Int = 30
+    @Option(help: "Minutes an OS install may take, from its start to the installer's report, before the node goes to problem (default 30).")
+    var installTimeout: Int?
 
     @Flag(
         inversion: .prefixedNo,
@@ -84,24 +91,53 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Once the API listens, write its URL (http(s)://HOST:PORT) to this file: the readiness signal for scripts.")
     var readyFile: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
+    var logLevel: Logger.Level?
+
+    @Option(help: "Log lines as text (with journald's priority prefix under systemd) or json, one object per line (default text).")
+    var logFormat: LineLogHandler.Format?
+
+    /// The settings in force: each flag given, else its CROWBAR_* variable, else the settings file, else its default.
+    func settings() async throws -> DaemonSettings {
+        let file = try await SettingsFile.load(path: config)
+        func text(_ flag: String?, _ key: String) -> String? { flag ?? file.text(key) }
+        func integer(_ flag: Int?, _ key: String) throws -> Int? { try flag ?? file.value(key, "an integer") { Int($0) } }
+        let listenText = text(listen, "listen") ?? "127.0.0.1:3000"
+        guard let address = ListenAddress(listenText) else { throw ValidationError("--listen must be HOST:PORT, got '\(listenText)'") }
+        return DaemonSettings(
+            dataDir: text(dataDir, "data-dir") ?? "/var/lib/crowbar", listen: address,
+            barclamps: text(barclamps, "barclamps") ?? "barclamps", recipes: text(recipes, "recipes") ?? "recipes",
+            sshThreads: try integer(sshThreads, "ssh-threads") ?? 32,
+            bootAddress: text(bootAddress, "boot-address"), bootInterface: text(bootInterface, "boot-interface"),
+            dhcpRelays: dhcpRelays.isEmpty ? file.texts("dhcp-relay") ?? [] : dhcpRelays,
+            dhcpNewClientsPerSecond: try dhcpNewClientsPerSecond ?? file.value("dhcp-new-clients-per-second", "a number") { Double($0) }
+                ?? NewClientLimit.standard.perSecond,
+            dhcpNewClientBurst: try integer(dhcpNewClientBurst, "dhcp-new-client-burst") ?? NewClientLimit.standard.burst,
+            bootHTTPPort: try integer(bootHTTPPort, "boot-http-port") ?? 8091,
+            bootFiles: text(bootFiles, "boot-files"), repository: text(repository, "repository"),
+            installTimeout: try integer(installTimeout, "install-timeout") ?? 30,
+            tls: try tls ?? file.value("tls", "true or false") { ["true": true, "false": false][$0.lowercased()] } ?? !address.isLoopback,
+            logLevel: try logLevel ?? file.value("log-level", "a log level") { Logger.Level(rawValue: $0) } ?? .info,
+            logFormat: try logFormat ?? file.value("log-format", "text or json") { LineLogHandler.Format(rawValue: $0) } ?? .text)
+    }
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let settings = try await settings()
+        let journal = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+        LoggingSystem.bootstrap { [format = settings.logFormat] in LineLogHandler(label: $0, format: format, journal: journal) }
         var logger = Logger(label: "crowbard")
-        logger.logLevel = logLevel
-        guard let address = ListenAddress(listen) else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
-        let (host, port) = (address.host, address.port)
-        let tls = self.tls ?? !address.isLoopback
-        if !tls, !address.isLoopback {
-            logger.warning("the API is plain HTTP on \(listen), reachable from the network: tokens and secrets travel in clear (--no-tls)")
+        let metrics = MetricsEndpoint(registry: PrometheusCollectorRegistry())
+        MetricsSystem.bootstrap(Self.metricsFactory(metrics.registry))
+        logger.logLevel = settings.logLevel
+        let (host, port, tls, dataDir) = (settings.listen.host, settings.listen.port, settings.tls, settings.dataDir)
+        if !tls, !settings.listen.isLoopback {
+            logger.warning("the API is plain HTTP on \(host):\(port), reachable from the network: tokens and secrets travel in clear (--no-tls)")
         }
         let catalog: BarclampCatalog
         do {
-            catalog = try BarclampDirectory.load(barclamps)
+            catalog = try BarclampDirectory.load(settings.barclamps)
         } catch {
-            throw ValidationError("cannot load barclamps from \(barclamps): \(error)")
+            throw ValidationError("cannot load barclamps from \(settings.barclamps): \(error)")
         }
         // crowbard's alone: the database holds BMC passwords and proposal secrets, the folder the SSH key and token.
         // Everything it creates is private (SQLite gives the -wal and -shm files the database's mode).
@@ -116,22 +152,23 @@ struct Crowbard: AsyncParsableCommand {
         let identity = try await SSHIdentity.loadOrCreate(in: dataDir + "/ssh")
         let repositoryKey = try RepositoryKey.loadOrCreate(at: dataDir + "/repository-key")
         logger.info("offline repository signing key \(repositoryKey.fingerprint)")
-        let pool = SSHWorkerPool(threadCount: sshThreads)
+        let pool = SSHWorkerPool(threadCount: settings.sshThreads)
         let orchestrator = Orchestrator(
-            database: database, catalog: catalog, recipes: RecipeBook(root: recipes),
-            transport: ConnectionCache(identity: identity, pool: pool), maxParallelNodes: sshThreads,
+            database: database, catalog: catalog, recipes: RecipeBook(root: settings.recipes),
+            transport: ConnectionCache(identity: identity, pool: pool), maxParallelNodes: settings.sshThreads,
             admin: RecipeAdmin(repositoryKey: repositoryKey.armoredPublicKey), logger: logger)
-        let bootCounters = bootAddress.map { _ in BootCounters() }
+        let bootCounters = settings.bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?
         if let bootCounters { countersSnapshot = { bootCounters.snapshot } }
         let control = Control(
             catalog: catalog, database: database, scheduler: orchestrator, powerDrivers: CrowbarPowerDrivers(),
-            install: try installSettings(identity: identity, repositoryKey: repositoryKey), bootCounters: countersSnapshot, logger: logger)
+            install: try settings.installSettings(identity: identity, repositoryKey: repositoryKey), bootCounters: countersSnapshot,
+            logger: logger)
         let certificate = try tls ? APICertificate.loadOrCreate(in: dataDir, hosts: [host, ProcessInfo.processInfo.hostName]) : nil
         let app = try buildApplication(
-            control: control, token: token, host: host, port: port, tls: try certificate?.serverConfiguration(),
+            control: control, token: token, host: host, port: port, tls: try certificate?.serverConfiguration(), metrics: metrics,
             logger: logger
-        ) { [readyFile, logger, tls] bound in
+        ) { [readyFile, logger] bound in
             let url = "\(tls ? "https" : "http")://\(host):\(bound)"
             FileHandle.standardOutput.write(Data("crowbard listening on \(url)\n".utf8))
             if let readyFile {
@@ -142,12 +179,18 @@ struct Crowbard: AsyncParsableCommand {
                     logger.error("cannot write the ready file", metadata: ["file": "\(readyFile)", "error": "\(error)"])
                 }
             }
+            SystemdNotify.send("READY=1\nSTATUS=API on \(url)")
         }
-        let bootServices = try await makeBootServices(
+        let bootServices = try await settings.bootServices(
             control: control, database: database, counters: bootCounters, signer: RepositorySigner(key: repositoryKey), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [orchestrator, control.batchRunner, InstallWatcher(install: control.install, logger: logger), app] + bootServices,
+                services: [
+                    WatchedService("orchestrator", orchestrator, states: control.health.states),
+                    WatchedService("batch-runner", control.batchRunner, states: control.health.states),
+                    WatchedService("install-watcher", InstallWatcher(install: control.install, logger: logger), states: control.health.states),
+                    app,
+                ] + bootServices,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         if let readyFile { try? FileManager.default.removeItem(atPath: readyFile) }
         try await group.run()
@@ -155,59 +198,15 @@ struct Crowbard: AsyncParsableCommand {
         await pool.shutdown()
     }
 
-    /// What OS installs need, when crowbard serves boot (installers fetch their image from the HTTP boot service).
-    private func installSettings(identity: SSHIdentity, repositoryKey: RepositoryKey) throws -> InstallSettings? {
-        guard let bootAddress else { return nil }
-        guard installTimeout > 0 else { throw ValidationError("--install-timeout must be at least 1 minute") }
-        return InstallSettings(
-            images: OSImageDirectory(bootFiles: bootFiles ?? dataDir + "/boot"), endpoints: try bootEndpoints(bootAddress),
-            authorizedKey: { try identity.publicKey() }, repositoryKey: repositoryKey.armoredPublicKey,
-            sshAnswers: { address in
-                await Task.detached { tcpPortAnswers(host: address.description) }.value
-            },
-            timeout: .seconds(installTimeout * 60))
-    }
-
-    private func bootEndpoints(_ bootAddress: String) throws -> BootEndpoints {
-        guard let server = IPv4Address(bootAddress) else { throw ValidationError("--boot-address must be an IPv4 address") }
-        return BootEndpoints(tftpServer: server, httpBase: "http://\(bootAddress):\(bootHTTPPort)")
-    }
-
-    /// DHCP, TFTP and the HTTP boot service, as the boot options ask.
-    private func makeBootServices(
-        control: Control, database: CrowbarDatabase, counters: BootCounters?, signer: RepositorySigner, logger: Logger
-    ) async throws -> [any Service] {
-        guard let bootAddress, let counters else {
-            if bootInterface != nil { throw ValidationError("--boot-interface needs --boot-address") }
-            if repository != nil { throw ValidationError("--repository needs --boot-address") }
-            return []
-        }
-        let files = bootFiles ?? dataDir + "/boot"
-        try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
-        let endpoints = try bootEndpoints(bootAddress)
-        let serverAddress = endpoints.tftpServer
-        var services: [any Service] = [
-            TFTPServer(root: files, host: bootAddress, counters: counters, logger: logger),
-            buildBootApplication(boot: control.boot, install: control.install, endpoints: endpoints, files: files,
-                repository: repository.map { ServedRepository(folder: $0, signer: signer) }, host: bootAddress, port: bootHTTPPort, logger: logger),
-        ]
-        if let bootInterface {
-            let subnets = try await control.networks.inForce().compactMap(DHCPSubnet.init(network:))
-            guard subnets.contains(where: { $0.contains(serverAddress) }) else { throw ValidationError("no network with a dhcp range holds \(bootAddress)") }
-            let relays = try dhcpRelays.map { text in
-                guard let address = IPv4Address(text) else { throw ValidationError("--dhcp-relay must be an IPv4 address, not '\(text)'") }
-                return address
-            }
-            guard dhcpNewClientsPerSecond >= 0, dhcpNewClientBurst >= 1 else {
-                throw ValidationError("--dhcp-new-clients-per-second must be 0 (no limit) or more and --dhcp-new-client-burst at least 1")
-            }
-            let configuration = DHCPServerConfiguration(
-                serverAddress: serverAddress, subnets: subnets, endpoints: endpoints, relays: Set(relays),
-                newClients: dhcpNewClientsPerSecond == 0 ? nil : NewClientLimit(perSecond: dhcpNewClientsPerSecond, burst: dhcpNewClientBurst))
-            services.append(DHCPServer(configuration: configuration, interface: bootInterface, database: database, counters: counters, logger: logger))
-        }
-        return services.map { AfterAddressAppears(bootAddress, run: $0, logger: logger) }
+    /// swift-metrics into Prometheus, with buckets for runs and node applies (seconds to an hour) beside the default
+    /// ones (milliseconds to seconds) that API requests use.
+    static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let long: [Duration] = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600].map { .seconds($0) }
+        factory.durationHistogramBuckets = ["crowbar_run_duration_seconds": long, "crowbar_node_apply_duration_seconds": long]
+        return factory
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LineLogHandler.Format: ExpressibleByArgument {}

@@ -16,6 +16,26 @@ import Testing
         }
     }
 
+    @Test func healthListsEachComponentAndIs503WhenOneIsDown() async throws {
+        let harness = try APIHarness()
+        try await harness.run { api in
+            let healthy = try await api.call(.get, "health", token: nil)
+            #expect(healthy.status == 200 && healthy.json["status"] as? String == "ok", "\(healthy.body)")
+            let components = try #require(healthy.json["components"] as? [[String: Any]])
+            #expect(components.contains { $0["name"] as? String == "database" && $0["healthy"] as? Bool == true }, "\(healthy.body)")
+
+            harness.control.health.states.set("orchestrator", healthy: true, "running")
+            harness.control.health.states.set("dhcp", healthy: false, "waiting for 192.168.124.10 on an interface")
+            let degraded = try await api.call(.get, "health", token: nil)
+            #expect(degraded.status == 503 && degraded.json["status"] as? String == "degraded", "\(degraded.body)")
+            let down = (degraded.json["components"] as? [[String: Any]])?.filter { $0["healthy"] as? Bool == false }.compactMap { $0["name"] as? String }
+            #expect(down == ["dhcp"], "\(degraded.body)")
+
+            harness.control.health.states.set("dhcp", healthy: true, "serving on 192.168.124.10")
+            #expect(try await api.call(.get, "health", token: nil).status == 200)
+        }
+    }
+
     @Test func unknownThingsAre404WithJSON() async throws {
         try await APIHarness().run { api in
             for path in ["barclamps/swift", "nodes/ghost", "proposals/keystone/nope", "proposals/swift/default", "proposals/keystone/nope/revisions/1"] {

@@ -113,6 +113,99 @@ import Testing
         #expect(try binaries.crowbar(["node", "list"], daemon: daemon).status == 0)
     }
 
+    /// The settings file (`--config`), under the CROWBAR_* environment variables, under the flags; a file crowbard
+    /// cannot use stops it with the file, line and key.
+    @Test func settingsComeFromFlagsThenEnvironmentThenTheSettingsFile() async throws {
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+        let file = dataDir.appendingPathComponent("crowbard.yml")
+        try "# settings\ntls: true\nssh-threads: 4\n".write(to: file, atomically: true, encoding: .utf8)
+        var daemon = try Daemon(binaries: binaries, dataDir: dataDir.appendingPathComponent("a"), extraArguments: ["--config", file.path])
+        #expect(daemon.url.hasPrefix("https://"), "the file's tls: true")
+        daemon.stop()
+        daemon = try Daemon(
+            binaries: binaries, dataDir: dataDir.appendingPathComponent("b"), extraArguments: ["--config", file.path], environment: ["CROWBAR_TLS": "false"])
+        #expect(daemon.url.hasPrefix("http://"), "the environment over the file")
+        daemon.stop()
+        daemon = try Daemon(
+            binaries: binaries, dataDir: dataDir.appendingPathComponent("c"), extraArguments: ["--config", file.path, "--tls"],
+            environment: ["CROWBAR_TLS": "false"])
+        #expect(daemon.url.hasPrefix("https://"), "the flag over both")
+        daemon.stop()
+
+        let environment = ProcessInfo.processInfo.environment
+        for (text, expected) in [
+            ("tls: true\nboot-adress: 10.0.0.1\n", ["\(file.path):2:", "boot-adress: unknown key"]),
+            ("ssh-threads: many\n", ["\(file.path):1:", "ssh-threads: expected an integer"]),
+            ("listen: [127.0.0.1\n", ["\(file.path):", "malformed YAML"]),
+        ] {
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let refused = try CommandResult.run(
+                binaries.crowbard.path, ["--config", file.path, "--data-dir", dataDir.appendingPathComponent("d").path], environment: environment,
+                limit: 20)
+            #expect(refused.status != 0 && expected.allSatisfy(refused.errors.contains), "\(text): \(refused.errors)")
+        }
+        let missing = try CommandResult.run(binaries.crowbard.path, ["--config", "/nonexistent/crowbard.yml"], environment: environment, limit: 20)
+        #expect(missing.status != 0 && missing.errors.contains("/nonexistent/crowbard.yml: no such settings file"), "\(missing.errors)")
+        let bad = try CommandResult.run(
+            binaries.crowbard.path, ["--data-dir", dataDir.appendingPathComponent("e").path],
+            environment: environment.merging(["CROWBAR_SSH_THREADS": "many"]) { $1 }, limit: 20)
+        #expect(bad.status != 0 && bad.errors.contains("ssh-threads"), "\(bad.errors)")
+    }
+
+    /// `/metrics` parsed by the Prometheus project's own Python parser: API requests by route and status, nodes by
+    /// state and runs by status from the store; the token is needed.
+    @Test func metricsParseWithPrometheusOwnParser() async throws {
+        let daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        defer { daemon.stop() }
+        try await register("52:54:00:aa:00:21", daemon: daemon)
+        #expect(try binaries.crowbar(["node", "list"], daemon: daemon).status == 0)
+        let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = ProcessInfo.processInfo.environment
+        let unauthorized = try CommandResult.run(
+            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", daemon.url + "/metrics"], environment: environment, limit: 20)
+        #expect(unauthorized.output == "401")
+        let scrape = """
+            import sys, urllib.request
+            from prometheus_client.parser import text_string_to_metric_families
+            request = urllib.request.Request(sys.argv[1] + "/metrics", headers={"Authorization": "Bearer " + sys.argv[2]})
+            answer = urllib.request.urlopen(request, timeout=10)
+            assert answer.headers["Content-Type"].startswith("text/plain"), answer.headers["Content-Type"]
+            for family in text_string_to_metric_families(answer.read().decode()):
+                for sample in family.samples:
+                    labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+                    print(f"{family.type} {sample.name} {labels} {sample.value}")
+            """
+        let parsed = try CommandResult.run("/usr/bin/python3", ["-c", scrape, daemon.url, token], environment: environment, limit: 30)
+        #expect(parsed.status == 0, "\(parsed.errors)")
+        let lines = parsed.output.split(separator: "\n").map(String.init)
+        #expect(lines.contains("gauge crowbar_nodes state=discovered 1.0"), "\(parsed.output)")
+        #expect(lines.contains("gauge crowbar_runs status=failed 0.0"), "\(parsed.output)")
+        #expect(lines.contains { $0.hasPrefix("counter hb_requests_total ") && $0.contains("http_route=/api/v1/nodes") && $0.contains("http_response_status_code=200") },
+            "\(parsed.output)")
+        #expect(lines.contains { $0.hasPrefix("histogram http_server_request_duration_count ") }, "\(parsed.output)")
+    }
+
+    /// One line per log event: JSON objects with `--log-format json` (the API's access log under its request id), and
+    /// under systemd (JOURNAL_STREAM) text lines led by the syslog priority journald takes.
+    @Test func logLinesAreJSONOrCarryTheJournalsPriority() async throws {
+        var daemon = try Daemon(binaries: binaries, dataDir: dataDir.appendingPathComponent("json"), extraArguments: ["--log-format", "json"])
+        #expect(try binaries.crowbar(["node", "list"], daemon: daemon).status == 0)
+        daemon.stop()
+        let objects = daemon.output.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        #expect(objects.count >= 3 && objects.allSatisfy { $0["time"] != nil && $0["level"] != nil && $0["label"] != nil }, "\(daemon.output)")
+        let access = objects.first { $0["message"] == "GET /api/v1/nodes 200" }
+        #expect(access?["hb.request.id"] != nil && access?["level"] == "info", "\(daemon.output)")
+
+        daemon = try Daemon(binaries: binaries, dataDir: dataDir.appendingPathComponent("journal"), environment: ["JOURNAL_STREAM": "8:1234"])
+        #expect(try binaries.crowbar(["node", "list"], daemon: daemon).status == 0)
+        daemon.stop()
+        let lines = daemon.output.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("<6>crowbard: GET /api/v1/nodes 200 ") }, "\(daemon.output)")
+        #expect(lines.filter { $0.hasPrefix("<") }.count >= 3, "\(daemon.output)")
+    }
+
     @Test func proposalWalkThroughTheCLISurvivesARestart() async throws {
         var daemon = try Daemon(binaries: binaries, dataDir: dataDir)
         let tokenFile = dataDir.appendingPathComponent("api-token")

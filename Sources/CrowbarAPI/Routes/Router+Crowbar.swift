@@ -3,13 +3,26 @@ import CrowbarCore
 import Foundation
 import Hummingbird
 
-/// Builds the `/api/v1` router: health is open, every other route needs the token.
-public func buildRouter(control: Control, token: String) -> Router<CrowbarRequestContext> {
+/// Builds the `/api/v1` router (and `/metrics`, when given): health is open, every other route needs the token. Each
+/// request is measured (swift-metrics: by route, method and status).
+public func buildRouter(control: Control, token: String, metrics: MetricsEndpoint? = nil) -> Router<CrowbarRequestContext> {
     let router = Router(context: CrowbarRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: TokenAuthMiddleware(token: token, tokens: control.tokens, openPaths: ["/api/v1/health"]))
+    if let metrics {
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: try await metrics.render(control.metrics))))
+        }
+    }
     let api = router.group("api/v1")
-    api.get("health") { _, _ in HealthStatus(status: "ok") }
+    api.get("health") { _, _ -> EditedResponse<HealthStatus> in
+        let health = await control.health.check()
+        return EditedResponse(status: health.status == "ok" ? .ok : .serviceUnavailable, response: health)
+    }
     BarclampRoutes(barclamps: control.barclamps).register(on: api)
     NodeRoutes(nodes: control.nodes, install: control.install).register(on: api)
     ProposalRoutes(proposals: control.proposals).register(on: api)

@@ -26,8 +26,13 @@ public struct NodeTransitionRequest: Codable, Sendable, Hashable {
     }
 }
 
-/// The body of `GET /api/v1/health`.
+/// The body of `GET /api/v1/health`: `ok` when every component is healthy, else `degraded` (with status 503).
 public struct HealthStatus: Codable, Sendable, Hashable {
     public var status: String
-    public init(status: String) { self.status = status }
+    public var components: [ComponentHealth]
+
+    public init(components: [ComponentHealth]) {
+        self.status = components.allSatisfy(\.healthy) ? "ok" : "degraded"
+        self.components = components
+    }
 }

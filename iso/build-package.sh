@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Builds the Debian package: crowbard and crowbar in /usr/bin (Swift's runtime linked in, so the package needs no
-# toolchain), the barclamps and recipes in /usr/share/crowbar, the service unit (crowbard.service) and its account,
-# the settings file /etc/crowbar/crowbard.yml (a conffile), bash and zsh completions, the docs.
-#   iso/build-package.sh OUT_DIR [--debug]   → OUT_DIR/crowbar_<version>_amd64.deb (--debug: a debug build, for tests)
+# Builds the Debian package: crowbard and crowbar in /usr/bin with the Swift runtime libraries they load in
+# /usr/lib/crowbar (their RUNPATH points there, so the package needs no toolchain), the barclamps and recipes in
+# /usr/share/crowbar, the service unit (crowbard.service) and its account, the settings file /etc/crowbar/crowbard.yml
+# (a conffile), bash and zsh completions, the docs.
+#   iso/build-package.sh OUT_DIR [--debug]   → OUT_DIR/crowbar_<version>_amd64.deb (--debug: the debug build the
+#                                              tests use, packaged as it is)
+# Why not --static-swift-stdlib: objects compiled for it cannot be linked dynamically afterwards, so a static package
+# build would need a build tree of its own (a whole second build in CI); bundling the runtime packages any build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -12,7 +16,7 @@ configuration=release
 # shellcheck source=../scripts/lib/swift.sh
 source "$root/scripts/lib/swift.sh"
 swift=$(find_swift)
-build=("$swift" build --package-path "$root" -c "$configuration" --static-swift-stdlib)
+build=("$swift" build --package-path "$root" -c "$configuration")
 "${build[@]}" --product crowbard
 "${build[@]}" --product crowbar
 bin=$("${build[@]}" --show-bin-path)
@@ -23,6 +27,13 @@ trap 'rm -rf "$stage"' EXIT
 install -D -m 0755 "$bin/crowbard" "$stage/usr/bin/crowbard"
 install -D -m 0755 "$bin/crowbar" "$stage/usr/bin/crowbar"
 [ "$configuration" = release ] && strip --strip-unneeded "$stage/usr/bin/crowbard" "$stage/usr/bin/crowbar"
+# The Swift runtime libraries the binaries load (Swift's own: Core, Concurrency, Foundation with its ICU data, Dispatch),
+# found by ldd in the toolchain, copied under their sonames; the binaries look for them there first.
+runtime=$(ldd "$bin/crowbard" "$bin/crowbar" | awk '/=> \// { print $3 }' | grep -F /lib/swift/ | sort -u)
+[ -n "$runtime" ] || { echo "no Swift runtime libraries found in ldd's answer" >&2; exit 1; }
+install -d "$stage/usr/lib/crowbar"
+for library in $runtime; do install -m 0644 "$(readlink -f "$library")" "$stage/usr/lib/crowbar/$(basename "$library")"; done
+patchelf --set-rpath /usr/lib/crowbar "$stage/usr/bin/crowbard" "$stage/usr/bin/crowbar"
 mkdir -p "$stage/usr/share/crowbar" "$stage/usr/share/doc/crowbar"
 cp -r "$root/barclamps" "$root/recipes" "$stage/usr/share/crowbar/"
 cp "$root/README.md" "$root"/docs/*.md "$stage/usr/share/doc/crowbar/"
@@ -35,10 +46,11 @@ for program in crowbar crowbard; do
     "$bin/$program" --generate-completion-script zsh > "$stage/usr/share/zsh/vendor-completions/_$program"
 done
 
-# Depends: the Debian packages of the shared libraries the binaries load (none of them Swift's), then the programs
+# Depends: the Debian packages of the other shared libraries the binaries and the runtime load, then the programs
 # crowbard runs (ssh-keygen for its key, ipmitool for IPMI BMCs).
-libraries=$(ldd "$stage/usr/bin/crowbard" "$stage/usr/bin/crowbar" | awk '/=> \// { print $3 }' | sort -u)
-if grep -q swift <<<"$libraries"; then echo "the binaries load Swift's runtime from the toolchain:"$'\n'"$libraries" >&2; exit 1; fi
+libraries=$(ldd "$stage/usr/bin/crowbard" "$stage/usr/bin/crowbar" "$stage"/usr/lib/crowbar/*.so* | awk '/=> \// { print $3 }' \
+    | grep -v "^$stage/" | sort -u)
+if grep -q swift <<<"$libraries"; then echo "a library still comes from the toolchain:"$'\n'"$libraries" >&2; exit 1; fi
 packages=$(for library in $libraries; do
     dpkg -S "$library" 2>/dev/null || dpkg -S "$(readlink -f "$library")" 2>/dev/null || dpkg -S "/usr$library"
 done | cut -d: -f1 | sort -u | tr '\n' ' ')
@@ -67,5 +79,8 @@ echo /etc/crowbar/crowbard.yml > "$stage/DEBIAN/conffiles"
 install -m 0755 "$here/package/postinst" "$here/package/prerm" "$here/package/postrm" "$stage/DEBIAN/"
 mkdir -p "$out"
 deb="$out/crowbar_${version}_amd64.deb"
-dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+# xz for a release; a test package of the (large) debug build is left uncompressed: xz would take minutes.
+compression=xz
+[ "$configuration" = debug ] && compression=none
+dpkg-deb --root-owner-group -Z"$compression" --build "$stage" "$deb" >/dev/null
 echo "$deb ($(du -h "$deb" | cut -f1))"

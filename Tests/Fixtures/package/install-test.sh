@@ -35,23 +35,24 @@ check() {  # check DESCRIPTION COMMAND…: runs the command, reports it
 base=$cache/package-test-bookworm.tar
 if [ ! -s "$base" ]; then
     mkdir -p "$cache"
-    mmdebstrap --variant=minbase --include=systemd-sysv,dbus,python3 bookworm "$base.new" >/dev/null 2>"$work/mmdebstrap.log" \
-        || { tail -n 20 "$work/mmdebstrap.log"; exit 1; }
-    mv "$base.new" "$base"
+    # mmdebstrap writes a tarball when the name ends in .tar.
+    mmdebstrap --variant=minbase --include=systemd-sysv,dbus,python3 bookworm "$cache/package-test-bookworm.new.tar" \
+        >/dev/null 2>"$work/mmdebstrap.log" || { tail -n 20 "$work/mmdebstrap.log"; exit 1; }
+    mv "$cache/package-test-bookworm.new.tar" "$base"
 fi
 root=$work/root
 mkdir -p "$root"
 tar -xf "$base" -C "$root"
-cp "$deb" "$root/tmp/crowbar.deb"
+cp "$deb" "$root/root/crowbar.deb"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-# The package's dependencies are downloaded now (through the host's network); the booted container has none.
+# (Under /root: the booted container mounts a tmpfs on /tmp.) The package's dependencies are downloaded now (through the host's network); the booted container has none.
 chroot "$root" apt-get update -qq
-chroot "$root" apt-get install -qq -y --download-only /tmp/crowbar.deb > "$work/download.log" 2>&1 || { cat "$work/download.log"; exit 1; }
+chroot "$root" apt-get install -qq -y --download-only /root/crowbar.deb > "$work/download.log" 2>&1 || { cat "$work/download.log"; exit 1; }
 # A newer version of the same package, for the upgrade.
 dpkg-deb -R "$deb" "$work/next"
 version=$(sed -n 's/^Version: //p' "$work/next/DEBIAN/control")
 sed -i "s/^Version: .*/Version: $version+next/" "$work/next/DEBIAN/control"
-dpkg-deb --root-owner-group --build "$work/next" "$root/tmp/crowbar-next.deb" >/dev/null
+dpkg-deb --root-owner-group --build "$work/next" "$root/root/crowbar-next.deb" >/dev/null
 
 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 systemd-nspawn -D "$root" --machine "$machine" --register=no --keep-unit --boot \
     --private-network --console=pipe > "$work/console.log" 2>&1 &
@@ -68,10 +69,10 @@ for _ in $(seq 60); do
 done
 echo "container: systemd $state"
 
-check "apt installs the package and its dependencies" inside apt-get install -qq -y --no-download /tmp/crowbar.deb
+check "apt installs the package and its dependencies" inside apt-get install -qq -y /root/crowbar.deb
 check "crowbard is enabled and active (Type=notify: started only once ready)" \
     inside sh -c 'systemctl is-enabled crowbard && systemctl is-active crowbard'
-check "it runs as the crowbar account" inside sh -c 'test "$(ps -o user= -C crowbard)" = crowbar'
+check "it runs as the crowbar account" inside sh -c 'test "$(stat -c %U "/proc/$(systemctl show -p MainPID --value crowbard)")" = crowbar'
 check "its data folder is crowbar's alone (0700) and holds the token" \
     inside sh -c 'test "$(stat -c %U:%a /var/lib/crowbar)" = crowbar:700 && test "$(stat -c %a /var/lib/crowbar/api-token)" = 600'
 check "the CLI reaches the API with the token (barclamps from /usr/share/crowbar)" \
@@ -102,7 +103,7 @@ check "bash completion is installed" inside test -s /usr/share/bash-completion/c
 token_before=$(inside cat /var/lib/crowbar/api-token)
 pid_before=$(inside systemctl show -p MainPID --value crowbard)
 
-check "the newer version installs over it" inside apt-get install -qq -y --no-download /tmp/crowbar-next.deb
+check "the newer version installs over it" inside apt-get install -qq -y /root/crowbar-next.deb
 check "crowbard was restarted by the upgrade" inside sh -c "systemctl is-active crowbard && test \"\$(systemctl show -p MainPID --value crowbard)\" != '$pid_before'"
 check "the token survived the upgrade" inside sh -c "test \"\$(cat /var/lib/crowbar/api-token)\" = '$token_before'"
 check "the upgraded crowbard answers" inside sh -c 'crowbar barclamp list | grep -q keystone'

@@ -57,6 +57,7 @@ import Testing
               --if-match <version>    Only if the proposal is still at this version
                                       (proposal show prints it); else nothing changes (exit
                                       6).
+              --version               Show the version.
               -h, --help              Show help information.
 
 
@@ -69,6 +70,7 @@ import Testing
             USAGE: crowbar node <subcommand>
 
             OPTIONS:
+              --version               Show the version.
               -h, --help              Show help information.
 
             SUBCOMMANDS:

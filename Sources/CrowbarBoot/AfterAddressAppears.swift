@@ -10,7 +10,8 @@ import Musl
 
 /// Runs a boot service once `address` is configured on one of this host's interfaces, so crowbard can start before
 /// the admin interface exists (the lab creates it after crowbard has made its SSH key). Checks once a second.
-/// Says so in `states` under `name`: unhealthy while it waits, then running, then stopped or failed.
+/// Says so in `states` under `name`: unhealthy while it waits, then serving (crowbard wraps it in a `WatchedService`,
+/// which records how it ends).
 public struct AfterAddressAppears: Service {
     let address: String
     let service: any Service
@@ -35,19 +36,11 @@ public struct AfterAddressAppears: Service {
                 }
             }
         } catch is CancellationError {
-            states.set(name, healthy: false, "stopped")
             return
         }
-        if !Task.isShuttingDownGracefully, !Task.isCancelled {
-            states.set(name, healthy: true, "serving on \(address)")
-            do {
-                try await service.run()
-            } catch {
-                states.set(name, healthy: false, "failed: \(error)")
-                throw error
-            }
-        }
-        states.set(name, healthy: false, "stopped")
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+        states.set(name, healthy: true, "serving on \(address)")
+        try await service.run()
     }
 
     /// Calls `probe` once a second until it yields a value, which it returns; says `waiting` once if it has to wait.

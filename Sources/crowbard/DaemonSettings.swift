@@ -84,6 +84,8 @@ extension DaemonSettings {
                 newClients: dhcpNewClientsPerSecond == 0 ? nil : NewClientLimit(perSecond: dhcpNewClientsPerSecond, burst: dhcpNewClientBurst))
             services.append(("dhcp", DHCPServer(configuration: configuration, interface: bootInterface, database: database, counters: counters, logger: logger)))
         }
-        return services.map { AfterAddressAppears(bootAddress, run: $0.1, name: $0.0, states: states, logger: logger) }
+        return services.map { name, service in
+            WatchedService(name, AfterAddressAppears(bootAddress, run: service, name: name, states: states, logger: logger), states: states)
+        }
     }
 }

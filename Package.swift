@@ -201,6 +201,8 @@ let package = Package(
                 "CrowbarAPI", "CrowbarControl", "CrowbarStore", "CrowbarCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strict
         ),

@@ -116,10 +116,13 @@ struct Crowbard: AsyncParsableCommand {
             bootHTTPPort: try integer(bootHTTPPort, "boot-http-port") ?? 8091,
             bootFiles: text(bootFiles, "boot-files"), repository: text(repository, "repository"),
             installTimeout: try integer(installTimeout, "install-timeout") ?? 30,
-            tls: try tls ?? file.value("tls", "true or false") { ["true": true, "false": false][$0.lowercased()] } ?? !address.isLoopback,
+            tls: try tls ?? file.value("tls", "true or false") { Self.truth[$0.lowercased()] } ?? !address.isLoopback,
             logLevel: try logLevel ?? file.value("log-level", "a log level") { Logger.Level(rawValue: $0) } ?? .info,
             logFormat: try logFormat ?? file.value("log-format", "text or json") { LineLogHandler.Format(rawValue: $0) } ?? .text)
     }
+
+    /// The spellings of true and false a setting may use (YAML's, and an environment variable's 1 and 0).
+    static let truth = ["true": true, "yes": true, "on": true, "1": true, "false": false, "no": false, "off": false, "0": false]
 
     func run() async throws {
         let settings = try await settings()

@@ -26,7 +26,8 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 install -D -m 0755 "$bin/crowbard" "$stage/usr/bin/crowbard"
 install -D -m 0755 "$bin/crowbar" "$stage/usr/bin/crowbar"
-[ "$configuration" = release ] && strip --strip-unneeded "$stage/usr/bin/crowbard" "$stage/usr/bin/crowbar"
+# Stripped in either build: the debug build's symbols are most of its size, and the tests copy the package around.
+strip --strip-unneeded "$stage/usr/bin/crowbard" "$stage/usr/bin/crowbar"
 # The Swift runtime libraries the binaries load (Swift's own: Core, Concurrency, Foundation with its ICU data, Dispatch),
 # found by ldd in the toolchain, copied under their sonames; the binaries look for them there first.
 runtime=$(ldd "$bin/crowbard" "$bin/crowbar" | awk '/=> \// { print $3 }' | grep -F /lib/swift/ | sort -u)

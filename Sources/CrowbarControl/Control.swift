@@ -49,7 +49,7 @@ public struct Control: Sendable {
         boot = BootService(database: database, install: install, counters: bootCounters)
         tokens = TokenService(database: database)
         health = HealthService(database: database, states: states)
-        metrics = MetricsService(database: database, networks: networks, bootCounters: bootCounters)
+        metrics = MetricsService(database: database, networks: networks, boot: boot)
     }
 }
 

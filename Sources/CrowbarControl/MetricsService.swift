@@ -6,7 +6,8 @@ import Foundation
 public struct MetricsService: Sendable {
     let database: CrowbarDatabase
     let networks: NetworkService
-    let bootCounters: (@Sendable () -> [String: Int])?
+    /// Leases and the boot services' counters, as `GET /boot` reports them.
+    let boot: BootService
 
     /// One `dhcp` range of a network in force and how many of its addresses are leased now.
     public struct RangeUse: Sendable, Hashable {
@@ -22,11 +23,12 @@ public struct MetricsService: Sendable {
         nodes.merge(counts.nodes) { $1 }
         var runs = Dictionary(uniqueKeysWithValues: RunStatus.allCases.map { ($0.rawValue, 0) })
         runs.merge(counts.runs) { $1 }
-        let leases = try await database.dhcpLeases().filter { $0.expiresAt > now }
+        let boot = try await boot.status()
+        let leases = boot.leases.filter { $0.expiresAt > now }
         let ranges = try await networks.inForce().compactMap { network -> RangeUse? in
             guard let range = network.range(named: "dhcp") else { return nil }
             return RangeUse(network: network.name, size: range.size, inUse: leases.filter { range.contains($0.address) }.count)
         }
-        return (nodes, runs, ranges, bootCounters?() ?? [:])
+        return (nodes, runs, ranges, boot.counters)
     }
 }

@@ -179,7 +179,7 @@ import Testing
         #expect(!transport.started.contains { $0.node == "n2" }, "the newer revision is not the batch's to apply")
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func aGracefulShutdownMidBatchStopsAtOnceAndTheBatchResumes() async throws {
         let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
         let recipes = RecipeBook(root: OrchestratorTests.fixtures.appendingPathComponent("recipes").path)
@@ -191,8 +191,8 @@ import Testing
         let control = Control(catalog: catalog, database: database, scheduler: orchestrator)
         let group = ServiceGroup(configuration: .init(services: [orchestrator, control.batchRunner], logger: Logger(label: "test")))
         try await Self.register(control)
-        // The second proposal's steps sleep 3 s each: a shutdown that waited for its run would take at least 3 s more.
-        let slow = Self.file.replacingOccurrences(of: "{pause: \"0.3\"}", with: "{pause: \"3\"}")
+        // The second proposal's steps sleep 6 s each: a shutdown that waited for its run would take at least 6 s more.
+        let slow = Self.file.replacingOccurrences(of: "{pause: \"0.3\"}", with: "{pause: \"6\"}")
         let id = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: slow)).id
         var started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -203,7 +203,7 @@ import Testing
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
-        #expect(ContinuousClock.now - started < .seconds(2.5), "shutdown does not wait for the rest of the batch")
+        #expect(ContinuousClock.now - started < .seconds(5), "shutdown does not wait for the rest of the batch (room for a loaded CI machine)")
         #expect(try await database.batch(id: id).status == .running, "left to resume")
         let after = LocalShellTransport()
         let resumed = try await withCrowbard(transport: after) { control, _ in

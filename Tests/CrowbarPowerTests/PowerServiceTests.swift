@@ -124,7 +124,7 @@ struct PowerServiceTests {
         let late = try await slow.power.power(try await node(1), PowerRequest(action: .status), actor: "t")
         #expect(late.failure?.kind == .timeout)
         #expect(late.failure?.message == "BMC 192.0.2.1 did not finish status within 0.3 seconds")
-        #expect(ContinuousClock.now - started < .seconds(6), "0.3 s deadline; margin for a loaded CI machine")
+        #expect(ContinuousClock.now - started < .seconds(15), "0.3 s deadline, not the driver's 20 s; margin for a loaded CI machine (7 s was seen)")
     }
 
     @Test func aSilentBMCFailsWithinTheDeadline() async throws {

@@ -2,8 +2,8 @@
 # Builds the discovery image: a Debian kernel and a busybox initramfs holding the NIC, storage and IPMI drivers
 # (iso/discovery/modules, with what they depend on, loaded by the hardware present), udhcpc, ipmitool (with its
 # shared libraries and the dynamic loader) and the agent (iso/discovery/init); the installer's initramfs, loaded on
-# top of it for `installing` nodes (install.img: iso/discovery/install with sfdisk, mke2fs, zstd and the ext4
-# modules); the cloud's test guest (the same kernel, busybox, the virtio NIC driver and iso/guest/init); and iPXE's
+# top of it for `installing` nodes and by the admin ISO (install.img: iso/discovery/install and admin-install with
+# sfdisk, mke2fs, zstd and the ext4 and CD modules); the cloud's test guest (the same kernel, busybox, the virtio NIC driver and iso/guest/init); and iPXE's
 # network boot programs for PXE ROMs that are not iPXE. All come from Debian packages
 # (downloaded, not installed). The kernel is the generic one (linux-image-amd64's): the cloud kernel has no IPMI
 # drivers (and no e1000). The result is cached by a hash of the package versions and the agent's files: a second
@@ -97,8 +97,9 @@ cp -L "$packages/lib64/ld-linux-x86-64.so.2" "$root/lib64/"
 awk '/^[0-9]+$/ { print; getline; print }' "$packages/usr/share/misc/enterprise-numbers.txt" > "$root/usr/share/misc/enterprise-numbers.txt"
 install -m 0755 "$here/discovery/init" "$root/init"
 
-# install.img: unpacked over the discovery initramfs (iPXE loads both), so it holds only what the installer adds —
-# its tools, the ext4 modules (and a modules.dep for both sets) and the installer itself.
+# install.img: unpacked over the discovery initramfs (iPXE or the admin ISO's grub loads both), so it holds only what
+# the installers add — their tools, the ext4 and CD modules (and a modules.dep for both sets), the node installer, the
+# admin node's installer and the disk steps they share.
 install_root=$work/install
 mkdir -p "$install_root/etc"
 cp -a "$root/lib/modules" "$work/all-modules"
@@ -113,6 +114,8 @@ cp "$packages/etc/mke2fs.conf" "$install_root/etc/mke2fs.conf"
 [ -f "$install_root/lib/modules/$kernel_release/kernel/fs/ext4/ext4.ko" ] || { echo "no ext4.ko for the installer" >&2; exit 1; }
 [ -f "$root/lib/modules/$kernel_release/kernel/drivers/net/virtio_net.ko" ] || { echo "no NIC drivers in the discovery image" >&2; exit 1; }
 install -m 0755 "$here/discovery/install" "$install_root/install"
+install -m 0755 "$here/discovery/admin-install" "$install_root/admin-install"
+install -D -m 0644 "$here/discovery/disk.sh" "$install_root/lib/crowbar/disk.sh"
 # Only what the discovery image lacks: its modules are already there.
 (cd "$install_root/lib/modules/$kernel_release" && for file in $(cd "$work/all-modules/$kernel_release" && find . -name '*.ko'); do
     rm -f "$file"; done)

@@ -55,6 +55,8 @@ if grep -q swift <<<"$libraries"; then echo "a library still comes from the tool
 packages=$(for library in $libraries; do
     dpkg -S "$library" 2>/dev/null || dpkg -S "$(readlink -f "$library")" 2>/dev/null || dpkg -S "/usr$library"
 done | cut -d: -f1 | sort -u | tr '\n' ' ')
+unlisted=$(for package in $packages; do grep -qxF "$package" "$here/package/depends" || echo "$package"; done)
+[ -z "$unlisted" ] || { echo "the binaries load libraries of packages iso/package/depends does not list (the admin ISO's repository would lack them): $unlisted" >&2; exit 1; }
 depends=$(for package in $packages; do
     printf '%s (>= %s), ' "$package" "$(dpkg-query -W -f='${Version}' "$package" | sed 's/-[^-]*$//')"
 done)

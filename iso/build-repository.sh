@@ -11,7 +11,9 @@
 #   iso/build-repository.sh OUT_DIR --recipes DIR   the packages of every `package:` resource in DIR/*/*.yml
 #                                                   (written `- package: name` or `- package: [a, b]`), plus the
 #                                                   OS image's set: bookworm's Essential packages and
-#                                                   iso/os-image/packages (what iso/build-os-image.sh installs)
+#                                                   iso/os-image/packages (what iso/build-os-image.sh installs),
+#                                                   and the crowbar package's (iso/package/depends: the admin
+#                                                   ISO installs crowbar from this repository)
 set -euo pipefail
 usage="usage: build-repository.sh OUT_DIR (PACKAGE… | --recipes DIR)"
 out=${1:?$usage}
@@ -51,13 +53,14 @@ if [ -z "$(find "$state/lists" -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/
     apt-get "${apt_options[@]}" -q update >/dev/null
 fi
 # The OS image's set: what mmdebstrap's minbase variant installs (every Essential package, and apt) plus the image's
-# own list, so iso/build-os-image.sh can build the installed system from this repository alone.
+# own list, so iso/build-os-image.sh can build the installed system from this repository alone; and the crowbar
+# package's own set, so the admin ISO installs crowbar from it alone.
 if [ -n "$with_os_image" ]; then
     essential=$(for list in "$state"/lists/*_Packages*; do /usr/lib/apt/apt-helper cat-file "$list"; done \
         | awk '/^Package:/ { p = $2 } /^Essential: yes/ { print p }' | sort -u | tr '\n' ' ')
     [ -n "$essential" ] || { echo "no Essential packages in the package lists" >&2; exit 1; }
-    sets=$(printf '%s\n%s\n' "$sets" "$essential $(grep -v '^#' "$(dirname "$0")/os-image/packages" | tr '\n' ' ')" \
-        | sed 's/  */ /g; s/ $//')
+    sets=$(printf '%s\n%s\n%s\n' "$sets" "$essential $(grep -v '^#' "$(dirname "$0")/os-image/packages" | tr '\n' ' ')" \
+        "$(grep -v '^#' "$(dirname "$0")/package/depends" | tr '\n' ' ')" | sed 's/  */ /g; s/ $//')
 fi
 # The closure: what apt would download onto an empty system. All sets are resolved together when they can be;
 # when apt refuses the union, it is split in halves until each part resolves (a few apt runs, not one per set).

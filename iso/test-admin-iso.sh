@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The admin ISO's test, in a network namespace of its own with a bridge for the admin network (192.168.124.0/24, no
+# crowbard of this host on it): a QEMU machine (TCG, empty 8 GiB disk, the ISO as its CD, disk first then CD) installs
+# itself from the ISO and reboots from its disk; root's SSH key comes from the test's answer file and the host key is
+# pinned from the installer's console line (never on first use); crowbard must run there as a service with its boot
+# services; then a second QEMU machine PXE-boots from that admin node and must be `discovered` there. Last, the same
+# ISO boots under UEFI (OVMF) to its installer. Times and the ISO's size → OUT/timings.txt. Needs root.
+#   iso/test-admin-iso.sh [OUT_DIR]   (default /var/lib/crowbar-lab/admin-iso)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-/var/lib/crowbar-lab/admin-iso}
+[ "$(id -u)" = 0 ] || { echo "test-admin-iso.sh needs root (network namespace, taps)" >&2; exit 1; }
+bash "$here/../scripts/install-deps.sh" >/dev/null
+dpkg-query -W -f='${Status}' ovmf 2>/dev/null | grep -q "install ok installed" \
+    || DEBIAN_FRONTEND=noninteractive apt-get install -q -y --no-install-recommends ovmf >/dev/null
+mkdir -p "$out" && chmod 0700 "$out"
+ns=crowbar-iso-test
+work=$(mktemp -d /tmp/crowbar-admin-iso-test.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    sleep 1
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns delete "$ns" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+seconds() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$(seconds) - $1:.1f}')"; }
+timings=$out/timings.txt
+: > "$timings"
+note() { echo "$*" | tee -a "$timings"; }
+# until_seen FILE PATTERN SECONDS WHAT: waits for PATTERN in FILE (a console), bounded; on timeout shows its end.
+until_seen() {
+    local deadline=$(( $(date +%s) + $3 ))
+    until grep -aq "$2" "$1" 2>/dev/null; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "FAILED: $4 not seen within $3 s; the end of $1:" >&2
+            tail -n 40 "$1" >&2 || true
+            exit 1
+        fi
+        grep -aq "crowbar-admin-install: FAILED" "$1" 2>/dev/null && { echo "FAILED: the installer failed:" >&2; tail -n 20 "$1" >&2; exit 1; }
+        sleep 5
+    done
+}
+
+# The answer file: the defaults, and root's key for this test (kept with the ISO so a second run reuses both).
+[ -f "$out/root-key" ] || ssh-keygen -q -t ed25519 -N '' -C admin-iso-test -f "$out/root-key"
+printf 'AUTHORIZED_KEY=%s\nHOSTNAME=admin\n' "$(cut -d' ' -f1,2 "$out/root-key.pub")" > "$out/answer"
+started=$(seconds)
+bash "$here/build-admin-iso.sh" "$out" "$out/answer"
+note "ISO build (parts cached by the deploy-day's scripts): $(elapsed "$started") s"
+iso=$out/$(ls -t "$out" | grep -m1 '^admin-.*\.iso$')
+note "ISO size: $(stat -c %s "$iso") bytes ($(du -h "$iso" | cut -f1))"
+
+ip netns delete "$ns" 2>/dev/null || true
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add br0 type bridge
+ip -n "$ns" addr add 192.168.124.1/24 dev br0
+ip -n "$ns" link set br0 up
+for tap in admin pxe; do
+    ip -n "$ns" tuntap add "$tap" mode tap
+    ip -n "$ns" link set "$tap" master br0 up
+done
+inside() { ip netns exec "$ns" "$@"; }
+qemu() { inside qemu-system-x86_64 -accel tcg -display none -monitor none "$@" & pids+=($!); }
+
+# 1. The admin node installs itself from the ISO, then boots its disk.
+truncate -s 8G "$work/admin.img"
+started=$(seconds)
+qemu -m 2048 -smp 2 -serial "file:$work/admin.log" -drive "file=$work/admin.img,if=virtio,format=raw" -cdrom "$iso" \
+    -boot order=cd -netdev tap,id=n0,ifname=admin,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:77:0a:01
+until_seen "$work/admin.log" "crowbar-admin-install: installed" 1800 "the installer's 'installed'"
+note "ISO boot to installed (TCG): $(elapsed "$started") s"
+host_key=$(sed -n 's/.*crowbar-admin-install: host key \(ssh-ed25519 [A-Za-z0-9+/=]*\).*/\1/p' "$work/admin.log" | tr -d '\r' | tail -n 1)
+[ -n "$host_key" ] || { echo "FAILED: no host key on the installer's console" >&2; exit 1; }
+echo "192.168.124.10 $host_key" > "$work/known_hosts"
+ssh_admin() {
+    inside ssh -i "$out/root-key" -o UserKnownHostsFile="$work/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+        -o ConnectTimeout=10 root@192.168.124.10 "$@"
+}
+installed=$(seconds)
+deadline=$(( $(date +%s) + 900 ))
+until ssh_admin 'systemctl is-active -q crowbard && crowbar barclamp list >/dev/null' 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "FAILED: no crowbard answering on the installed admin node within 900 s" >&2
+        tail -n 40 "$work/admin.log" >&2; ssh_admin 'systemctl status crowbard; journalctl -u crowbard -n 40' >&2 || true; exit 1; }
+    sleep 10
+done
+note "installed to crowbard answering (first boot, TCG): $(elapsed "$installed") s"
+ssh_admin 'test "$(stat -c %U "/proc/$(systemctl show -p MainPID --value crowbard)")" = crowbar' \
+    || { echo "FAILED: crowbard does not run as crowbar" >&2; exit 1; }
+ssh_admin 'grep -qx "boot-interface: eth0" /etc/crowbar/crowbard.yml && ip -4 addr show eth0 | grep -q 192.168.124.10/24' \
+    || { echo "FAILED: the admin NIC is not eth0 with 192.168.124.10/24" >&2; ssh_admin 'ip addr; cat /etc/crowbar/crowbard.yml' >&2; exit 1; }
+inside curl -sf -o /dev/null http://192.168.124.10:8091/debian/Release.gpg \
+    || { echo "FAILED: the admin node does not serve its signed repository" >&2; exit 1; }
+echo "admin node: crowbard runs as crowbar, serves eth0 at 192.168.124.10, signs its repository"
+
+# 2. A machine PXE-boots from the new admin node and is discovered there.
+started=$(seconds)
+qemu -m 512 -smp 1 -serial "file:$work/pxe.log" -boot n \
+    -netdev tap,id=n0,ifname=pxe,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:77:0a:02
+deadline=$(( $(date +%s) + 600 ))
+until ssh_admin 'crowbar node list' 2>/dev/null | grep d52-54-00-77-0a-02 | grep -q discovered; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "FAILED: the PXE machine was not discovered within 600 s" >&2
+        tail -n 30 "$work/pxe.log" >&2; ssh_admin 'crowbar node list; journalctl -u crowbard -n 40' >&2 || true; exit 1; }
+    sleep 5
+done
+note "PXE power-on to discovered on the ISO's admin node: $(elapsed "$started") s"
+ssh_admin 'crowbar node list' | grep d52-54-00-77-0a-02
+for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+pids=()
+
+# 3. The same ISO under UEFI firmware reaches its installer (which finds the ISO; no disk is given, so it stops there).
+started=$(seconds)
+qemu -m 1024 -smp 1 -bios /usr/share/ovmf/OVMF.fd -serial "file:$work/uefi.log" -cdrom "$iso" -boot d -nic none
+until_seen "$work/uefi.log" "crowbar-admin-install: admin ISO on" 600 "the installer under UEFI"
+note "UEFI boot to the installer (TCG): $(elapsed "$started") s"
+echo "admin ISO test: OK"

@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev libncurses-dev tmux pkg-config curl python3 openssh-server openssh-client
           debootstrap systemd-container iproute2
           qemu-system-x86 ipxe-qemu cpio tftp-hpa atftp isc-dhcp-client udhcpc kea-admin apt-utils
-          openipmi ipmitool openssl python3-venv util-linux mmdebstrap zstd gpg gpgv python3-prometheus-client patchelf)
+          openipmi ipmitool openssl python3-venv util-linux mmdebstrap zstd gpg gpgv python3-prometheus-client patchelf kmod)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -4,7 +4,8 @@
 # itself from the ISO and reboots from its disk; root's SSH key comes from the test's answer file and the host key is
 # pinned from the installer's console line (never on first use); crowbard must run there as a service with its boot
 # services; then a second QEMU machine PXE-boots from that admin node and must be `discovered` there. Last, the same
-# ISO boots under UEFI (OVMF) to its installer. Times and the ISO's size → OUT/timings.txt. Needs root.
+# file boots to its installer under UEFI (OVMF) and as a USB stick. Times and the ISO's size → OUT/timings.txt. Needs
+# root.
 #   iso/test-admin-iso.sh [OUT_DIR]   (default /var/lib/crowbar-lab/admin-iso)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,11 +17,16 @@ dpkg-query -W -f='${Status}' ovmf 2>/dev/null | grep -q "install ok installed" \
 mkdir -p "$out" && chmod 0700 "$out"
 ns=crowbar-iso-test
 work=$(mktemp -d /tmp/crowbar-admin-iso-test.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+# stop_machines: every QEMU this test started (each writes its PID file), TERM then KILL.
+stop_machines() {
+    local file
+    for file in "$work"/*.pid; do [ -s "$file" ] && { kill "$(cat "$file")" 2>/dev/null || true; }; done
     sleep 1
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for file in "$work"/*.pid; do [ -s "$file" ] && { kill -9 "$(cat "$file")" 2>/dev/null || true; }; rm -f "$file"; done
+    return 0
+}
+cleanup() {
+    stop_machines
     ip netns delete "$ns" 2>/dev/null || true
     rm -rf "$work"
 }
@@ -64,12 +70,18 @@ for tap in admin pxe; do
     ip -n "$ns" link set "$tap" master br0 up
 done
 inside() { ip netns exec "$ns" "$@"; }
-qemu() { inside qemu-system-x86_64 -accel tcg -display none -monitor none "$@" & pids+=($!); }
+# qemu NAME ARGUMENTS…: a machine in the namespace, its console in $work/NAME.log, its PID in $work/NAME.pid.
+qemu() {
+    local name=$1
+    shift
+    inside qemu-system-x86_64 -accel tcg -display none -monitor none -daemonize -pidfile "$work/$name.pid" \
+        -serial "file:$work/$name.log" "$@"
+}
 
 # 1. The admin node installs itself from the ISO, then boots its disk.
 truncate -s 8G "$work/admin.img"
 started=$(seconds)
-qemu -m 2048 -smp 2 -serial "file:$work/admin.log" -drive "file=$work/admin.img,if=virtio,format=raw" -cdrom "$iso" \
+qemu admin -m 2048 -smp 2 -drive "file=$work/admin.img,if=virtio,format=raw" -cdrom "$iso" \
     -boot order=cd -netdev tap,id=n0,ifname=admin,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:77:0a:01
 until_seen "$work/admin.log" "crowbar-admin-install: installed" 1800 "the installer's 'installed'"
 note "ISO boot to installed (TCG): $(elapsed "$started") s"
@@ -98,7 +110,7 @@ echo "admin node: crowbard runs as crowbar, serves eth0 at 192.168.124.10, signs
 
 # 2. A machine PXE-boots from the new admin node and is discovered there.
 started=$(seconds)
-qemu -m 512 -smp 1 -serial "file:$work/pxe.log" -boot n \
+qemu pxe -m 512 -smp 1 -boot n \
     -netdev tap,id=n0,ifname=pxe,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:77:0a:02
 deadline=$(( $(date +%s) + 600 ))
 until ssh_admin 'crowbar node list' 2>/dev/null | grep d52-54-00-77-0a-02 | grep -q discovered; do
@@ -108,12 +120,19 @@ until ssh_admin 'crowbar node list' 2>/dev/null | grep d52-54-00-77-0a-02 | grep
 done
 note "PXE power-on to discovered on the ISO's admin node: $(elapsed "$started") s"
 ssh_admin 'crowbar node list' | grep d52-54-00-77-0a-02
-for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-pids=()
+stop_machines
 
 # 3. The same ISO under UEFI firmware reaches its installer (which finds the ISO; no disk is given, so it stops there).
 started=$(seconds)
-qemu -m 1024 -smp 1 -bios /usr/share/ovmf/OVMF.fd -serial "file:$work/uefi.log" -cdrom "$iso" -boot d -nic none
+qemu uefi -m 1024 -smp 1 -bios /usr/share/ovmf/OVMF.fd -cdrom "$iso" -boot d -nic none
 until_seen "$work/uefi.log" "crowbar-admin-install: admin ISO on" 600 "the installer under UEFI"
 note "UEFI boot to the installer (TCG): $(elapsed "$started") s"
+stop_machines
+
+# 4. The same file written to a USB stick (xHCI, BIOS) boots, and the installer finds it there.
+started=$(seconds)
+qemu stick -m 1024 -smp 1 -nic none -device qemu-xhci,id=xhci -drive "if=none,id=stick,format=raw,readonly=on,file=$iso" \
+    -device usb-storage,bus=xhci.0,drive=stick,bootindex=0
+until_seen "$work/stick.log" "crowbar-admin-install: admin ISO on /dev/sd" 600 "the installer finding the ISO on a USB stick"
+note "USB stick boot to the installer (TCG): $(elapsed "$started") s"
 echo "admin ISO test: OK"

@@ -85,5 +85,8 @@ deb="$out/crowbar_${version}_amd64.deb"
 # xz for a release; a test package of the (large) debug build is left uncompressed: xz would take minutes.
 compression=xz
 [ "$configuration" = debug ] && compression=none
-dpkg-deb --root-owner-group -Z"$compression" --build "$stage" "$deb" >/dev/null
+# The same inputs give the same bytes (the admin ISO is cached by the package's checksum): every file's time is clamped
+# to the last commit's.
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)} \
+    dpkg-deb --root-owner-group -Z"$compression" --build "$stage" "$deb" >/dev/null
 echo "$deb ($(du -h "$deb" | cut -f1))"

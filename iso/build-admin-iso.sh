@@ -41,8 +41,8 @@ bash "$here/build-discovery.sh" "$images/boot"
 bash "$here/build-repository.sh" "$images/repository" --recipes "$root/recipes"
 bash "$here/build-os-image.sh" "$images/boot" "$images/repository"
 mkdir -p "$out/package"
-bash "$here/build-package.sh" "$out/package" >/dev/null
-deb=$(ls -t "$out"/package/crowbar_*_amd64.deb | head -n 1)
+deb=$(bash "$here/build-package.sh" "$out/package" | tail -n 1 | cut -d' ' -f1)
+[ -s "$deb" ] || { echo "iso/build-package.sh made no package" >&2; exit 1; }
 
 part_key() { sed -n "s/^key //p" "$1"; }
 key=$( { part_key "$images/boot/discovery/SOURCE"; part_key "$images/boot/os/debian-12.manifest"; part_key "$images/repository/SOURCE"

@@ -87,6 +87,6 @@ compression=xz
 [ "$configuration" = debug ] && compression=none
 # The same inputs give the same bytes (the admin ISO is cached by the package's checksum): every file's time is clamped
 # to the last commit's.
-SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)} \
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -c safe.directory="$root" -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)} \
     dpkg-deb --root-owner-group -Z"$compression" --build "$stage" "$deb" >/dev/null
 echo "$deb ($(du -h "$deb" | cut -f1))"

@@ -17,12 +17,15 @@ dpkg-query -W -f='${Status}' ovmf 2>/dev/null | grep -q "install ok installed" \
 mkdir -p "$out" && chmod 0700 "$out"
 ns=crowbar-iso-test
 work=$(mktemp -d /tmp/crowbar-admin-iso-test.XXXXXX)
+# The machines' PID files live with the ISO, not in $work: a run killed before its cleanup leaves them for the next.
+machines=$out/machines
+mkdir -p "$machines"
 # stop_machines: every QEMU this test started (each writes its PID file), TERM then KILL.
 stop_machines() {
     local file
-    for file in "$work"/*.pid; do [ -s "$file" ] && { kill "$(cat "$file")" 2>/dev/null || true; }; done
+    for file in "$machines"/*.pid; do [ -s "$file" ] && { kill "$(cat "$file")" 2>/dev/null || true; }; done
     sleep 1
-    for file in "$work"/*.pid; do [ -s "$file" ] && { kill -9 "$(cat "$file")" 2>/dev/null || true; }; rm -f "$file"; done
+    for file in "$machines"/*.pid; do [ -s "$file" ] && { kill -9 "$(cat "$file")" 2>/dev/null || true; }; rm -f "$file"; done
     return 0
 }
 cleanup() {
@@ -31,6 +34,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+stop_machines
 seconds() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$(seconds) - $1:.1f}')"; }
 timings=$out/timings.txt
@@ -51,7 +55,7 @@ until_seen() {
 }
 
 # The answer file: the defaults, and root's key for this test (kept with the ISO so a second run reuses both).
-[ -f "$out/root-key" ] || ssh-keygen -q -t ed25519 -N '' -C admin-iso-test -f "$out/root-key"
+[ -s "$out/root-key" ] && [ -s "$out/root-key.pub" ] || { rm -f "$out/root-key" "$out/root-key.pub"; ssh-keygen -q -t ed25519 -N '' -C admin-iso-test -f "$out/root-key"; }
 printf 'AUTHORIZED_KEY=%s\nHOSTNAME=admin\n' "$(cut -d' ' -f1,2 "$out/root-key.pub")" > "$out/answer"
 started=$(seconds)
 bash "$here/build-admin-iso.sh" "$out" "$out/answer"
@@ -70,11 +74,11 @@ for tap in admin pxe; do
     ip -n "$ns" link set "$tap" master br0 up
 done
 inside() { ip netns exec "$ns" "$@"; }
-# qemu NAME ARGUMENTS…: a machine in the namespace, its console in $work/NAME.log, its PID in $work/NAME.pid.
+# qemu NAME ARGUMENTS…: a machine in the namespace, its console in $work/NAME.log, its PID in $machines/NAME.pid.
 qemu() {
     local name=$1
     shift
-    inside qemu-system-x86_64 -accel tcg -display none -monitor none -daemonize -pidfile "$work/$name.pid" \
+    inside qemu-system-x86_64 -accel tcg -display none -monitor none -daemonize -pidfile "$machines/$name.pid" \
         -serial "file:$work/$name.log" "$@"
 }
 
@@ -102,11 +106,12 @@ done
 note "installed to crowbard answering (first boot, TCG): $(elapsed "$installed") s"
 ssh_admin 'test "$(stat -c %U "/proc/$(systemctl show -p MainPID --value crowbard)")" = crowbar' \
     || { echo "FAILED: crowbard does not run as crowbar" >&2; exit 1; }
-ssh_admin 'grep -qx "boot-interface: eth0" /etc/crowbar/crowbard.yml && ip -4 addr show eth0 | grep -q 192.168.124.10/24' \
-    || { echo "FAILED: the admin NIC is not eth0 with 192.168.124.10/24" >&2; ssh_admin 'ip addr; cat /etc/crowbar/crowbard.yml' >&2; exit 1; }
+ssh_admin 'grep -qx "boot-interface: admin0" /etc/crowbar/crowbard.yml && ip -4 addr show admin0 | grep -q 192.168.124.10/24 \
+    && test "$(cat /sys/class/net/admin0/address)" = 52:54:00:77:0a:01' \
+    || { echo "FAILED: the admin NIC is not admin0 (52:54:00:77:0a:01) with 192.168.124.10/24" >&2; ssh_admin 'ip addr; cat /etc/crowbar/crowbard.yml' >&2; exit 1; }
 inside curl -sf -o /dev/null http://192.168.124.10:8091/debian/Release.gpg \
     || { echo "FAILED: the admin node does not serve its signed repository" >&2; exit 1; }
-echo "admin node: crowbard runs as crowbar, serves eth0 at 192.168.124.10, signs its repository"
+echo "admin node: crowbard runs as crowbar, serves admin0 at 192.168.124.10, signs its repository"
 
 # 2. A machine PXE-boots from the new admin node and is discovered there.
 started=$(seconds)

@@ -6,13 +6,15 @@ import Testing
 /// Compiles recipes and runs the scripts with the real /bin/sh (dash) against files in a temporary folder:
 /// the compiled shell is tested where it runs, not by comparing text.
 @Suite("Compiled recipes run by /bin/sh")
-struct RecipeScriptTests {
+final class RecipeScriptTests {
     let folder: String
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-recipe-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     func context(_ attributes: [String: AttributeValue] = [:]) -> RecipeContext {
         RecipeContext(

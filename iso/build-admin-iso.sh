@@ -27,15 +27,7 @@ if bad=$(grep -Eo '^[A-Z_]+' "$answer" | grep -Evx 'ADDRESS|GATEWAY|DNS|HOSTNAME
 fi
 
 # grub-mkrescue with grub's BIOS and UEFI images, and what it writes the ISO with.
-missing=()
-for package in grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -q -y --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash "$root/scripts/lib/apt-install.sh" grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools >/dev/null
 
 bash "$here/build-discovery.sh" "$images/boot"
 bash "$here/build-repository.sh" "$images/repository" --recipes "$root/recipes"

@@ -12,8 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-/var/lib/crowbar-lab/admin-iso}
 [ "$(id -u)" = 0 ] || { echo "test-admin-iso.sh needs root (network namespace, taps)" >&2; exit 1; }
 bash "$here/../scripts/install-deps.sh" >/dev/null
-dpkg-query -W -f='${Status}' ovmf 2>/dev/null | grep -q "install ok installed" \
-    || DEBIAN_FRONTEND=noninteractive apt-get install -q -y --no-install-recommends ovmf >/dev/null
+bash "$here/../scripts/lib/apt-install.sh" ovmf >/dev/null
 mkdir -p "$out" && chmod 0700 "$out"
 ns=crowbar-iso-test
 work=$(mktemp -d /tmp/crowbar-admin-iso-test.XXXXXX)

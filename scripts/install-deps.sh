@@ -5,16 +5,7 @@ packages=(libsqlite3-dev libcurl4-openssl-dev libyaml-dev libssh2-1-dev libncurs
           debootstrap systemd-container iproute2
           qemu-system-x86 ipxe-qemu cpio tftp-hpa atftp isc-dhcp-client udhcpc kea-admin apt-utils
           openipmi ipmitool openssl python3-venv util-linux mmdebstrap zstd gpg gpgv python3-prometheus-client patchelf kmod)
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+bash "$(dirname "$0")/lib/apt-install.sh" "${packages[@]}"
 # Test peers from PyPI: the Redfish emulator of the power tests and schemathesis for the API. Without PyPI those tests
 # are skipped (and say so) rather than the whole run failing.
 bash "$(dirname "$0")/lib/sushy-venv.sh" >/dev/null \

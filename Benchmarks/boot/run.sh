@@ -15,10 +15,7 @@ parts=("${@:-dhcp tftp}")
 # shellcheck disable=SC2206
 parts=(${parts[*]})
 bash scripts/install-deps.sh
-for package in kea-dhcp4-server dnsmasq-base tftpd-hpa; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
-        || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package" >/dev/null
-done
+bash scripts/lib/apt-install.sh kea-dhcp4-server dnsmasq-base tftpd-hpa >/dev/null
 build_crowbar
 work=$(mktemp -d /tmp/crowbar-boot-bench.XXXXXX)
 namespace=crowbar-bench-dhcp

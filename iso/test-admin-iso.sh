@@ -39,18 +39,32 @@ elapsed() { python3 -c "print(f'{$(seconds) - $1:.1f}')"; }
 timings=$out/timings.txt
 : > "$timings"
 note() { echo "$*" | tee -a "$timings"; }
-# until_seen FILE PATTERN SECONDS WHAT: waits for PATTERN in FILE (a console), bounded; on timeout shows its end.
-until_seen() {
-    local deadline=$(( $(date +%s) + $3 ))
-    until grep -aq "$2" "$1" 2>/dev/null; do
+# wait_until SECONDS MACHINE WHAT COMMAND…: runs COMMAND every 5 s until it succeeds; after SECONDS the test fails with
+# WHAT, the end of MACHINE's console and, if the admin node answers, crowbard's state there.
+wait_until() {
+    local deadline=$(( $(date +%s) + $1 )) seconds=$1 machine=$2 what=$3
+    shift 3
+    until "$@"; do
         if [ "$(date +%s)" -ge "$deadline" ]; then
-            echo "FAILED: $4 not seen within $3 s; the end of $1:" >&2
-            tail -n 40 "$1" >&2 || true
+            echo "FAILED: $what, not within $seconds s; the end of $machine's console:" >&2
+            tail -n 40 "$work/$machine.log" >&2 || true
+            ssh_admin 'systemctl status crowbard --no-pager; crowbar node list; journalctl -u crowbard -n 40' >&2 2>/dev/null || true
             exit 1
         fi
-        grep -aq "crowbar-admin-install: FAILED" "$1" 2>/dev/null && { echo "FAILED: the installer failed:" >&2; tail -n 20 "$1" >&2; exit 1; }
         sleep 5
     done
+}
+# console_shows MACHINE PATTERN: PATTERN is on MACHINE's console; an installer's failure there fails the test at once.
+console_shows() {
+    grep -aq "$2" "$work/$1.log" 2>/dev/null && return 0
+    grep -aq "crowbar-admin-install: FAILED" "$work/$1.log" 2>/dev/null \
+        && { echo "FAILED: the installer failed:" >&2; tail -n 20 "$work/$1.log" >&2; exit 1; }
+    return 1
+}
+# ssh_admin COMMAND: COMMAND as root on the installed admin node, its host key pinned from the installer's console.
+ssh_admin() {
+    inside ssh -i "$out/root-key" -o UserKnownHostsFile="$work/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+        -o ConnectTimeout=10 root@192.168.124.10 "$@"
 }
 
 # The answer file: the defaults, and root's key for this test (kept with the ISO so a second run reuses both).
@@ -86,22 +100,14 @@ truncate -s 8G "$work/admin.img"
 started=$(seconds)
 qemu admin -m 2048 -smp 2 -drive "file=$work/admin.img,if=virtio,format=raw" -cdrom "$iso" \
     -boot order=cd -netdev tap,id=n0,ifname=admin,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:77:0a:01
-until_seen "$work/admin.log" "crowbar-admin-install: installed" 1800 "the installer's 'installed'"
+wait_until 1800 admin "the installer's 'installed'" console_shows admin "crowbar-admin-install: installed"
 note "ISO boot to installed (TCG): $(elapsed "$started") s"
 host_key=$(sed -n 's/.*crowbar-admin-install: host key \(ssh-ed25519 [A-Za-z0-9+/=]*\).*/\1/p' "$work/admin.log" | tr -d '\r' | tail -n 1)
 [ -n "$host_key" ] || { echo "FAILED: no host key on the installer's console" >&2; exit 1; }
 echo "192.168.124.10 $host_key" > "$work/known_hosts"
-ssh_admin() {
-    inside ssh -i "$out/root-key" -o UserKnownHostsFile="$work/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
-        -o ConnectTimeout=10 root@192.168.124.10 "$@"
-}
+crowbard_answers() { ssh_admin 'systemctl is-active -q crowbard && crowbar barclamp list >/dev/null' 2>/dev/null; }
 installed=$(seconds)
-deadline=$(( $(date +%s) + 900 ))
-until ssh_admin 'systemctl is-active -q crowbard && crowbar barclamp list >/dev/null' 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "FAILED: no crowbard answering on the installed admin node within 900 s" >&2
-        tail -n 40 "$work/admin.log" >&2; ssh_admin 'systemctl status crowbard; journalctl -u crowbard -n 40' >&2 || true; exit 1; }
-    sleep 10
-done
+wait_until 900 admin "crowbard answering on the installed admin node" crowbard_answers
 note "installed to crowbard answering (first boot, TCG): $(elapsed "$installed") s"
 ssh_admin 'test "$(stat -c %U "/proc/$(systemctl show -p MainPID --value crowbard)")" = crowbar' \
     || { echo "FAILED: crowbard does not run as crowbar" >&2; exit 1; }
@@ -116,12 +122,8 @@ echo "admin node: crowbard runs as crowbar, serves admin0 at 192.168.124.10, sig
 started=$(seconds)
 qemu pxe -m 512 -smp 1 -boot n \
     -netdev tap,id=n0,ifname=pxe,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:77:0a:02
-deadline=$(( $(date +%s) + 600 ))
-until ssh_admin 'crowbar node list' 2>/dev/null | grep d52-54-00-77-0a-02 | grep -q discovered; do
-    [ "$(date +%s)" -lt "$deadline" ] || { echo "FAILED: the PXE machine was not discovered within 600 s" >&2
-        tail -n 30 "$work/pxe.log" >&2; ssh_admin 'crowbar node list; journalctl -u crowbard -n 40' >&2 || true; exit 1; }
-    sleep 5
-done
+discovered() { ssh_admin 'crowbar node list' 2>/dev/null | grep d52-54-00-77-0a-02 | grep -q discovered; }
+wait_until 600 pxe "the PXE machine discovered on the admin node" discovered
 note "PXE power-on to discovered on the ISO's admin node: $(elapsed "$started") s"
 ssh_admin 'crowbar node list' | grep d52-54-00-77-0a-02
 stop_machines
@@ -129,7 +131,7 @@ stop_machines
 # 3. The same ISO under UEFI firmware reaches its installer (which finds the ISO; no disk is given, so it stops there).
 started=$(seconds)
 qemu uefi -m 1024 -smp 1 -bios /usr/share/ovmf/OVMF.fd -cdrom "$iso" -boot d -nic none
-until_seen "$work/uefi.log" "crowbar-admin-install: admin ISO on" 600 "the installer under UEFI"
+wait_until 600 uefi "the installer under UEFI" console_shows uefi "crowbar-admin-install: admin ISO on"
 note "UEFI boot to the installer (TCG): $(elapsed "$started") s"
 stop_machines
 
@@ -137,6 +139,6 @@ stop_machines
 started=$(seconds)
 qemu stick -m 1024 -smp 1 -nic none -device qemu-xhci,id=xhci -drive "if=none,id=stick,format=raw,readonly=on,file=$iso" \
     -device usb-storage,bus=xhci.0,drive=stick,bootindex=0
-until_seen "$work/stick.log" "crowbar-admin-install: admin ISO on /dev/sd" 600 "the installer finding the ISO on a USB stick"
+wait_until 600 stick "the installer finding the ISO on a USB stick" console_shows stick "crowbar-admin-install: admin ISO on /dev/sd"
 note "USB stick boot to the installer (TCG): $(elapsed "$started") s"
 echo "admin ISO test: OK"

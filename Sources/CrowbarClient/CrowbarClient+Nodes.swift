@@ -3,8 +3,31 @@ import Foundation
 import NIOCore
 
 extension CrowbarClient {
-    /// `GET /nodes`: every node, by name.
-    public func nodes() async throws -> [Node] { try await send(.GET, Endpoint("nodes")) }
+    /// Every node, by name: `GET /nodes` page after page, `pageSize` nodes each.
+    public func nodes(pageSize: Int = NodeQuery.maxLimit) async throws -> [Node] {
+        var nodes: [Node] = []
+        var page = try await self.nodes(NodeQuery(limit: pageSize))
+        nodes += page.nodes
+        while let next = page.next {
+            page = try await self.nodes(NodeQuery(after: next, limit: pageSize))
+            // Names only grow from page to page, so this ends; a server that went back would loop forever.
+            guard let first = page.nodes.first, first.name > next else {
+                throw ClientError(status: nil, body: APIErrorBody(error: "bad_answer", detail: "GET /nodes answered a page that does not follow \(next)"))
+            }
+            nodes += page.nodes
+        }
+        return nodes
+    }
+
+    /// `GET /nodes?state=&role=&after=&limit=`: one page of the nodes `query` selects, by name (at most 1,000 without a
+    /// limit); its `next` (from the answer's `Link: <…>; rel="next"`) is the following page's `after`.
+    public func nodes(_ query: NodeQuery) async throws -> NodePage {
+        let endpoint = Endpoint(
+            "nodes", query: [("state", query.state?.rawValue), ("role", query.role), ("after", query.after), ("limit", query.limit.map(String.init))])
+        let (body, headers) = try await exchange(.GET, endpoint)
+        let nodes = try JSONDecoder.crowbar.decode([Node].self, from: body)
+        return NodePage(nodes: nodes, next: headers.first(name: "Link") == nil ? nil : nodes.last?.name)
+    }
 
     /// `GET /nodes/{name}`.
     public func node(named name: String) async throws -> Node { try await send(.GET, Endpoint("nodes", name)) }

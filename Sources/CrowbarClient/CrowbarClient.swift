@@ -83,6 +83,14 @@ public struct CrowbarClient: Sendable {
         _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, headers: [(String, String)] = [],
         timeout: TimeAmount? = nil
     ) async throws -> Data {
+        try await exchange(method, endpoint, body: body, headers: headers, timeout: timeout).body
+    }
+
+    /// Sends a request and returns the body and headers of a 2xx answer; any other answer, or none, throws ``ClientError``.
+    func exchange(
+        _ method: HTTPMethod, _ endpoint: Endpoint, body: (any Encodable & Sendable)? = nil, headers: [(String, String)] = [],
+        timeout: TimeAmount? = nil
+    ) async throws -> (body: Data, headers: HTTPHeaders) {
         var request = HTTPClientRequest(url: "\(baseURL)/\(endpoint.path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -102,7 +110,7 @@ public struct CrowbarClient: Sendable {
         }
         let data = Data(bytes.readBytes(length: bytes.readableBytes) ?? [])
         guard (200..<300).contains(response.status.code) else { throw ClientError(status: response.status, body: data) }
-        return data
+        return (data, response.headers)
     }
 
     /// Sends a request and decodes the answer as `T`.

@@ -11,6 +11,18 @@ public struct NodeService: Sendable {
     /// Every node, by name.
     public func list() async throws -> [Node] { try await context.database.nodes() }
 
+    /// The nodes `query` selects, by name, a page at a time when it has a limit. An unknown role or a limit outside
+    /// 1…``NodeQuery/maxLimit`` is refused.
+    public func list(_ query: NodeQuery) async throws -> NodePage {
+        if let limit = query.limit, !(1...NodeQuery.maxLimit).contains(limit) {
+            throw CrowbarError(.invalid, "limit must be between 1 and \(NodeQuery.maxLimit)", context: ["field": "limit"])
+        }
+        if let role = query.role, !context.catalog.runOrder.contains(where: { $0.role(named: role) != nil }) {
+            throw CrowbarError(.invalid, "no barclamp has a role named '\(role)' (crowbar barclamp list shows them)", context: ["field": "role"])
+        }
+        return try await context.database.nodes(query)
+    }
+
     /// The node called `name`, or a not-found error.
     public func node(named name: String) async throws -> Node { try await context.database.node(named: name) }
 

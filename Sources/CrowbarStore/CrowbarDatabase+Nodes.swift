@@ -4,12 +4,32 @@ import GRDB
 
 extension CrowbarDatabase {
     /// Every node, sorted by name.
-    public func nodes() async throws -> [Node] {
+    public func nodes() async throws -> [Node] { try await nodes(NodeQuery()).nodes }
+
+    /// The nodes `query` selects, sorted by name: one page of them when it has a limit.
+    public func nodes(_ query: NodeQuery) async throws -> NodePage {
         try await writer.read { db in
-            let macs = Dictionary(grouping: try NodeMACRecord.order(Column("position")).fetchAll(db), by: \.nodeName)
-            return try NodeRecord.order(Column("name")).fetchAll(db).map { record in
-                record.node(macs: macs[record.name]?.map(\.mac) ?? [])
+            var request = NodeRecord.order(Column("name"))
+            if let state = query.state { request = request.filter(Column("state") == state.rawValue) }
+            if let after = query.after { request = request.filter(Column("name") > after) }
+            if let role = query.role {
+                request = request.filter(
+                    sql: "name IN (SELECT assigned.value FROM proposals, json_each(proposals.content, '$.deployment.' || json_quote(?)) AS assigned)",
+                    arguments: [role])
             }
+            if let limit = query.limit { request = request.limit(limit + 1) }
+            var records = try request.fetchAll(db)
+            var next: String?
+            if let limit = query.limit, records.count > limit {
+                records.removeLast(records.count - limit)
+                next = records.last?.name
+            }
+            // Up to a page, only the listed nodes' MACs; beyond it one scan of them all costs less than a long IN list.
+            let listed = records.map(\.name)
+            let macRequest = listed.count <= NodeQuery.maxLimit ? NodeMACRecord.filter(listed.contains(Column("nodeName"))) : NodeMACRecord.all()
+            let macs = Dictionary(grouping: try macRequest.order(Column("position")).fetchAll(db), by: \.nodeName)
+            let nodes = records.map { record in record.node(macs: macs[record.name]?.map(\.mac) ?? []) }
+            return NodePage(nodes: nodes, next: next)
         }
     }
 

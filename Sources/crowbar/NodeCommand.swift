@@ -1,6 +1,7 @@
 import ArgumentParser
 import CrowbarClient
 import CrowbarCore
+import Foundation
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,11 +12,21 @@ struct NodeCommand: AsyncParsableCommand {
         ])
 
     struct List: ClientCommand {
-        static let configuration = CommandConfiguration(abstract: "List every node with its state and inventory summary.")
+        static let configuration = CommandConfiguration(
+            abstract: "List nodes with their state and inventory summary: every one, or those the options select.",
+            discussion: "With --limit, one page by name; the next page is the same command with --after the last name listed.")
         @OptionGroup var connection: ConnectionOptions
+        @Option(help: "Only nodes in this state.") var state: NodeState?
+        @Option(help: "Only nodes a proposal assigns this role to.") var role: String?
+        @Option(help: "Only nodes whose name sorts after this one.") var after: String?
+        @Option(help: "At most this many nodes (1–1000).") var limit: Int?
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.nodes()) { nodes in
+            let page = try await client.nodes(NodeQuery(state: state, role: role, after: after, limit: limit))
+            if let next = page.next {
+                FileHandle.standardError.write(Data("more nodes follow: add --after \(next)\n".utf8))
+            }
+            try show(page.nodes) { nodes in
                 TextTable(
                     header: ["NAME", "STATE", "ADDRESS", "MACS", "CPUS", "MEMORY"],
                     rows: nodes.map { node in

@@ -3,6 +3,7 @@ import CrowbarControl
 import CrowbarCore
 import CrowbarStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -38,6 +39,8 @@ struct APIClient {
         var status: Int
         var body: String
         var etag: String?
+        /// The `Link` header (RFC 8288), on a page that has a next one.
+        var link: String?
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
         var list: [[String: Any]] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [[String: Any]] ?? [] }
     }
@@ -54,7 +57,10 @@ struct APIClient {
         if body != nil { headers[.contentType] = "application/json" }
         return try await client.execute(
             uri: "/api/v1/\(path)", method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
-        ) { response in Answer(status: Int(response.status.code), body: String(buffer: response.body), etag: response.headers[.eTag]) }
+        ) { response in Answer(
+                status: Int(response.status.code), body: String(buffer: response.body), etag: response.headers[.eTag],
+                link: response.headers[HTTPField.Name("Link")!])
+        }
     }
 
     /// Registers a node with one MAC and returns its name.

@@ -244,6 +244,86 @@ import Testing
     }
 }
 
+@Suite struct NodeListingTests {
+    @Test func pagesFollowTheLinkHeaderAndListEveryNodeOnce() async throws {
+        try await APIHarness().run { api in
+            var names: [String] = []
+            for index in 0..<5 { names.append(try await api.discover("52:54:00:00:01:0\(index)")) }
+            var listed: [String] = []
+            var path = "nodes?limit=2"
+            var pages = 0
+            while pages < 5 {
+                let page = try await api.call(.get, path)
+                #expect(page.status == 200)
+                listed += page.list.compactMap { $0["name"] as? String }
+                pages += 1
+                guard let link = page.link else { break }
+                #expect(link.hasSuffix(">; rel=\"next\""))
+                path = String(link.dropFirst("</api/v1/".count).prefix { $0 != ">" })
+                #expect(path.contains("limit=2") && path.contains("after=\(listed.last!)"))
+            }
+            #expect(listed == names.sorted())
+            #expect(pages == 3)
+            let whole = try await api.call(.get, "nodes")
+            #expect(whole.list.count == 5 && whole.link == nil)
+            let exact = try await api.call(.get, "nodes?limit=5")
+            #expect(exact.list.count == 5 && exact.link == nil)
+        }
+    }
+
+    @Test func withoutALimitAnAnswerHoldsAtMostOneThousandNodes() async throws {
+        let harness = try APIHarness()
+        for index in 0...NodeQuery.maxLimit {
+            let mac = String(format: "52:54:00:00:%02x:%02x", index >> 8, index & 255)
+            _ = try await harness.database.register(DiscoveryReport(macs: [mac], inventory: Inventory()))
+        }
+        try await harness.run { api in
+            let first = try await api.call(.get, "nodes")
+            #expect(first.list.count == NodeQuery.maxLimit)
+            let last = try #require(first.list.last?["name"] as? String)
+            #expect(first.link == "</api/v1/nodes?after=\(last)>; rel=\"next\"")
+            let rest = try await api.call(.get, "nodes?after=\(last)")
+            #expect(rest.list.count == 1 && rest.link == nil)
+        }
+    }
+
+    @Test func stateAndRoleFiltersCombineWithPages() async throws {
+        try await APIHarness().run { api in
+            var names: [String] = []
+            for index in 0..<6 { names.append(try await api.discover("52:54:00:00:02:0\(index)")) }
+            for name in names[0..<3] {
+                #expect(try await api.call(.post, "nodes/\(name)/transition", #"{"state": "problem"}"#).status == 200)
+            }
+            #expect(try await api.call(.post, "proposals/ntp", #"{"name": "default"}"#).status == 201)
+            let assigned = [names[1], names[2], names[4]]
+            let assign = try await api.call(.put, "proposals/ntp/default/deployment/ntp-client", #"{"nodes": ["\#(assigned.joined(separator: "\", \""))"]}"#)
+            #expect(assign.status == 200)
+            let listed = { (answer: APIClient.Answer) in answer.list.compactMap { $0["name"] as? String } }
+            #expect(listed(try await api.call(.get, "nodes?state=problem")) == Array(names[0..<3]))
+            #expect(listed(try await api.call(.get, "nodes?role=ntp-client")) == assigned)
+            #expect(listed(try await api.call(.get, "nodes?role=ntp-server")).isEmpty)
+            let both = try await api.call(.get, "nodes?state=problem&role=ntp-client&limit=1")
+            #expect(listed(both) == [names[1]])
+            #expect(both.link?.contains("state=problem") == true && both.link?.contains("role=ntp-client") == true)
+            let rest = try await api.call(.get, "nodes?state=problem&role=ntp-client&limit=1&after=\(names[1])")
+            #expect(listed(rest) == [names[2]] && rest.link == nil)
+        }
+    }
+
+    @Test func badListingParametersAreRefusedNamingThem() async throws {
+        try await APIHarness().run { api in
+            let state = try await api.call(.get, "nodes?state=flying")
+            #expect(state.status == 400 && state.json["field"] as? String == "state")
+            let role = try await api.call(.get, "nodes?role=no-such-role")
+            #expect(role.status == 422 && role.json["field"] as? String == "role")
+            for limit in ["0", "1001", "many"] {
+                let answer = try await api.call(.get, "nodes?limit=\(limit)")
+                #expect(answer.status == 400 && answer.json["field"] as? String == "limit")
+            }
+        }
+    }
+}
+
 @Suite struct NetworkCommitTests {
     @Test func networkProposalWithARangeOutsideItsSubnetIsRefused() async throws {
         try await APIHarness().run { api in

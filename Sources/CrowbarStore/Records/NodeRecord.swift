@@ -23,27 +23,6 @@ struct NodeRecord: Codable, FetchableRecord, PersistableRecord {
     }
 }
 
-extension NodeRecord {
-    /// Reads the row column by column rather than through Codable: GRDB's keyed decoder was a fifth of the time
-    /// of listing 10,000 nodes.
-    init(row: Row) throws {
-        name = row["name"]
-        let stateText: String = row["state"]
-        guard let state = NodeState(rawValue: stateText) else {
-            throw CrowbarError(.invalid, "node \(name) has the unknown state '\(stateText)' in the database")
-        }
-        self.state = state
-        let inventoryText: String = row["inventory"]
-        inventory = try Self.databaseJSONDecoder(for: "inventory").decode(Inventory.self, from: Data(inventoryText.utf8))
-        adminAddress = row["adminAddress"]
-        bootAddress = row["bootAddress"]
-        let hostKeyText: String? = row["sshHostKey"]
-        sshHostKey = try hostKeyText.map { try Self.databaseJSONDecoder(for: "sshHostKey").decode(HostKeyPin.self, from: Data($0.utf8)) }
-        createdAt = row["createdAt"]
-        updatedAt = row["updatedAt"]
-    }
-}
-
 /// A row of `nodeMacs`: each MAC belongs to exactly one node.
 struct NodeMACRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "nodeMacs"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boot services benchmark, each against a peer in the same run:
-# 1. DHCP: perfdhcp DORA exchanges against crowbard, dnsmasq and kea-dhcp4 (memfile), one after another on the
-#    same veth pair (server on the host side, perfdhcp in a namespace as a relay), each keeping leases on disk.
+# 1. DHCP: perfdhcp DORA exchanges against crowbard and kea-dhcp4 (memfile), one after another on the same veth pair
+#    (server on the host side, perfdhcp in a namespace as a relay, then as broadcasting clients), at each of
+#    DHCP_RATES (default 2000…16000/s), each with a fresh lease store kept on disk; dnsmasq at DHCP_DNSMASQ/s if set.
 # 2. TFTP: a 64 MB file fetched by atftp from crowbard's TFTP server and from tftpd-hpa on loopback, at
 #    blksize 512 and 1468 and windowsize 1, 8, 16 (tftpd-hpa 5.2 has no windowsize: it falls back to lock-step).
 # (Power-on → discovered through the machines' BMCs: Benchmarks/power/run.sh.)
@@ -36,7 +37,8 @@ cleanup() {
 }
 trap cleanup EXIT
 report=()
-rate=${DHCP_RATE:-8000}
+# shellcheck disable=SC2206
+rates=(${DHCP_RATES:-2000 4000 6000 8000 12000 16000})
 
 # crowbard_with ARGS…: crowbard on a free loopback port with the shipped barclamps; exports CROWBAR_URL.
 crowbard_with() {
@@ -44,29 +46,37 @@ crowbard_with() {
     server_pid=$CROWBARD_PID
 }
 
-# perfdhcp_rate NAME: DORA at an offered $rate/s for 5 s from 40000 clients; prints achieved rate and drops.
+# perfdhcp_rate NAME PATH RATE: DORA at an offered RATE/s for 5 s from up to a million random clients, either relayed
+# (perfdhcp as a relay at 10.77.0.2: giaddr set, replies unicast to it) or direct (broadcasting clients on the
+# namespace's eth0, port 68); prints and records the achieved rate, the drops and the share of REQUESTs not ACKed.
 perfdhcp_rate() {
+    local name=$1 path=$2 offered=$3 out how=(-l 10.77.0.2 10.77.0.1)
+    [ "$path" = direct ] && how=(-l eth0)
     sleep 1
-    local out
-    out=$(ip netns exec "$namespace" perfdhcp -4 -l 10.77.0.2 -r "$rate" -R 40000 -p 5 -W 2000000 10.77.0.1 2>&1 || true)
-    local rate drops_offer drops_ack
-    rate=$(echo "$out" | sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p')
+    out=$(ip netns exec "$namespace" timeout 60 perfdhcp -4 -r "$offered" -R 1000000 -p 5 -W 2000000 "${how[@]}" 2>&1 || true)
+    local achieved sent_requests drops_offer drops_ack
+    achieved=$(echo "$out" | sed -n 's/^Rate: \([0-9.]*\) 4-way.*/\1/p')
     drops_offer=$(echo "$out" | awk '/Statistics for: DISCOVER-OFFER/{f=1} f&&/^drops:/{print $2; exit}')
     drops_ack=$(echo "$out" | awk '/Statistics for: REQUEST-ACK/{f=1} f&&/^drops:/{print $2; exit}')
-    printf '%-10s %10s DORA/s   drops: %s offers, %s acks\n' "$1" "${rate:-?}" "${drops_offer:-?}" "${drops_ack:-?}"
-    report+=("$(printf '| %s | %s | %s | %s |' "$1" "${rate:-?}" "${drops_offer:-?}" "${drops_ack:-?}")")
+    sent_requests=$(echo "$out" | awk '/Statistics for: REQUEST-ACK/{f=1} f&&/^sent packets:/{print $3; exit}')
+    local lost
+    lost=$(python3 -c "print(f'{100 * ${drops_ack:-0} / max(${sent_requests:-0}, 1):.0f} %')")
+    printf '%-10s %-7s %6s/s offered %10s DORA/s   drops: %s offers, %s acks (%s of REQUESTs)\n' \
+        "$name" "$path" "$offered" "${achieved:-?}" "${drops_offer:-?}" "${drops_ack:-?}" "$lost"
+    report+=("$(printf '| %s | %s | %s | %s | %s | %s | %s |' "$path" "$offered" "$name" "${achieved:-?}" "${drops_offer:-?}" "${drops_ack:-?}" "$lost")")
+    [ -n "$achieved" ] || { echo "$out" | tail -20; }
 }
 
 if [[ " ${parts[*]} " == *" dhcp "* ]]; then
-    echo "== DHCP: perfdhcp DORA, offered $rate/s for 5 s, 40000 clients, 10.77.0.0/16"
+    echo "== DHCP: perfdhcp DORA, offered ${rates[*]}/s for 5 s each, random clients, a pool of 851,967 addresses in 10.64.0.0/12, relayed and direct"
     ip netns add "$namespace"
     ip link add "$veth" type veth peer name eth0 netns "$namespace"
-    ip addr add 10.77.0.1/16 dev "$veth"
+    ip addr add 10.77.0.1/12 dev "$veth"
     ip link set "$veth" up
-    ip -n "$namespace" addr add 10.77.0.2/16 dev eth0
+    ip -n "$namespace" addr add 10.77.0.2/12 dev eth0
     ip -n "$namespace" link set eth0 up
 
-    # crowbard: the admin network is set to 10.77.0.0/16 through a network proposal, then DHCP serves it.
+    # crowbard: the admin network is set to 10.64.0.0/12 through a network proposal, then DHCP serves it.
     crowbard_with
     # The network barclamp needs a committed provisioner, which needs a node for its server role.
     curl -sSf -H "Authorization: Bearer $(cat "$work/data/api-token")" -H 'Content-Type: application/json' \
@@ -75,40 +85,58 @@ if [[ " ${parts[*]} " == *" dhcp "* ]]; then
     "$bin/crowbar" proposal assign provisioner default provisioner-server admin >/dev/null
     "$bin/crowbar" proposal commit --no-apply provisioner default >/dev/null
     "$bin/crowbar" proposal create network default >/dev/null
-    "$bin/crowbar" proposal set network default networks.admin.subnet=10.77.0.0 networks.admin.netmask=255.255.0.0 \
-        networks.admin.router=10.77.0.1 networks.admin.broadcast=10.77.255.255 \
-        networks.admin.ranges='{"admin":{"start":"10.77.0.1","end":"10.77.0.9"},"dhcp":{"start":"10.77.1.0","end":"10.77.200.255"},"host":{"start":"10.77.201.0","end":"10.77.250.255"}}' >/dev/null
+    "$bin/crowbar" proposal set network default networks.admin.subnet=10.64.0.0 networks.admin.netmask=255.240.0.0 \
+        networks.admin.router=10.77.0.1 networks.admin.broadcast=10.79.255.255 \
+        networks.admin.ranges='{"admin":{"start":"10.77.0.1","end":"10.77.0.9"},"dhcp":{"start":"10.64.0.1","end":"10.76.255.255"},"host":{"start":"10.78.0.0","end":"10.78.255.255"}}' >/dev/null
     "$bin/crowbar" proposal commit --no-apply network default >/dev/null
     stop_server
-    # No new-client rate limit: the peers have none, and the point is the rate the server can sustain.
-    crowbard_with --boot-address 10.77.0.1 --boot-interface "$veth" --boot-http-port 18091 --dhcp-relay 10.77.0.2 \
-        --dhcp-new-clients-per-second 0
-    perfdhcp_rate crowbard
-    leases=$(curl -sf -H "Authorization: Bearer $(cat "$work/data/api-token")" "$CROWBAR_URL/api/v1/boot" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["leases"]))')
-    echo "           $leases leases in crowbard's store"
-    stop_server
-
-    dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface="$veth" --bind-interfaces --except-interface=lo \
-        --dhcp-range=10.77.1.0,10.77.200.255,255.255.0.0,1h --dhcp-leasefile="$work/dnsmasq.leases" --dhcp-authoritative \
-        --dhcp-lease-max=100000 --no-ping >"$work/dnsmasq.log" 2>&1 &
-    server_pid=$!
-    perfdhcp_rate dnsmasq
-    stop_server
-
+    cp -a "$work/data" "$work/data.configured"
+    # Kea: UDP sockets for relayed messages (as Kea's documentation advises), raw ones for clients with no address yet.
     cat >"$work/kea.json" <<KEA
 {"Dhcp4": {
-  "interfaces-config": {"interfaces": ["$veth"], "dhcp-socket-type": "udp"},
+  "interfaces-config": {"interfaces": ["$veth"], "dhcp-socket-type": "SOCKET_TYPE"},
   "lease-database": {"type": "memfile", "persist": true, "name": "$work/kea-leases.csv", "lfc-interval": 0},
   "valid-lifetime": 3600,
-  "subnet4": [{"id": 1, "subnet": "10.77.0.0/16", "pools": [{"pool": "10.77.1.0 - 10.77.200.255"}],
+  "subnet4": [{"id": 1, "subnet": "10.64.0.0/12", "pools": [{"pool": "10.64.0.1 - 10.76.255.255"}],
                "option-data": [{"name": "routers", "data": "10.77.0.1"}]}],
   "loggers": [{"name": "kea-dhcp4", "severity": "WARN", "output_options": [{"output": "$work/kea.log"}]}]
 }}
 KEA
-    KEA_PIDFILE_DIR=$work KEA_LOCKFILE_DIR=$work kea-dhcp4 -c "$work/kea.json" >"$work/kea.out" 2>&1 &
-    server_pid=$!
-    perfdhcp_rate kea-dhcp4
-    stop_server
+    for path in relay direct; do
+        for offered in "${rates[@]}"; do
+            # A fresh lease store for each rate, as Kea's below. No new-client rate limit: the peers have none, and
+            # the point is the rate the server can sustain.
+            rm -rf "$work/data" && cp -a "$work/data.configured" "$work/data"
+            crowbard_with --boot-address 10.77.0.1 --boot-interface "$veth" --boot-http-port 18091 --dhcp-relay 10.77.0.2 \
+                --dhcp-new-clients-per-second 0
+            udp_errors=$(nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}')
+            perfdhcp_rate crowbard "$path" "$offered"
+            curl -sf -H "Authorization: Bearer $(cat "$work/data/api-token")" "$CROWBAR_URL/api/v1/boot" | python3 -c '
+import json, sys
+status = json.load(sys.stdin)
+counters = {key: value for key, value in sorted(status["counters"].items()) if key.startswith("dhcp.")}
+leases = len(status["leases"])
+print(f"           {leases} leases stored;", ", ".join(f"{key} {value}" for key, value in counters.items()))'
+            echo "           receive buffer overflows (UdpRcvbufErrors): $(( $(nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/{print $2}') - udp_errors ))"
+            stop_server
+            rm -f "$work"/kea-leases.csv*
+            socket_type=udp
+            [ "$path" = direct ] && socket_type=raw
+            sed "s/SOCKET_TYPE/$socket_type/" "$work/kea.json" >"$work/kea-$path.json"
+            KEA_PIDFILE_DIR=$work KEA_LOCKFILE_DIR=$work kea-dhcp4 -c "$work/kea-$path.json" >"$work/kea.out" 2>&1 &
+            server_pid=$!
+            perfdhcp_rate kea-dhcp4 "$path" "$offered"
+            stop_server
+        done
+    done
+    if [ -n "${DHCP_DNSMASQ:-}" ]; then
+        dnsmasq --no-daemon --conf-file=/dev/null --port=0 --interface="$veth" --bind-interfaces --except-interface=lo \
+            --dhcp-range=10.64.0.1,10.76.255.255,255.240.0.0,1h --dhcp-leasefile="$work/dnsmasq.leases" --dhcp-authoritative \
+            --dhcp-lease-max=100000 --no-ping >"$work/dnsmasq.log" 2>&1 &
+        server_pid=$!
+        perfdhcp_rate dnsmasq relay "$DHCP_DNSMASQ"
+        stop_server
+    fi
     ip link del "$veth"
     ip netns del "$namespace"
 fi

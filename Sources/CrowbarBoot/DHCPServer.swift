@@ -20,10 +20,17 @@ public struct DHCPServer: Service {
     let database: CrowbarDatabase
     let counters: BootCounters
     let logger: Logger
+    let leaseBacklogLimit: Int
 
+    /// Lease changes waiting for their commit beyond which DISCOVERs are dropped by default: about a tenth of a second
+    /// of commits on this 2-core machine's disk (docs/benchmarks.md), well inside the seconds a client waits for its ACK.
+    public static let defaultLeaseBacklogLimit = 1024
+
+    /// - Parameter leaseBacklogLimit: lease changes waiting for their commit beyond which DISCOVERs are dropped
+    ///   (counted `dhcp.shed.DISCOVER`) until the store catches up.
     public init(
         configuration: DHCPServerConfiguration, interface: String, port: Int = 67, database: CrowbarDatabase,
-        counters: BootCounters, logger: Logger
+        counters: BootCounters, logger: Logger, leaseBacklogLimit: Int = defaultLeaseBacklogLimit
     ) {
         self.configuration = configuration
         self.interface = interface
@@ -31,11 +38,12 @@ public struct DHCPServer: Service {
         self.database = database
         self.counters = counters
         self.logger = logger
+        self.leaseBacklogLimit = leaseBacklogLimit
     }
 
     public func run() async throws {
         let reservations = Reservations(try await database.currentReservations())
-        let journal = LeaseJournal(database: database, counters: counters, logger: logger)
+        let journal = LeaseJournal(database: database, counters: counters, logger: logger, backlogLimit: leaseBacklogLimit)
         do {
             try await serveUntilShutdown(reservations: reservations, journal: journal)
         } catch is CancellationError {
@@ -152,6 +160,12 @@ final class DHCPServerHandler: ChannelInboundHandler {
         guard responder.configuration.accepts(message, from: source) else {
             counters.increment("dhcp.refused.unknown-relay")
             logger.debug("DHCP: dropped a message relayed by \(source?.description ?? "?"), not a configured relay")
+            return nil
+        }
+        // Beyond what the store can commit, an OFFER now would only lengthen the queue its REQUEST joins, until every
+        // ACK comes too late: the exchanges in progress finish first, and the client's next DISCOVER is answered.
+        if message.options.messageType == .discover, journal.isBehind {
+            counters.increment("dhcp.shed.DISCOVER")
             return nil
         }
         let reservation = message.clientMAC.flatMap { reservations[$0] }

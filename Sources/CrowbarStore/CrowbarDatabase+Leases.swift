@@ -39,14 +39,22 @@ extension CrowbarDatabase {
     /// before (an expired lease) loses it.
     public func saveLeaseChanges(_ changes: [DHCPLeaseChange]) async throws {
         try await write { db in
+            // Statements compiled once per connection: a batch under load holds thousands of changes, and building
+            // the SQL for each took most of the commit's time.
+            let evict = try db.cachedStatement(sql: "DELETE FROM dhcpLeases WHERE address = ? AND mac != ?")
+            let bind = try db.cachedStatement(sql: """
+                INSERT INTO dhcpLeases (mac, address, expiresAt, hostname) VALUES (?, ?, ?, ?)
+                ON CONFLICT(mac) DO UPDATE SET address = excluded.address, expiresAt = excluded.expiresAt, hostname = excluded.hostname
+                """)
+            let release = try db.cachedStatement(sql: "DELETE FROM dhcpLeases WHERE mac = ?")
             for change in changes {
                 switch change {
                 case .bound(let lease):
-                    try DHCPLeaseRecord.filter(Column("address") == Int64(lease.address.value) && Column("mac") != lease.mac.description)
-                        .deleteAll(db)
-                    try DHCPLeaseRecord(lease).upsert(db)
+                    let record = DHCPLeaseRecord(lease)
+                    try evict.execute(arguments: [record.address, record.mac])
+                    try bind.execute(arguments: [record.mac, record.address, record.expiresAt, record.hostname])
                 case .released(let mac):
-                    try DHCPLeaseRecord.deleteOne(db, key: mac.description)
+                    try release.execute(arguments: [mac.description])
                 }
             }
         }

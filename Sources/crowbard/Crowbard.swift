@@ -132,6 +132,8 @@ struct Crowbard: AsyncParsableCommand {
         let metrics = MetricsEndpoint(registry: PrometheusCollectorRegistry())
         MetricsSystem.bootstrap(Self.metricsFactory(metrics.registry))
         logger.logLevel = settings.logLevel
+        let descriptors = DescriptorLimit.raise()
+        logger.debug("open descriptors: at most \(descriptors.map(String.init) ?? "unknown")")
         let (host, port, tls, dataDir) = (settings.listen.host, settings.listen.port, settings.tls, settings.dataDir)
         if !tls, !settings.listen.isLoopback {
             logger.warning("the API is plain HTTP on \(host):\(port), reachable from the network: tokens and secrets travel in clear (--no-tls)")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boot services benchmark, each against a peer in the same run:
 # 1. DHCP: perfdhcp DORA exchanges against crowbard and kea-dhcp4 (memfile), one after another on the same veth pair
-#    (server on the host side, perfdhcp in a namespace as a relay, then as broadcasting clients), at each of
+#    (server on the host side, perfdhcp in a namespace as a relay sending unicast, then broadcast), at each of
 #    DHCP_RATES (default 2000…16000/s), each with a fresh lease store kept on disk; dnsmasq at DHCP_DNSMASQ/s if set.
 # 2. TFTP: a 64 MB file fetched by atftp from crowbard's TFTP server and from tftpd-hpa on loopback, at
 #    blksize 512 and 1468 and windowsize 1, 8, 16 (tftpd-hpa 5.2 has no windowsize: it falls back to lock-step).
@@ -46,12 +46,13 @@ crowbard_with() {
     server_pid=$CROWBARD_PID
 }
 
-# perfdhcp_rate NAME PATH RATE: DORA at an offered RATE/s for 5 s from up to a million random clients, either relayed
-# (perfdhcp as a relay at 10.77.0.2: giaddr set, replies unicast to it) or direct (broadcasting clients on the
-# namespace's eth0, port 68); prints and records the achieved rate, the drops and the share of REQUESTs not ACKed.
+# perfdhcp_rate NAME PATH RATE: DORA at an offered RATE/s for 5 s from up to a million random clients. perfdhcp is a
+# relay in DHCPv4 (giaddr = its address, replies unicast to it, from and to port 67): PATH unicast sends to the
+# server's address (-l 10.77.0.2 10.77.0.1), PATH broadcast to 255.255.255.255 on the namespace's eth0 (-l eth0).
+# Prints and records the achieved rate, the drops and the share of REQUESTs not ACKed in time.
 perfdhcp_rate() {
     local name=$1 path=$2 offered=$3 out how=(-l 10.77.0.2 10.77.0.1)
-    [ "$path" = direct ] && how=(-l eth0)
+    [ "$path" = broadcast ] && how=(-l eth0)
     sleep 1
     out=$(ip netns exec "$namespace" timeout 60 perfdhcp -4 -r "$offered" -R 1000000 -p 5 -W 2000000 "${how[@]}" 2>&1 || true)
     local achieved sent_requests drops_offer drops_ack
@@ -68,7 +69,7 @@ perfdhcp_rate() {
 }
 
 if [[ " ${parts[*]} " == *" dhcp "* ]]; then
-    echo "== DHCP: perfdhcp DORA, offered ${rates[*]}/s for 5 s each, random clients, a pool of 851,967 addresses in 10.64.0.0/12, relayed and direct"
+    echo "== DHCP: perfdhcp DORA, offered ${rates[*]}/s for 5 s each, random clients, a pool of 851,967 addresses in 10.64.0.0/12, unicast and broadcast"
     ip netns add "$namespace"
     ip link add "$veth" type veth peer name eth0 netns "$namespace"
     ip addr add 10.77.0.1/12 dev "$veth"
@@ -91,7 +92,8 @@ if [[ " ${parts[*]} " == *" dhcp "* ]]; then
     "$bin/crowbar" proposal commit --no-apply network default >/dev/null
     stop_server
     cp -a "$work/data" "$work/data.configured"
-    # Kea: UDP sockets for relayed messages (as Kea's documentation advises), raw ones for clients with no address yet.
+    # Kea: UDP sockets for the unicast path (as Kea's documentation advises for relayed traffic), raw ones (its default,
+    # which direct clients need) for the broadcast path.
     cat >"$work/kea.json" <<KEA
 {"Dhcp4": {
   "interfaces-config": {"interfaces": ["$veth"], "dhcp-socket-type": "SOCKET_TYPE"},
@@ -102,7 +104,7 @@ if [[ " ${parts[*]} " == *" dhcp "* ]]; then
   "loggers": [{"name": "kea-dhcp4", "severity": "WARN", "output_options": [{"output": "$work/kea.log"}]}]
 }}
 KEA
-    for path in relay direct; do
+    for path in unicast broadcast; do
         for offered in "${rates[@]}"; do
             # A fresh lease store for each rate, as Kea's below. No new-client rate limit: the peers have none, and
             # the point is the rate the server can sustain.
@@ -121,7 +123,7 @@ print(f"           {leases} leases stored;", ", ".join(f"{key} {value}" for key,
             stop_server
             rm -f "$work"/kea-leases.csv*
             socket_type=udp
-            [ "$path" = direct ] && socket_type=raw
+            [ "$path" = broadcast ] && socket_type=raw
             sed "s/SOCKET_TYPE/$socket_type/" "$work/kea.json" >"$work/kea-$path.json"
             KEA_PIDFILE_DIR=$work KEA_LOCKFILE_DIR=$work kea-dhcp4 -c "$work/kea-$path.json" >"$work/kea.out" 2>&1 &
             server_pid=$!
@@ -134,7 +136,7 @@ print(f"           {leases} leases stored;", ", ".join(f"{key} {value}" for key,
             --dhcp-range=10.64.0.1,10.76.255.255,255.240.0.0,1h --dhcp-leasefile="$work/dnsmasq.leases" --dhcp-authoritative \
             --dhcp-lease-max=100000 --no-ping >"$work/dnsmasq.log" 2>&1 &
         server_pid=$!
-        perfdhcp_rate dnsmasq relay "$DHCP_DNSMASQ"
+        perfdhcp_rate dnsmasq unicast "$DHCP_DNSMASQ"
         stop_server
     fi
     ip link del "$veth"

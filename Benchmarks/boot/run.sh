@@ -79,17 +79,8 @@ if [[ " ${parts[*]} " == *" dhcp "* ]]; then
 
     # crowbard: the admin network is set to 10.64.0.0/12 through a network proposal, then DHCP serves it.
     crowbard_with
-    # The network barclamp needs a committed provisioner, which needs a node for its server role.
-    curl -sSf -H "Authorization: Bearer $(cat "$work/data/api-token")" -H 'Content-Type: application/json' \
-        -d '{"macs":["02:00:00:00:00:01"],"name":"admin","inventory":{"disks":[]}}' "$CROWBAR_URL/api/v1/nodes/discover" >/dev/null
-    "$bin/crowbar" proposal create provisioner default >/dev/null
-    "$bin/crowbar" proposal assign provisioner default provisioner-server admin >/dev/null
-    "$bin/crowbar" proposal commit --no-apply provisioner default >/dev/null
-    "$bin/crowbar" proposal create network default >/dev/null
-    "$bin/crowbar" proposal set network default networks.admin.subnet=10.64.0.0 networks.admin.netmask=255.240.0.0 \
-        networks.admin.router=10.77.0.1 networks.admin.broadcast=10.79.255.255 \
-        networks.admin.ranges='{"admin":{"start":"10.77.0.1","end":"10.77.0.9"},"dhcp":{"start":"10.64.0.1","end":"10.76.255.255"},"host":{"start":"10.78.0.0","end":"10.78.255.255"}}' >/dev/null
-    "$bin/crowbar" proposal commit --no-apply network default >/dev/null
+    set_admin_network 10.64.0.0 255.240.0.0 10.77.0.1 10.79.255.255 \
+        '{"admin":{"start":"10.77.0.1","end":"10.77.0.9"},"dhcp":{"start":"10.64.0.1","end":"10.76.255.255"},"host":{"start":"10.78.0.0","end":"10.78.255.255"}}'
     stop_server
     cp -a "$work/data" "$work/data.configured"
     # Kea: UDP sockets for the unicast path (as Kea's documentation advises for relayed traffic), raw ones (its default,

@@ -44,18 +44,10 @@ head -c 74213 /dev/urandom >"$work/boot/undionly.kpxe"
 head -c 8247232 /dev/urandom >"$work/boot/discovery/vmlinuz"
 head -c 13338159 /dev/urandom >"$work/boot/discovery/initrd.img"
 
-# The admin network 10.78.0.0/16 through a network proposal (which needs a committed provisioner, which needs a node).
+# The admin network 10.78.0.0/16 through a network proposal.
 start_crowbard "$bin" "$work/data" --barclamps barclamps --recipes recipes --log-level warning
-curl -sSf -H "Authorization: Bearer $(cat "$work/data/api-token")" -H 'Content-Type: application/json' \
-    -d '{"macs":["02:00:00:00:00:01"],"name":"admin","inventory":{"disks":[]}}' "$CROWBAR_URL/api/v1/nodes/discover" >/dev/null
-"$bin/crowbar" proposal create provisioner default >/dev/null
-"$bin/crowbar" proposal assign provisioner default provisioner-server admin >/dev/null
-"$bin/crowbar" proposal commit --no-apply provisioner default >/dev/null
-"$bin/crowbar" proposal create network default >/dev/null
-"$bin/crowbar" proposal set network default networks.admin.subnet=10.78.0.0 networks.admin.netmask=255.255.0.0 \
-    networks.admin.router=10.78.0.1 networks.admin.broadcast=10.78.255.255 \
-    networks.admin.ranges='{"admin":{"start":"10.78.0.1","end":"10.78.0.9"},"dhcp":{"start":"10.78.100.0","end":"10.78.200.255"},"host":{"start":"10.78.201.0","end":"10.78.250.255"}}' >/dev/null
-"$bin/crowbar" proposal commit --no-apply network default >/dev/null
+set_admin_network 10.78.0.0 255.255.0.0 10.78.0.1 10.78.255.255 \
+    '{"admin":{"start":"10.78.0.1","end":"10.78.0.9"},"dhcp":{"start":"10.78.100.0","end":"10.78.200.255"},"host":{"start":"10.78.201.0","end":"10.78.250.255"}}'
 stop_crowbard "$CROWBARD_PID"
 # Started with the soft limit systemd gives a service without LimitNOFILE, 1,024 (the hard limit: this shell's).
 mkdir -p "$work/limited"

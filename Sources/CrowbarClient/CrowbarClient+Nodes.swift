@@ -3,20 +3,22 @@ import Foundation
 import NIOCore
 
 extension CrowbarClient {
-    /// Every node, by name: `GET /nodes` page after page, `pageSize` nodes each.
-    public func nodes(pageSize: Int = NodeQuery.maxLimit) async throws -> [Node] {
+    /// Every node `filter` selects (its state and role; every node without them), by name: `GET /nodes` page after
+    /// page, `pageSize` nodes each.
+    public func nodes(where filter: NodeQuery = NodeQuery(), pageSize: Int = NodeQuery.maxLimit) async throws -> [Node] {
+        var query = NodeQuery(state: filter.state, role: filter.role, after: filter.after, limit: pageSize)
         var nodes: [Node] = []
-        var page = try await self.nodes(NodeQuery(limit: pageSize))
-        nodes += page.nodes
-        while let next = page.next {
-            page = try await self.nodes(NodeQuery(after: next, limit: pageSize))
-            // Names only grow from page to page, so this ends; a server that went back would loop forever.
-            guard let first = page.nodes.first, first.name > next else {
-                throw ClientError(status: nil, body: APIErrorBody(error: "bad_answer", detail: "GET /nodes answered a page that does not follow \(next)"))
+        while true {
+            let page = try await self.nodes(query)
+            // Names only grow from page to page, so this ends; a server that went back would loop forever. (A page
+            // may be empty: the nodes after the last one seen were deleted meanwhile.)
+            if let after = query.after, let first = page.nodes.first, first.name <= after {
+                throw ClientError(status: nil, body: APIErrorBody(error: "bad_answer", detail: "GET /nodes answered a page that does not follow \(after)"))
             }
             nodes += page.nodes
+            guard let next = page.next else { return nodes }
+            query.after = next
         }
-        return nodes
     }
 
     /// `GET /nodes?state=&role=&after=&limit=`: one page of the nodes `query` selects, by name (at most 1,000 without a
@@ -26,7 +28,8 @@ extension CrowbarClient {
             "nodes", query: [("state", query.state?.rawValue), ("role", query.role), ("after", query.after), ("limit", query.limit.map(String.init))])
         let (body, headers) = try await exchange(.GET, endpoint)
         let nodes = try JSONDecoder.crowbar.decode([Node].self, from: body)
-        return NodePage(nodes: nodes, next: headers.first(name: "Link") == nil ? nil : nodes.last?.name)
+        let hasNext = headers[canonicalForm: "Link"].contains { $0.hasSuffix(#"rel="next""#) }
+        return NodePage(nodes: nodes, next: hasNext ? nodes.last?.name : nil)
     }
 
     /// `GET /nodes/{name}`.

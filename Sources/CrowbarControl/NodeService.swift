@@ -8,9 +8,6 @@ public struct NodeService: Sendable {
     let proposals: ProposalService
     let networks: NetworkService
 
-    /// Every node, by name.
-    public func list() async throws -> [Node] { try await context.database.nodes() }
-
     /// The nodes `query` selects, by name, a page at a time when it has a limit. An unknown role or a limit outside
     /// 1…``NodeQuery/maxLimit`` is refused.
     public func list(_ query: NodeQuery) async throws -> NodePage {

@@ -13,8 +13,8 @@ struct NodeCommand: AsyncParsableCommand {
 
     struct List: ClientCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List nodes with their state and inventory summary: every one, or those the options select.",
-            discussion: "With --limit, one page by name; the next page is the same command with --after the last name listed.")
+            abstract: "List nodes with their state and inventory summary.",
+            discussion: "Without --limit, every match (fetched a page of 1,000 at a time); with it, one page by name, and the next page is the same command with --after the last name listed.")
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Only nodes in this state.") var state: NodeState?
         @Option(help: "Only nodes a proposal assigns this role to.") var role: String?
@@ -22,11 +22,16 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(help: "At most this many nodes (1–1000).") var limit: Int?
 
         func run(client: CrowbarClient) async throws {
-            let page = try await client.nodes(NodeQuery(state: state, role: role, after: after, limit: limit))
-            if let next = page.next {
-                FileHandle.standardError.write(Data("more nodes follow: add --after \(next)\n".utf8))
+            let query = NodeQuery(state: state, role: role, after: after, limit: limit)
+            let nodes: [Node]
+            if limit == nil {
+                nodes = try await client.nodes(where: query)
+            } else {
+                let page = try await client.nodes(query)
+                if let next = page.next { FileHandle.standardError.write(Data("more nodes follow: add --after \(next)\n".utf8)) }
+                nodes = page.nodes
             }
-            try show(page.nodes) { nodes in
+            try show(nodes) { nodes in
                 TextTable(
                     header: ["NAME", "STATE", "ADDRESS", "MACS", "CPUS", "MEMORY"],
                     rows: nodes.map { node in

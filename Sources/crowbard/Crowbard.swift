@@ -132,8 +132,10 @@ struct Crowbard: AsyncParsableCommand {
         let metrics = MetricsEndpoint(registry: PrometheusCollectorRegistry())
         MetricsSystem.bootstrap(Self.metricsFactory(metrics.registry))
         logger.logLevel = settings.logLevel
-        let descriptors = DescriptorLimit.raise()
-        logger.debug("open descriptors: at most \(descriptors.map(String.init) ?? "unknown")")
+        switch DescriptorLimit.raise() {
+        case let limit? where limit > 1024: logger.debug("open descriptors: at most \(limit)")
+        case let limit: logger.warning("open descriptors: at most \(limit.map(String.init) ?? "unknown"), too few for a rack PXE-booting at once (raise LimitNOFILE)")
+        }
         let (host, port, tls, dataDir) = (settings.listen.host, settings.listen.port, settings.tls, settings.dataDir)
         if !tls, !settings.listen.isLoopback {
             logger.warning("the API is plain HTTP on \(host):\(port), reachable from the network: tokens and secrets travel in clear (--no-tls)")

@@ -74,7 +74,7 @@ import Testing
               -h, --help              Show help information.
 
             SUBCOMMANDS:
-              list                    List every node with its state and inventory summary.
+              list                    List nodes with their state and inventory summary.
               show                    Show one node with its full inventory.
               add                     Register a node by hand (discovery registers
                                       PXE-booted machines by itself).

@@ -10,3 +10,18 @@ build_crowbar() {
 now() { date +%s.%N; }
 # elapsed START END: seconds between two `now`s, two decimals.
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+
+# set_admin_network SUBNET NETMASK ROUTER BROADCAST RANGES_JSON: in the crowbard at $CROWBAR_URL (data in
+# $CROWBAR_DATA_DIR, CLI in $bin), commits the network proposal that gives the admin network this shape, with what
+# it needs first (a committed provisioner, whose server role needs a node: one named admin, registered by hand).
+set_admin_network() {
+    curl -sSf -H "Authorization: Bearer $(cat "$CROWBAR_DATA_DIR/api-token")" -H 'Content-Type: application/json' \
+        -d '{"macs":["02:00:00:00:00:01"],"name":"admin","inventory":{"disks":[]}}' "$CROWBAR_URL/api/v1/nodes/discover" >/dev/null
+    "$bin/crowbar" proposal create provisioner default >/dev/null
+    "$bin/crowbar" proposal assign provisioner default provisioner-server admin >/dev/null
+    "$bin/crowbar" proposal commit --no-apply provisioner default >/dev/null
+    "$bin/crowbar" proposal create network default >/dev/null
+    "$bin/crowbar" proposal set network default "networks.admin.subnet=$1" "networks.admin.netmask=$2" \
+        "networks.admin.router=$3" "networks.admin.broadcast=$4" "networks.admin.ranges=$5" >/dev/null
+    "$bin/crowbar" proposal commit --no-apply network default >/dev/null
+}

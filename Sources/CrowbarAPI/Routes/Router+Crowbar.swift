@@ -59,11 +59,8 @@ extension Request {
     }
 
     /// `limit`: absent is `default`, otherwise 1…1000 or a 400.
-    func limitQuery(default value: Int) throws -> Int { try limitQuery() ?? value }
-
-    /// `limit`: absent is nil, otherwise 1…1000 or a 400.
-    func limitQuery() throws -> Int? {
-        guard let limit = try integerQuery("limit") else { return nil }
+    func limitQuery(default value: Int) throws -> Int {
+        let limit = try integerQuery("limit") ?? value
         guard (1...1000).contains(limit) else {
             throw APIError(.badRequest, "bad_request", "limit must be between 1 and 1000", field: "limit")
         }

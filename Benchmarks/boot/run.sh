@@ -70,12 +70,7 @@ perfdhcp_rate() {
 
 if [[ " ${parts[*]} " == *" dhcp "* ]]; then
     echo "== DHCP: perfdhcp DORA, offered ${rates[*]}/s for 5 s each, random clients, a pool of 851,967 addresses in 10.64.0.0/12, unicast and broadcast"
-    ip netns add "$namespace"
-    ip link add "$veth" type veth peer name eth0 netns "$namespace"
-    ip addr add 10.77.0.1/12 dev "$veth"
-    ip link set "$veth" up
-    ip -n "$namespace" addr add 10.77.0.2/12 dev eth0
-    ip -n "$namespace" link set eth0 up
+    veth_namespace "$namespace" "$veth" 10.77.0.1/12 10.77.0.2/12
 
     # crowbard: the admin network is set to 10.64.0.0/12 through a network proposal, then DHCP serves it.
     crowbard_with

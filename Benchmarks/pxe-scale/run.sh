@@ -12,8 +12,7 @@ source scripts/lib/swift.sh
 source scripts/lib/bench.sh
 source scripts/lib/crowbard.sh
 clients=${1:-1000}
-bash scripts/install-deps.sh >/dev/null
-bash scripts/lib/apt-install.sh kea-common >/dev/null  # perfdhcp
+bash scripts/install-deps.sh >/dev/null  # perfdhcp among them (kea-admin)
 build_crowbar
 work=$(mktemp -d /tmp/crowbar-pxe-scale.XXXXXX)
 namespace=crowbar-bench-pxe
@@ -28,12 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$namespace"
-ip link add "$veth" type veth peer name eth0 netns "$namespace"
-ip addr add 10.78.0.1/16 dev "$veth"
-ip link set "$veth" up
-ip -n "$namespace" addr add 10.78.0.2/16 dev eth0
-ip -n "$namespace" link set eth0 up
+veth_namespace "$namespace" "$veth" 10.78.0.1/16 10.78.0.2/16
 python3 -c "
 import ipaddress
 for index in range($clients):

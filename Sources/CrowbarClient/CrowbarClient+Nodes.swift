@@ -6,7 +6,8 @@ extension CrowbarClient {
     /// Every node `filter` selects (its state and role; every node without them), by name: `GET /nodes` page after
     /// page, `pageSize` nodes each.
     public func nodes(where filter: NodeQuery = NodeQuery(), pageSize: Int = NodeQuery.maxLimit) async throws -> [Node] {
-        var query = NodeQuery(state: filter.state, role: filter.role, after: filter.after, limit: pageSize)
+        var query = filter
+        query.limit = pageSize
         var nodes: [Node] = []
         while true {
             let page = try await self.nodes(query)

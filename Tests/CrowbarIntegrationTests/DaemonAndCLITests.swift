@@ -15,11 +15,15 @@ import Testing
 
     deinit { try? FileManager.default.removeItem(at: dataDir) }
 
-    func register(_ mac: String, daemon: Daemon) async throws {
+    /// A typed client of `daemon` with the token it wrote.
+    func client(of daemon: Daemon) throws -> CrowbarClient {
         let token = try String(contentsOf: dataDir.appendingPathComponent("api-token"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let client = CrowbarClient(baseURL: daemon.url, token: token)
-        _ = try await client.register(DiscoveryReport(macs: [mac], inventory: Inventory(cpuCount: 1, memoryMB: 512)))
+        return CrowbarClient(baseURL: daemon.url, token: token)
+    }
+
+    func register(_ mac: String, daemon: Daemon) async throws {
+        _ = try await client(of: daemon).register(DiscoveryReport(macs: [mac], inventory: Inventory(cpuCount: 1, memoryMB: 512)))
     }
 
     /// Every file crowbard keeps (database, its WAL and shared memory, token, SSH key) is its owner's alone, under any
@@ -219,9 +223,7 @@ import Testing
         #expect(list.output.contains(node))
         #expect(list.output.contains("discovered"))
         try await register("52:54:00:aa:00:02", daemon: daemon)
-        let token = try String(contentsOf: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let client = CrowbarClient(baseURL: daemon.url, token: token)
-        #expect(try await client.nodes(pageSize: 1).map(\.name) == [node, "d52-54-00-aa-00-02"])
+        #expect(try await client(of: daemon).nodes(pageSize: 1).map(\.name) == [node, "d52-54-00-aa-00-02"])
         let page = try binaries.crowbar(["node", "list", "--limit", "1"], daemon: daemon)
         #expect(page.output.contains(node) && !page.output.contains("d52-54-00-aa-00-02"))
         #expect(page.errors == "more nodes follow: add --after \(node)\n")

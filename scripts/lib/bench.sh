@@ -11,6 +11,17 @@ now() { date +%s.%N; }
 # elapsed START END: seconds between two `now`s, two decimals.
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
+# veth_namespace NAMESPACE VETH HOST_CIDR NAMESPACE_CIDR: a network namespace whose eth0 is the peer of VETH on the
+# host, both ends up with their addresses (the caller deletes VETH and NAMESPACE on exit).
+veth_namespace() {
+    ip netns add "$1"
+    ip link add "$2" type veth peer name eth0 netns "$1"
+    ip addr add "$3" dev "$2"
+    ip link set "$2" up
+    ip -n "$1" addr add "$4" dev eth0
+    ip -n "$1" link set eth0 up
+}
+
 # set_admin_network SUBNET NETMASK ROUTER BROADCAST RANGES_JSON: in the crowbard at $CROWBAR_URL (data in
 # $CROWBAR_DATA_DIR, CLI in $bin), commits the network proposal that gives the admin network this shape, with what
 # it needs first (a committed provisioner, whose server role needs a node: one named admin, registered by hand).

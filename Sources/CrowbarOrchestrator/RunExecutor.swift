@@ -77,12 +77,13 @@ struct RunExecutor: Sendable {
     private func apply(_ step: PlanStep, to nodes: [String], run: Run, log: RunLogSink) async throws -> [NodeApplyResult] {
         let (recipe, templates) = try recipes.load(step.recipe)
         let inputs = try await StepInputs.load(step: step, run: run, database: database, catalog: catalog)
+        let scope = inputs.scope(step: step, admin: admin)
         var compiled: [(Node, CompiledRecipe)] = []
         for name in nodes {
             guard let node = inputs.nodes[name] else { throw CrowbarError(.notFound, "node \(name) no longer exists") }
             let marker = "crowbar-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
             compiled.append((node, try RecipeCompiler.compile(
-                recipe, templates: templates, context: inputs.context(step: step, node: node, admin: admin), checkMode: run.checkMode,
+                recipe, templates: templates, context: RecipeContext(scope: scope, node: RecipeNode(node)), checkMode: run.checkMode,
                 marker: marker)))
         }
         let applier = NodeApplier(transport: transport, log: log)

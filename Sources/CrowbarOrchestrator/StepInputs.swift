@@ -39,16 +39,20 @@ struct StepInputs: Sendable {
         var roles: [String: [RecipeNode]] = [:]
         for deployment in deployments.values {
             for (role, names) in deployment {
-                roles[role] = names.sorted().map { RecipeNode(name: $0, address: nodes[$0]?.sshAddress?.description ?? "") }
+                roles[role] = names.sorted().map { name in nodes[name].map(RecipeNode.init) ?? RecipeNode(name: name, address: "") }
             }
         }
         return StepInputs(
             attributes: attributes, roles: roles, barclamps: barclamps, nodes: nodes, scrubber: SecretScrubber(secrets))
     }
 
-    func context(step: PlanStep, node: Node, admin: RecipeAdmin) -> RecipeContext {
-        RecipeContext(
-            barclamp: step.barclamp, proposal: step.proposal, attributes: attributes,
-            node: RecipeNode(name: node.name, address: node.sshAddress?.description ?? ""), roles: roles, barclamps: barclamps, admin: admin)
+    /// What every node of the step shares in its recipe's context; built once per step.
+    func scope(step: PlanStep, admin: RecipeAdmin) -> RecipeScope {
+        RecipeScope(barclamp: step.barclamp, proposal: step.proposal, attributes: attributes, roles: roles, barclamps: barclamps, admin: admin)
     }
+}
+
+extension RecipeNode {
+    /// A node as its recipes see it: its name and the address crowbard reaches it by.
+    init(_ node: Node) { self.init(name: node.name, address: node.sshAddress?.description ?? "") }
 }

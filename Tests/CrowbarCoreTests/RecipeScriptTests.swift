@@ -16,10 +16,10 @@ final class RecipeScriptTests {
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 
-    func context(_ attributes: [String: AttributeValue] = [:]) -> RecipeContext {
+    func context(_ attributes: [String: AttributeValue] = [:], roles: [String: [RecipeNode]] = [:]) -> RecipeContext {
         RecipeContext(
             barclamp: "demo", proposal: "default", attributes: .map(attributes),
-            node: RecipeNode(name: "n1", address: "10.77.0.11"))
+            node: RecipeNode(name: "n1", address: "10.77.0.11"), roles: roles)
     }
 
     func recipe(_ yaml: String) throws -> Recipe {
@@ -336,18 +336,20 @@ final class RecipeScriptTests {
         let recipe = try recipe("""
             resources:
               - file: /etc/db.url
-                content: "mysql://{{server.database-server.address}}/ {{#roles.compute}}{{name}} {{/roles.compute}}"
+                content: "mysql://{{server.database-server.address}}/ {{#roles.compute}}{{name}} {{/roles.compute}}on {{node.name}}"
             """)
-        var context = context()
-        context.roles = [
+        var context = context(roles: [
             "database-server": [RecipeNode(name: "n1", address: "10.77.0.11")],
             "compute": [RecipeNode(name: "n2", address: "10.77.0.12"), RecipeNode(name: "n3", address: "10.77.0.13")],
-        ]
+        ])
         let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context, checkMode: false)
-        #expect(compiled.script.contains("mysql://10.77.0.11/ n2 n3 "))
-        context.roles["database-server"] = []
+        #expect(compiled.script.contains("mysql://10.77.0.11/ n2 n3 on n1"))
+        // The nodes of a step share one scope; each still renders as itself.
+        context.node = RecipeNode(name: "n2", address: "10.77.0.12")
+        #expect(try RecipeCompiler.compile(recipe, templates: [:], context: context, checkMode: false).script.contains("n2 n3 on n2"))
         #expect {
-            try RecipeCompiler.compile(recipe, templates: [:], context: context, checkMode: false)
+            try RecipeCompiler.compile(
+                recipe, templates: [:], context: self.context(roles: ["database-server": [], "compute": []]), checkMode: false)
         } throws: { "\($0)".contains("template refers to 'server.database-server.address', which is not defined") }
     }
 

@@ -19,45 +19,70 @@ public struct RecipeAdmin: Sendable, Hashable {
     public init(repositoryKey: String? = nil) { self.repositoryKey = repositoryKey }
 }
 
-/// What a recipe's templates can refer to when compiled for one node:
-/// `{{barclamp}}`, `{{proposal}}`, `{{attributes.<path>}}` (secrets in clear), `{{node.name}}`,
-/// `{{node.address}}`, `{{#roles.<role>}}{{name}} {{address}}{{/roles.<role>}}` (nodes by role, of this proposal
-/// and of every other active one: role names are unique across barclamps), `{{server.<role>.name|address}}` (the
-/// first of those nodes by name, for the one-node roles other services connect to; naming a role without nodes
+/// The part of a recipe's context that is the same for every node of a step: `{{barclamp}}`, `{{proposal}}`,
+/// `{{attributes.<path>}}` (secrets in clear), `{{#roles.<role>}}{{name}} {{address}}{{/roles.<role>}}` (nodes by role,
+/// of this proposal and of every other active one: role names are unique across barclamps), `{{server.<role>.name|address}}`
+/// (the first of those nodes by name, for the one-node roles other services connect to; naming a role without nodes
 /// fails the compile), `{{barclamps.<barclamp>.<path>}}` (attributes of other barclamps' active proposals) and
-/// `{{admin.repository_key}}` (``RecipeAdmin``).
-public struct RecipeContext: Sendable, Hashable {
-    public var barclamp: String
-    public var proposal: String
-    public var attributes: AttributeValue
-    public var node: RecipeNode
-    public var roles: [String: [RecipeNode]]
-    public var barclamps: [String: AttributeValue]
-    public var admin: RecipeAdmin
+/// `{{admin.repository_key}}` (``RecipeAdmin``). Its mustache form is built once, so compiling a step for n nodes costs
+/// n renders rather than n renders of every role's n nodes.
+public final class RecipeScope: Sendable {
+    public let barclamp: String
+    public let proposal: String
+    public let attributes: AttributeValue
+    public let roles: [String: [RecipeNode]]
+    public let barclamps: [String: AttributeValue]
+    public let admin: RecipeAdmin
+    /// The scope as mustache's dictionaries and arrays. Built in `init` and never changed; it holds only strings,
+    /// arrays and dictionaries, so reading it from many tasks is safe.
+    nonisolated(unsafe) let mustacheObject: [String: Any]
 
     public init(
-        barclamp: String, proposal: String, attributes: AttributeValue, node: RecipeNode,
+        barclamp: String, proposal: String, attributes: AttributeValue,
         roles: [String: [RecipeNode]] = [:], barclamps: [String: AttributeValue] = [:], admin: RecipeAdmin = RecipeAdmin()
     ) {
         self.barclamp = barclamp
         self.proposal = proposal
         self.attributes = attributes
-        self.node = node
         self.roles = roles
         self.barclamps = barclamps
         self.admin = admin
-    }
-
-    /// The context as mustache's dictionaries and arrays.
-    var mustacheObject: [String: Any] {
-        [
+        mustacheObject = [
             "barclamp": barclamp, "proposal": proposal, "attributes": attributes.mustacheValue,
-            "node": node.mustacheValue,
             "roles": roles.mapValues { $0.map(\.mustacheValue) },
             "server": roles.compactMapValues { $0.first?.mustacheValue },
             "barclamps": barclamps.mapValues(\.mustacheValue),
             "admin": ["repository_key": admin.repositoryKey ?? ""],
         ]
+    }
+}
+
+/// What a recipe's templates can refer to when compiled for one node: its step's ``RecipeScope`` and
+/// `{{node.name}}`, `{{node.address}}`.
+public struct RecipeContext: Sendable {
+    public var scope: RecipeScope
+    public var node: RecipeNode
+
+    public init(scope: RecipeScope, node: RecipeNode) {
+        self.scope = scope
+        self.node = node
+    }
+
+    /// A context with a scope of its own (for a single compile; a step shares one scope across its nodes).
+    public init(
+        barclamp: String, proposal: String, attributes: AttributeValue, node: RecipeNode,
+        roles: [String: [RecipeNode]] = [:], barclamps: [String: AttributeValue] = [:], admin: RecipeAdmin = RecipeAdmin()
+    ) {
+        self.init(
+            scope: RecipeScope(barclamp: barclamp, proposal: proposal, attributes: attributes, roles: roles, barclamps: barclamps, admin: admin),
+            node: node)
+    }
+
+    /// The context as mustache's dictionaries and arrays: the shared scope plus this node.
+    var mustacheObject: [String: Any] {
+        var object = scope.mustacheObject
+        object["node"] = node.mustacheValue
+        return object
     }
 
     /// Whether a dotted name that starts at the context root resolves; names outside the checked roots pass.
@@ -65,14 +90,14 @@ public struct RecipeContext: Sendable, Hashable {
         let parts = name.split(separator: ".").map(String.init)
         guard let root = parts.first else { return true }
         switch root {
-        case "attributes": return attributes.value(at: Array(parts.dropFirst())) != nil
+        case "attributes": return scope.attributes.value(at: Array(parts.dropFirst())) != nil
         case "barclamps":
-            guard parts.count > 1, let values = barclamps[parts[1]] else { return false }
+            guard parts.count > 1, let values = scope.barclamps[parts[1]] else { return false }
             return values.value(at: Array(parts.dropFirst(2))) != nil
         case "node": return parts.count == 2 && ["name", "address"].contains(parts[1])
-        case "admin": return parts == ["admin", "repository_key"] && admin.repositoryKey != nil
+        case "admin": return parts == ["admin", "repository_key"] && scope.admin.repositoryKey != nil
         case "server":
-            return parts.count == 3 && roles[parts[1]]?.isEmpty == false && ["name", "address"].contains(parts[2])
+            return parts.count == 3 && scope.roles[parts[1]]?.isEmpty == false && ["name", "address"].contains(parts[2])
         default: return true
         }
     }

@@ -7,7 +7,7 @@ import Synchronization
 /// to the log (the parser masks secrets in each line) and turns the markers into a result.
 struct NodeApplier: Sendable {
     let transport: any NodeTransport
-    let log: RunLogSink
+    let log: RunJournal
 
     func apply(
         _ compiled: CompiledRecipe, timeoutSeconds: Int, to node: Node, step: Int, scrubber: SecretScrubber

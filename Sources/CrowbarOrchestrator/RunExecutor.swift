@@ -24,8 +24,8 @@ struct RunExecutor: Sendable {
 
     func execute(_ run: Run, cancelRequested: @Sendable () -> Bool) async throws -> Outcome {
         try await database.markRunStarted(run.id)
-        let log = RunLogSink()
-        async let drained: Void = log.drain(into: database, run: run.id)
+        let log = RunJournal(database: database, run: run.id)
+        async let drained: Void = log.drain()
         defer { log.finish() }
         let outcome: Outcome
         do {
@@ -40,7 +40,7 @@ struct RunExecutor: Sendable {
         return outcome
     }
 
-    private func perform(_ run: Run, log: RunLogSink, cancelRequested: @Sendable () -> Bool) async throws -> Outcome {
+    private func perform(_ run: Run, log: RunJournal, cancelRequested: @Sendable () -> Bool) async throws -> Outcome {
         let total = run.steps.count
         log.write(step: nil, "run \(run.id): \(total) steps\(run.checkMode ? " (check mode: nothing is changed)" : "")")
         var progress = RunProgress(run)
@@ -74,7 +74,7 @@ struct RunExecutor: Sendable {
     }
 
     /// Applies one step to its nodes, at most `maxParallelNodes` at a time, recording each result as it ends.
-    private func apply(_ step: PlanStep, to nodes: [String], run: Run, log: RunLogSink) async throws -> [NodeApplyResult] {
+    private func apply(_ step: PlanStep, to nodes: [String], run: Run, log: RunJournal) async throws -> [NodeApplyResult] {
         let (recipe, templates) = try recipes.load(step.recipe)
         let inputs = try await StepInputs.load(step: step, run: run, database: database, catalog: catalog)
         let scope = inputs.scope(step: step, admin: admin)
@@ -99,7 +99,7 @@ struct RunExecutor: Sendable {
                         script, timeoutSeconds: recipe.timeoutSeconds, to: node, step: step.index, scrubber: inputs.scrubber)
                     Timer(label: "crowbar_node_apply_duration_seconds", dimensions: [("barclamp", step.barclamp)], preferredDisplayUnit: .seconds)
                         .record(duration: ContinuousClock.now - started)
-                    try await database.recordNodeResult(run.id, step: step.index, result: result)
+                    try await log.record(result, step: step.index)
                     return result
                 }
             }

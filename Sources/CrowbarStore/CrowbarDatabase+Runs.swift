@@ -93,13 +93,6 @@ extension CrowbarDatabase {
         }
     }
 
-    /// Records one node's finished apply of a step; a result already recorded is replaced.
-    public func recordNodeResult(_ id: Int64, step: Int, result: NodeApplyResult) async throws {
-        try await write { db in
-            try RunNodeResultRecord(runId: id, position: step, node: result.node, result: result).upsert(db)
-        }
-    }
-
     /// What a run's end decides from: the run and the state of its subjects, read in the finishing transaction.
     public typealias RunEffectsDecision = @Sendable (RunSubjects, RunStatus, RunFailure?) -> [RunEffect]
 
@@ -179,13 +172,20 @@ extension CrowbarDatabase {
         }
     }
 
-    /// Appends log lines in one transaction.
-    public func appendRunLog(_ id: Int64, lines: [(step: Int?, node: String?, text: String)], now: Date = Date()) async throws {
-        guard !lines.isEmpty else { return }
+    /// Stores a batch of a run's progress in one transaction: log lines in the order given, then nodes' finished
+    /// applies (a result already recorded for the node and step is replaced).
+    public func storeRunProgress(
+        _ id: Int64, lines: [(step: Int?, node: String?, text: String)], results: [(step: Int, result: NodeApplyResult)] = [],
+        now: Date = Date()
+    ) async throws {
+        guard !lines.isEmpty || !results.isEmpty else { return }
         try await write { db in
             for line in lines {
                 var record = RunLogRecord(sequence: nil, runId: id, at: now, step: line.step, node: line.node, text: line.text)
                 try record.insert(db)
+            }
+            for (step, result) in results {
+                try RunNodeResultRecord(runId: id, position: step, node: result.node, result: result).upsert(db)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Mustache
+import Synchronization
 
 /// A node as recipe templates see it.
 public struct RecipeNode: Sendable, Hashable {
@@ -24,8 +25,8 @@ public struct RecipeAdmin: Sendable, Hashable {
 /// of this proposal and of every other active one: role names are unique across barclamps), `{{server.<role>.name|address}}`
 /// (the first of those nodes by name, for the one-node roles other services connect to; naming a role without nodes
 /// fails the compile), `{{barclamps.<barclamp>.<path>}}` (attributes of other barclamps' active proposals) and
-/// `{{admin.repository_key}}` (``RecipeAdmin``). Its mustache form is built once, so compiling a step for n nodes costs
-/// n renders rather than n renders of every role's n nodes.
+/// `{{admin.repository_key}}` (``RecipeAdmin``). Its mustache form is built once and each template text is checked and
+/// parsed once, so compiling a step for n nodes costs n renders and no more.
 public final class RecipeScope: Sendable {
     public let barclamp: String
     public let proposal: String
@@ -36,6 +37,13 @@ public final class RecipeScope: Sendable {
     /// The scope as mustache's dictionaries and arrays. Built in `init` and never changed; it holds only strings,
     /// arrays and dictionaries, so reading it from many tasks is safe.
     nonisolated(unsafe) let mustacheObject: [String: Any]
+    /// Texts already checked and parsed, by text and mode.
+    private let parsed = Mutex<[TemplateKey: MustacheTemplate]>([:])
+
+    private struct TemplateKey: Hashable {
+        var text: String
+        var shell: Bool
+    }
 
     public init(
         barclamp: String, proposal: String, attributes: AttributeValue,
@@ -54,6 +62,53 @@ public final class RecipeScope: Sendable {
             "barclamps": barclamps.mapValues(\.mustacheValue),
             "admin": ["repository_key": admin.repositoryKey ?? ""],
         ]
+    }
+
+    /// One template text, checked and parsed (once per scope: the nodes of a step render the same texts). Unknown names
+    /// under `attributes.`, `barclamps.`, `node.`, `server.` and `admin.` are errors rather than mustache's silent empty
+    /// string, so a typo fails the compile instead of a config file. In `shell` mode (the texts of `command`, `creates`
+    /// and `unless`) every `{{name}}` becomes one single-quoted shell word, so no value can end a quote or run a
+    /// command; `{{{name}}}` puts a value in as it is, for the rare recipe that splices shell syntax on purpose.
+    func template(_ text: String, shell: Bool, location: SourceLocation, key: String) throws(DefinitionError) -> MustacheTemplate {
+        let cacheKey = TemplateKey(text: text, shell: shell)
+        if let known = parsed.withLock({ $0[cacheKey] }) { return known }
+        if shell, let quoted = RecipeContext.placeholderInsideQuotes(text) {
+            throw DefinitionError(
+                location: location, key: key,
+                message: "{{\(quoted)}} is inside quotes: in \(key) texts every value is quoted for you, so the quotes around it would show; take them away")
+        }
+        for match in text.matches(of: /\{\{[{&#^\/]?\s*([A-Za-z0-9_.\-]+)\s*\}?\}\}/) {
+            let name = String(match.output.1)
+            if !resolves(name) {
+                throw DefinitionError(location: location, key: key, message: "template refers to '\(name)', which is not defined")
+            }
+        }
+        let template: MustacheTemplate
+        do {
+            ShellWordContentType.registered()
+            template = try MustacheTemplate(string: "{{% CONTENT_TYPE: \(shell ? ShellWordContentType.name : "TEXT")}}" + text)
+        } catch {
+            throw DefinitionError(location: location, key: key, message: "malformed template: \(error)")
+        }
+        parsed.withLock { $0[cacheKey] = template }
+        return template
+    }
+
+    /// Whether a dotted name that starts at the context root resolves; names outside the checked roots pass.
+    func resolves(_ name: String) -> Bool {
+        let parts = name.split(separator: ".").map(String.init)
+        guard let root = parts.first else { return true }
+        switch root {
+        case "attributes": return attributes.value(at: Array(parts.dropFirst())) != nil
+        case "barclamps":
+            guard parts.count > 1, let values = barclamps[parts[1]] else { return false }
+            return values.value(at: Array(parts.dropFirst(2))) != nil
+        case "node": return parts.count == 2 && ["name", "address"].contains(parts[1])
+        case "admin": return parts == ["admin", "repository_key"] && admin.repositoryKey != nil
+        case "server":
+            return parts.count == 3 && roles[parts[1]]?.isEmpty == false && ["name", "address"].contains(parts[2])
+        default: return true
+        }
     }
 }
 
@@ -85,48 +140,10 @@ public struct RecipeContext: Sendable {
         return object
     }
 
-    /// Whether a dotted name that starts at the context root resolves; names outside the checked roots pass.
-    func resolves(_ name: String) -> Bool {
-        let parts = name.split(separator: ".").map(String.init)
-        guard let root = parts.first else { return true }
-        switch root {
-        case "attributes": return scope.attributes.value(at: Array(parts.dropFirst())) != nil
-        case "barclamps":
-            guard parts.count > 1, let values = scope.barclamps[parts[1]] else { return false }
-            return values.value(at: Array(parts.dropFirst(2))) != nil
-        case "node": return parts.count == 2 && ["name", "address"].contains(parts[1])
-        case "admin": return parts == ["admin", "repository_key"] && scope.admin.repositoryKey != nil
-        case "server":
-            return parts.count == 3 && scope.roles[parts[1]]?.isEmpty == false && ["name", "address"].contains(parts[2])
-        default: return true
-        }
-    }
-
-    /// Renders one template text. Unknown names under `attributes.`, `barclamps.`, `node.`, `server.` and `admin.` are errors
-    /// rather than mustache's silent empty string, so a typo fails the compile instead of a config file. In `shell`
-    /// mode (the texts of `command`, `creates` and `unless`) every `{{name}}` becomes one single-quoted shell word, so
-    /// no value can end a quote or run a command; `{{{name}}}` puts a value in as it is, for the rare recipe that
-    /// splices shell syntax on purpose.
+    /// Renders one template text (see ``RecipeScope/template(_:shell:location:key:)`` for what is checked).
     func render(_ text: String, location: SourceLocation, key: String, shell: Bool = false) throws(DefinitionError) -> String {
         guard text.contains("{{") else { return text }
-        if shell, let quoted = Self.placeholderInsideQuotes(text) {
-            throw DefinitionError(
-                location: location, key: key,
-                message: "{{\(quoted)}} is inside quotes: in \(key) texts every value is quoted for you, so the quotes around it would show; take them away")
-        }
-        for match in text.matches(of: /\{\{[{&#^\/]?\s*([A-Za-z0-9_.\-]+)\s*\}?\}\}/) {
-            let name = String(match.output.1)
-            if !resolves(name) {
-                throw DefinitionError(location: location, key: key, message: "template refers to '\(name)', which is not defined")
-            }
-        }
-        do {
-            ShellWordContentType.registered()
-            return try MustacheTemplate(string: "{{% CONTENT_TYPE: \(shell ? ShellWordContentType.name : "TEXT")}}" + text)
-                .render(mustacheObject)
-        } catch {
-            throw DefinitionError(location: location, key: key, message: "malformed template: \(error)")
-        }
+        return try scope.template(text, shell: shell, location: location, key: key).render(mustacheObject)
     }
 }
 

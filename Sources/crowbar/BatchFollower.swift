@@ -84,14 +84,31 @@ struct BatchFollower {
 /// One line of a batch report (`--report`): a proposal's run, how it ended, its wall time and changes.
 struct BatchReportLine: Encodable, Sendable {
     var barclamp: String, proposal: String, run: Int64, status: String, seconds: Double, changed: Int
+    /// Where the run's time went: each step's wall time and each node's apply, from crowbard's timestamps.
+    var steps: [StepTiming]
+
+    struct StepTiming: Encodable, Sendable {
+        var recipe: String, seconds: Double?, nodes: [String: Double]
+    }
 
     init(_ applied: AppliedProposal) {
         barclamp = applied.barclamp
         proposal = applied.proposal
         run = applied.run.id
         status = applied.run.status.rawValue
-        seconds = (applied.seconds * 10).rounded() / 10
+        seconds = Self.rounded(applied.seconds)
         changed = applied.run.changedCount
+        steps = applied.run.steps.map { step in
+            StepTiming(
+                recipe: step.plan.recipe,
+                seconds: step.startedAt.flatMap { started in step.finishedAt.map { Self.rounded($0.timeIntervalSince(started), places: 3) } },
+                nodes: Dictionary(uniqueKeysWithValues: step.results.map { ($0.node, Self.rounded($0.finishedAt.timeIntervalSince($0.startedAt), places: 3)) }))
+        }
+    }
+
+    private static func rounded(_ seconds: Double, places: Double = 1) -> Double {
+        let scale = pow(10, places)
+        return (seconds * scale).rounded() / scale
     }
 
     /// Appends the line to `file`, creating it if needed.

@@ -191,6 +191,8 @@ let package = Package(
                 "CrowbarOrchestrator", "CrowbarControl", "CrowbarStore", "CrowbarSSH", "CrowbarCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),

@@ -12,8 +12,9 @@ public final class BatchRunner: Service, Sendable {
     private let logger: Logger
     private let queue: AsyncStream<Int64>
     private let continuation: AsyncStream<Int64>.Continuation
-    /// How often a batch looks at its current run.
-    static let pollInterval: Duration = .milliseconds(200)
+    /// How often a batch looks at its current run: one row read, and on average half of it is spent between two runs
+    /// (at 200 ms that was ~1.5 s of a 15-proposal no-op re-apply).
+    static let pollInterval: Duration = .milliseconds(50)
 
     init(context: ControlContext, logger: Logger) {
         self.context = context

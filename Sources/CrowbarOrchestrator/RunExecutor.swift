@@ -25,17 +25,18 @@ struct RunExecutor: Sendable {
     func execute(_ run: Run, cancelRequested: @Sendable () -> Bool) async throws -> Outcome {
         try await database.markRunStarted(run.id)
         let log = RunJournal(database: database, run: run.id)
-        async let drained: Void = log.drain()
-        defer { log.finish() }
+        let writer = log.startWriter()
         let outcome: Outcome
         do {
             outcome = try await perform(run, log: log, cancelRequested: cancelRequested)
         } catch {
+            log.finish()
+            await writer.value
             await transport.closeAll()
             throw error
         }
         log.finish()
-        await drained
+        await writer.value
         await transport.closeAll()
         return outcome
     }
@@ -87,18 +88,20 @@ struct RunExecutor: Sendable {
                 marker: marker)))
         }
         let applier = NodeApplier(transport: transport, log: log)
-        let database = self.database
         return try await withThrowingTaskGroup(of: NodeApplyResult.self) { group in
             var pending = compiled[...]
             var results: [NodeApplyResult] = []
             func startNext() {
-                guard let (node, script) = pending.popFirst() else { return }
+                // Once the run is cancelled (shutdown, an operator's cancel), no node is started.
+                guard !Task.isCancelled, let (node, script) = pending.popFirst() else { return }
                 group.addTask {
                     let started = ContinuousClock.now
                     let result = await applier.apply(
                         script, timeoutSeconds: recipe.timeoutSeconds, to: node, step: step.index, scrubber: inputs.scrubber)
                     Timer(label: "crowbar_node_apply_duration_seconds", dimensions: [("barclamp", step.barclamp)], preferredDisplayUnit: .seconds)
                         .record(duration: ContinuousClock.now - started)
+                    // A node stopped by the cancel has no result to keep: resumed, it applies the step again.
+                    try Task.checkCancellation()
                     try await log.record(result, step: step.index)
                     return result
                 }

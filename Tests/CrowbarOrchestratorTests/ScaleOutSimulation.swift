@@ -3,6 +3,8 @@ import CrowbarCore
 import CrowbarSSH
 import CrowbarStore
 import Foundation
+import Metrics
+import Prometheus
 import Synchronization
 import Testing
 
@@ -13,7 +15,7 @@ import Testing
 /// CROWBAR_SIMULATION_NODES nodes (10,000) through ``SimulatedNodes``, which answers every compiled recipe as an
 /// unchanged no-op after CROWBAR_SIMULATION_LATENCY_MS (100 ms, a no-op's SSH round trip) — at each parallelism in
 /// CROWBAR_SIMULATION_PARALLEL ("32 256 1024"). Prints a row per parallelism: wall time per step, the ideal it is
-/// compared with, sessions at once, node results and log lines written, resident memory.
+/// compared with, sessions at once, node results, log lines and the journal's commits, resident memory.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["CROWBAR_SCALE_SIMULATION"] == "1", "Benchmarks/scale-out/run.sh runs it"))
 struct ScaleOutSimulation {
     static let environment = ProcessInfo.processInfo.environment
@@ -21,7 +23,21 @@ struct ScaleOutSimulation {
     static let latency = Duration.milliseconds(Int(environment["CROWBAR_SIMULATION_LATENCY_MS"] ?? "") ?? 100)
     static let parallelisms = (environment["CROWBAR_SIMULATION_PARALLEL"] ?? "32 256 1024").split(separator: " ").compactMap { Int($0) }
 
+    /// The process's metrics, in Prometheus' registry (the simulation runs alone in its process).
+    static let metrics: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    /// `crowbar_run_journal_commits_total` so far.
+    static func journalCommits() -> Int {
+        let line = metrics.emitToString().split(separator: "\n").first { $0.hasPrefix("crowbar_run_journal_commits_total ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
     @Test func theOrchestratorAppliesToTenThousandSimulatedNodes() async throws {
+        _ = Self.metrics
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crowbar-simulation-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -41,13 +57,14 @@ struct ScaleOutSimulation {
         for role in ["steps-one", "steps-two", "steps-three"] {
             _ = try await control.proposals.assign(barclamp: "steps", proposal: "default", role: role, nodes: names)
         }
-        print("| sessions at once | wall time | per step | ideal per step | most at once | node results | log lines | resident memory |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| sessions at once | wall time | per step | ideal per step | most at once | node results | log lines | journal commits | resident memory |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for parallel in Self.parallelisms {
             let run = try #require(try await control.proposals.commit(barclamp: "steps", proposal: "default", apply: true).run)
             let nodes = SimulatedNodes(latency: Self.latency)
             let executor = RunExecutor(
                 database: database, catalog: catalog, recipes: recipes, transport: nodes, maxParallelNodes: parallel)
+            let commitsBefore = Self.journalCommits()
             let started = ContinuousClock.now
             guard case .finished(let finished) = try await executor.execute(run, cancelRequested: { false }) else {
                 Issue.record("the run was interrupted")
@@ -58,10 +75,11 @@ struct ScaleOutSimulation {
             let results = finished.steps.map(\.results.count).reduce(0, +)
             #expect(results == 3 * Self.nodeCount, "every node once per step")
             #expect(nodes.mostAtOnce <= parallel)
-            let lines = try await database.runLog(run.id, limit: Int.max).count
+            let log = try await database.runLog(run.id, limit: Int.max)
+            let commits = Self.journalCommits() - commitsBefore
             let ideal = Self.latency * Int((Double(Self.nodeCount) / Double(parallel)).rounded(.up))
             let seconds = { (duration: Duration) in String(format: "%.2f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) }
-            print("| \(parallel) | \(seconds(wall)) | \(seconds(wall / 3)) | \(seconds(ideal)) | \(nodes.mostAtOnce) | \(results) | \(lines) | \(Self.residentMegabytes()) MB |")
+            print("| \(parallel) | \(seconds(wall)) | \(seconds(wall / 3)) | \(seconds(ideal)) | \(nodes.mostAtOnce) | \(results) | \(log.count) | \(commits) | \(Self.residentMegabytes()) MB |")
         }
     }
 

@@ -97,7 +97,7 @@ final class SushyEmulator: Sendable {
                 fingerprint = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
                 return
             }
-            let error = result.standardError ?? ""
+            let error = result.standardError
             guard error.contains("in use"), attempt < 3 else {
                 throw CrowbarError(.conflict, "sushy-emulator did not start: \(error)")
             }

@@ -34,8 +34,8 @@ public final class RecipeScope: Sendable {
     public let roles: [String: [RecipeNode]]
     public let barclamps: [String: AttributeValue]
     public let admin: RecipeAdmin
-    /// The scope as mustache's dictionaries and arrays. Built in `init` and never changed; it holds only strings,
-    /// arrays and dictionaries, so reading it from many tasks is safe.
+    /// The scope as mustache's dictionaries and arrays. Built in `init` and never changed; it holds only immutable
+    /// values (strings, numbers, booleans, arrays and dictionaries of them), so reading it from many tasks is safe.
     nonisolated(unsafe) let mustacheObject: [String: Any]
     /// Texts already checked and parsed, by text and mode.
     private let parsed = Mutex<[TemplateKey: MustacheTemplate]>([:])
@@ -72,7 +72,7 @@ public final class RecipeScope: Sendable {
     func template(_ text: String, shell: Bool, location: SourceLocation, key: String) throws(DefinitionError) -> MustacheTemplate {
         let cacheKey = TemplateKey(text: text, shell: shell)
         if let known = parsed.withLock({ $0[cacheKey] }) { return known }
-        if shell, let quoted = RecipeContext.placeholderInsideQuotes(text) {
+        if shell, let quoted = Self.placeholderInsideQuotes(text) {
             throw DefinitionError(
                 location: location, key: key,
                 message: "{{\(quoted)}} is inside quotes: in \(key) texts every value is quoted for you, so the quotes around it would show; take them away")
@@ -158,7 +158,7 @@ struct ShellWordContentType: MustacheContentType {
     func escapeText(_ text: String) -> String { text.shellQuoted }
 }
 
-extension RecipeContext {
+extension RecipeScope {
     /// The first value tag (`{{name}}`, not a section, comment, partial or `{{{raw}}}` tag) of a shell text that sits
     /// inside single or double quotes, as far as a simple reading of POSIX quoting tells.
     static func placeholderInsideQuotes(_ text: String) -> String? {

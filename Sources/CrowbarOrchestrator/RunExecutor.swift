@@ -116,6 +116,8 @@ struct RunExecutor: Sendable {
                         + (result.error.map { " (\($0))" } ?? ""))
                 startNext()
             }
+            // Cancelled between nodes: the step did not run on all of them, so it has no outcome to record.
+            if !pending.isEmpty { throw CancellationError() }
             return results
         }
     }

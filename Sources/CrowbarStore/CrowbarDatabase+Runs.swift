@@ -60,6 +60,16 @@ extension CrowbarDatabase {
         try await writer.read { db in try Self.fetchRun(id, in: db) }
     }
 
+    /// Only a run's status: one row, for those who wait for its end.
+    public func runStatus(id: Int64) async throws -> RunStatus {
+        try await writer.read { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [id]),
+                let known = RunStatus(rawValue: status)
+            else { throw CrowbarError(.notFound, "no run \(id)") }
+            return known
+        }
+    }
+
     /// The newest runs first, without their steps' node results trimmed.
     public func runs(limit: Int = 50) async throws -> [Run] {
         try await writer.read { db in

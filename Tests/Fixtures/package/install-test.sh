@@ -57,8 +57,18 @@ dpkg-deb --root-owner-group --build "$work/next" "$root/root/crowbar-next.deb" >
 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 systemd-nspawn -D "$root" --machine "$machine" --register=no --keep-unit --boot \
     --private-network --console=pipe > "$work/console.log" 2>&1 &
 nspawn=$!
+# The container's init: nspawn's child in another PID namespace once it runs systemd. (nspawn's first child is a
+# short-lived outer child that forks the init and exits; entering its namespaces fails once it is gone.)
+container_init() {
+    local child
+    for child in $(pgrep -P "$nspawn"); do
+        [ "$(readlink "/proc/$child/ns/pid" 2>/dev/null)" != "$(readlink /proc/self/ns/pid)" ] &&
+            [ "$(cat "/proc/$child/comm" 2>/dev/null)" = systemd ] && { echo "$child"; return; }
+    done
+    return 0
+}
 leader=""
-for _ in $(seq 100); do leader=$(pgrep -P "$nspawn" | head -n 1 || true); [ -n "$leader" ] && break; sleep 0.1; done
+for _ in $(seq 100); do leader=$(container_init); [ -n "$leader" ] && break; sleep 0.1; done
 [ -n "$leader" ] || { echo "the container did not start:"; cat "$work/console.log"; exit 1; }
 inside() { nsenter -t "$leader" -m -u -i -n -p -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 state=""
@@ -68,6 +78,7 @@ for _ in $(seq 60); do
     sleep 1
 done
 echo "container: systemd $state"
+case "$state" in running|degraded) ;; *) echo "the container's systemd did not come up:"; tail -n 30 "$work/console.log"; exit 1 ;; esac
 
 check "apt installs the package and its dependencies" inside apt-get install -qq -y /root/crowbar.deb
 check "crowbard is enabled and active (Type=notify: started only once ready)" \

@@ -2,29 +2,44 @@ import CrowbarCore
 import CrowbarSSH
 import Metrics
 
-/// The SSH transport: one connection per node for the length of a run, so later steps skip the handshake. A node is
+/// The SSH transport: one connection per node, kept from step to step and from run to run (a batch's runs follow each
+/// other), so only the first command pays the handshake; closed once no run has used them for `keepIdle`. A node is
 /// only connected to with the host key pinned on its record (from its install report, its registration through the
-/// API, or an operator); one without a pin is refused, never learned on first contact.
+/// API, or an operator); one without a pin is refused, never learned on first contact, and a kept connection is
+/// replaced when the node's address or pin changed since.
 public actor ConnectionCache: NodeTransport {
     private let identity: SSHIdentity
     private let pool: SSHWorkerPool
     private let options: SSHOptions
     private let port: Int
+    private let keepIdle: Duration
     private var open: [String: SSHConnection] = [:] {
         didSet { Gauge(label: "crowbar_ssh_connections").record(open.count) }
     }
+    /// Counts uses and run ends, so the closing that a run's end schedules is skipped when a later run came.
+    private var generation = 0
 
-    /// Connects to the nodes' sshd on `port`.
-    public init(identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions(), port: Int = 22) {
+    /// Connects to the nodes' sshd on `port`; connections no run used for `keepIdle` are closed.
+    public init(
+        identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions(), port: Int = 22,
+        keepIdle: Duration = .seconds(60)
+    ) {
         self.identity = identity
         self.pool = pool
         self.options = options
         self.port = port
+        self.keepIdle = keepIdle
     }
 
     /// The node's cached connection, or a new one; the flag says whether it came from the cache.
     func connection(to node: Node) async throws -> (connection: SSHConnection, cached: Bool) {
-        if let connection = open[node.name] { return (connection, true) }
+        generation += 1
+        if let connection = open[node.name] {
+            if connection.target.host == node.sshAddress?.description && connection.hostKey == node.sshHostKey {
+                return (connection, true)
+            }
+            await forget(connection, of: node.name)
+        }
         guard let address = node.sshAddress else {
             throw SSHError(.unreachable, "node \(node.name) has no address yet (neither allocated nor reported)")
         }
@@ -65,8 +80,24 @@ public actor ConnectionCache: NodeTransport {
         await open.removeValue(forKey: node)?.close()
     }
 
+    /// Keeps the connections for the next run, closing them after `keepIdle` unless a command used them meanwhile.
+    public func runEnded() async {
+        generation += 1
+        let ended = generation, keepIdle = keepIdle
+        Task { [weak self] in
+            try? await Task.sleep(for: keepIdle)
+            await self?.closeAll(ifIdleSince: ended)
+        }
+    }
+
+    private func closeAll(ifIdleSince ended: Int) async {
+        if generation == ended { await closeAll() }
+    }
+
+    /// Closes every connection.
     public func closeAll() async {
-        for connection in open.values { await connection.close() }
+        let closing = open.values
         open = [:]
+        for connection in closing { await connection.close() }
     }
 }

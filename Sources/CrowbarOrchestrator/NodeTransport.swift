@@ -13,6 +13,6 @@ public protocol NodeTransport: Sendable {
     /// Forgets `node`'s connection after a failure, so the next command reconnects.
     func drop(_ node: String) async
 
-    /// Closes every connection at the end of a run.
-    func closeAll() async
+    /// The run ended: the transport may keep its connections a while for the next one.
+    func runEnded() async
 }

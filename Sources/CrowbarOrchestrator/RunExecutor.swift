@@ -32,12 +32,12 @@ struct RunExecutor: Sendable {
         } catch {
             log.finish()
             await writer.value
-            await transport.closeAll()
+            await transport.runEnded()
             throw error
         }
         log.finish()
         await writer.value
-        await transport.closeAll()
+        await transport.runEnded()
         return outcome
     }
 

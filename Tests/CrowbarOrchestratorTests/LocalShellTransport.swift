@@ -132,5 +132,5 @@ final class LocalShellTransport: NodeTransport {
     }
 
     func drop(_ node: String) async {}
-    func closeAll() async {}
+    func runEnded() async {}
 }

@@ -126,5 +126,5 @@ final class SimulatedNodes: NodeTransport {
 
     func drop(_ node: String) async {}
 
-    func closeAll() async {}
+    func runEnded() async {}
 }

@@ -12,9 +12,6 @@ public final class BatchRunner: Service, Sendable {
     private let logger: Logger
     private let queue: AsyncStream<Int64>
     private let continuation: AsyncStream<Int64>.Continuation
-    /// How often a batch looks at its current run's status (one row): on average half of it is spent between two runs
-    /// (at 200 ms that was 1.9 s of a 15-proposal no-op re-apply).
-    static let pollInterval: Duration = .milliseconds(50)
 
     init(context: ControlContext, logger: Logger) {
         self.context = context
@@ -89,12 +86,15 @@ public final class BatchRunner: Service, Sendable {
             try context.runRequest(of: revision, checkMode: false, batchEntry: (batch.id, entry.position)), scheduler: scheduler)
     }
 
-    /// The run once it has ended; nil when this task is cancelled first.
+    /// The run once it has ended, learnt at the commit that ends it (polling every 200 ms cost a 15-proposal no-op
+    /// re-apply 1.9 s between its runs, every 50 ms still 0.6 s); nil when this task is cancelled first.
     private func waitForEnd(of runID: Int64) async throws -> Run? {
-        while !Task.isCancelled {
-            if try await context.database.runStatus(id: runID).isFinished { return try await context.database.run(id: runID) }
-            try? await Task.sleep(for: Self.pollInterval)
-        }
+        do {
+            for try await status in context.database.runStatuses(id: runID) {
+                guard let status else { throw CrowbarError(.notFound, "no run \(runID)") }
+                if status.isFinished { return try await context.database.run(id: runID) }
+            }
+        } catch is CancellationError {}
         return nil
     }
 }

@@ -60,14 +60,12 @@ extension CrowbarDatabase {
         try await writer.read { db in try Self.fetchRun(id, in: db) }
     }
 
-    /// Only a run's status: one row, for those who wait for its end.
-    public func runStatus(id: Int64) async throws -> RunStatus {
-        try await writer.read { db in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [id]),
-                let known = RunStatus(rawValue: status)
-            else { throw CrowbarError(.notFound, "no run \(id)") }
-            return known
-        }
+    /// A run's status now, then again after every commit that changes it (nil while there is no such run): those
+    /// who wait for its end learn it at the commit that ends it.
+    public func runStatuses(id: Int64) -> AsyncValueObservation<RunStatus?> {
+        ValueObservation.tracking { db in
+            try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [id]).flatMap(RunStatus.init(rawValue:))
+        }.removeDuplicates().values(in: writer)
     }
 
     /// The newest runs first, without their steps' node results trimmed.

@@ -16,7 +16,7 @@ final class RecipeScriptTests {
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 
-    func context(_ attributes: [String: AttributeValue] = [:], roles: [String: [RecipeNode]] = [:]) -> RecipeContext {
+    static func context(_ attributes: [String: AttributeValue] = [:], roles: [String: [RecipeNode]] = [:]) -> RecipeContext {
         RecipeContext(
             barclamp: "demo", proposal: "default", attributes: .map(attributes),
             node: RecipeNode(name: "n1", address: "10.77.0.11"), roles: roles)
@@ -27,7 +27,7 @@ final class RecipeScriptTests {
     }
 
     /// Runs a compiled recipe with `sh -s` and returns its exit status and parsed output.
-    func run(_ compiled: CompiledRecipe) async throws -> (Int32?, RecipeOutput) {
+    static func run(_ compiled: CompiledRecipe) async throws -> (Int32?, RecipeOutput) {
         let result = try await Subprocess.run(
             .path("/bin/sh"), arguments: ["-s"], input: .string(compiled.script), output: .string(limit: 1 << 20),
             error: .string(limit: 1 << 20))
@@ -55,8 +55,8 @@ final class RecipeScriptTests {
             """)
         let password = "p'a\"s$(id)`w`d\\"
         let compiled = try RecipeCompiler.compile(
-            recipe, templates: [:], context: context(["value": .string(hostile), "password": .string(password)]), checkMode: false)
-        let (status, output) = try await run(compiled)
+            recipe, templates: [:], context: Self.context(["value": .string(hostile), "password": .string(password)]), checkMode: false)
+        let (status, output) = try await Self.run(compiled)
         #expect(status == 0)
         #expect(output.completed)
         #expect(contents("out.conf") == hostile)
@@ -67,7 +67,7 @@ final class RecipeScriptTests {
         #expect(mode == 0o600)
         let labelled = try RecipeCompiler.compile(
             try self.recipe("resources:\n  - command: \"true {{attributes.password}}\"\n"), templates: [:],
-            context: context(["password": .string(password)]), checkMode: false)
+            context: Self.context(["password": .string(password)]), checkMode: false)
         #expect(labelled.resources == ["command true {{attributes.password}}"], "labels come from the unrendered recipe")
         #expect(!labelled.script.contains("sh -c"), "commands are not passed as arguments")
     }
@@ -85,7 +85,7 @@ final class RecipeScriptTests {
         let attributes: [String: AttributeValue] = [
             "value": .string(hostile), "empty": .string(""), "raw": .string("echo spliced > \(folder)/raw"),
         ]
-        let (status, output) = try await run(try RecipeCompiler.compile(recipe, templates: [:], context: context(attributes), checkMode: false))
+        let (status, output) = try await Self.run(try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(attributes), checkMode: false))
         #expect(status == 0)
         #expect(output.completed)
         #expect(contents("out") == hostile + "||", "one word each, the empty value an empty word")
@@ -94,13 +94,13 @@ final class RecipeScriptTests {
 
         for quoted in ["echo '{{attributes.value}}'", "echo \"x {{attributes.value}}\"", "DB_PASSWORD='{{attributes.value}}' helper"] {
             #expect {
-                _ = try RecipeCompiler.compile(try self.recipe("resources:\n  - command: >-\n      \(quoted)\n"), templates: [:], context: context(attributes), checkMode: false)
+                _ = try RecipeCompiler.compile(try self.recipe("resources:\n  - command: >-\n      \(quoted)\n"), templates: [:], context: Self.context(attributes), checkMode: false)
             } throws: { "\($0)".contains("{{attributes.value}} is inside quotes") }
         }
         // Outside shell texts values are not quoted: a file's content is the value itself.
         let file = try RecipeCompiler.compile(
-            try self.recipe("resources:\n  - file: $DIR/plain\n    content: \"{{attributes.value}}\"\n"), templates: [:], context: context(attributes), checkMode: false)
-        _ = try await run(file)
+            try self.recipe("resources:\n  - file: $DIR/plain\n    content: \"{{attributes.value}}\"\n"), templates: [:], context: Self.context(attributes), checkMode: false)
+        _ = try await Self.run(file)
         #expect(contents("plain") == hostile)
     }
 
@@ -114,17 +114,17 @@ final class RecipeScriptTests {
               - command: "touch $DIR/a.txt.marker"
                 unless: "test -e $DIR/a.txt.marker"
             """)
-        let check = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: true)
-        let (checkStatus, checkOutput) = try await run(check)
+        let check = try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: true)
+        let (checkStatus, checkOutput) = try await Self.run(check)
         #expect(checkStatus == 0)
         #expect(checkOutput.results.map(\.status) == [.changed, .changed, .changed])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
 
-        let apply = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
-        let (_, first) = try await run(apply)
+        let apply = try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: false)
+        let (_, first) = try await Self.run(apply)
         #expect(first.results.map(\.status) == [.changed, .changed, .changed])
         #expect(contents("a.txt") == "n1 at 10.77.0.11\n")
-        let (_, second) = try await run(apply)
+        let (_, second) = try await Self.run(apply)
         #expect(second.results.map(\.status) == [.ok, .ok, .ok])
         #expect(contents("log") == "ran\n")
     }
@@ -138,9 +138,9 @@ final class RecipeScriptTests {
                 group: "0"
                 mode: "0640"
             """)
-        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
-        #expect(try await run(compiled).1.results.map(\.status) == [.changed])
-        #expect(try await run(compiled).1.results.map(\.status) == [.ok])
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: false)
+        #expect(try await Self.run(compiled).1.results.map(\.status) == [.changed])
+        #expect(try await Self.run(compiled).1.results.map(\.status) == [.ok])
     }
 
     /// The owner of a file's folder (a service account) racing the write: a stand-in for every tool the script
@@ -158,10 +158,10 @@ final class RecipeScriptTests {
                 atPath: "\(bin)/\(tool)", contents: Data("#!/bin/sh\n\(swap)\nexec \(real) \"$@\"\n".utf8), attributes: [.posixPermissions: 0o755])
         }
         var compiled = try RecipeCompiler.compile(
-            try recipe("resources:\n  - file: $DIR/app/cookie\n    content: \"new cookie\"\n    mode: \"0644\"\n"), templates: [:], context: context(),
+            try recipe("resources:\n  - file: $DIR/app/cookie\n    content: \"new cookie\"\n    mode: \"0644\"\n"), templates: [:], context: Self.context(),
             checkMode: false)
         compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
-        let (status, output) = try await run(compiled)
+        let (status, output) = try await Self.run(compiled)
         #expect(status == 0, "\(output.results)")
         #expect(contents("app/cookie") == "new cookie")
         #expect(contents("shadow") == "root:hash\n", "the victim's content is untouched")
@@ -194,8 +194,8 @@ final class RecipeScriptTests {
                   database: {connection: "mysql+pymysql://nova:{{attributes.db}}@10.0.0.1/nova"}
                   keystone_authtoken: {www_authenticate_uri: "http://10.0.0.1:5000/"}
             """)
-        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context(["db": .string("s3cret")]), checkMode: false)
-        let (_, first) = try await run(compiled)
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(["db": .string("s3cret")]), checkMode: false)
+        let (_, first) = try await Self.run(compiled)
         #expect(first.results.map(\.status) == [.changed])
         #expect(contents("nova.conf") == """
             # managed elsewhere
@@ -215,7 +215,7 @@ final class RecipeScriptTests {
             www_authenticate_uri = http://10.0.0.1:5000/
 
             """)
-        let (_, second) = try await run(compiled)
+        let (_, second) = try await Self.run(compiled)
         #expect(second.results.map(\.status) == [.ok])
     }
 
@@ -226,8 +226,8 @@ final class RecipeScriptTests {
               - file: $DIR/never
                 content: x
             """)
-        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
-        let (status, output) = try await run(compiled)
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: false)
+        let (status, output) = try await Self.run(compiled)
         #expect(status == 1)
         #expect(!output.completed)
         #expect(output.results.count == 1)
@@ -256,9 +256,9 @@ final class RecipeScriptTests {
             FileManager.default.createFile(atPath: "\(bin)/\(name)", contents: Data("#!/bin/sh\n\(body)\n".utf8), attributes: [.posixPermissions: 0o755])
         }
         var compiled = try RecipeCompiler.compile(
-            try recipe("resources:\n  - package: [demo-dashboard]\n"), templates: [:], context: context(), checkMode: false)
+            try recipe("resources:\n  - package: [demo-dashboard]\n"), templates: [:], context: Self.context(), checkMode: false)
         compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
-        let (status, output) = try await run(compiled)
+        let (status, output) = try await Self.run(compiled)
         return (status, output, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
@@ -295,9 +295,9 @@ final class RecipeScriptTests {
                 when: "{{attributes.enabled}}"
             """)
         let compiled = try RecipeCompiler.compile(
-            recipe, templates: [:], context: context(["backend": .string("rbd"), "enabled": .boolean(false)]), checkMode: false)
+            recipe, templates: [:], context: Self.context(["backend": .string("rbd"), "enabled": .boolean(false)]), checkMode: false)
         #expect(compiled.resources == ["file \(folder)/rbd", "file \(folder)/not-lvm"])
-        let (status, output) = try await run(compiled)
+        let (status, output) = try await Self.run(compiled)
         #expect(status == 0 && output.completed)
         #expect(output.results.map(\.index) == [1, 2])
         #expect(contents("rbd") == "rbd" && contents("not-lvm") == "x")
@@ -309,7 +309,7 @@ final class RecipeScriptTests {
                 when: "{{attributes.backend}}"
             """)
         #expect(throws: DefinitionError.self) {
-            try RecipeCompiler.compile(unclear, templates: [:], context: context(["backend": .string("rbd")]), checkMode: false)
+            try RecipeCompiler.compile(unclear, templates: [:], context: Self.context(["backend": .string("rbd")]), checkMode: false)
         }
     }
 
@@ -321,14 +321,14 @@ final class RecipeScriptTests {
             """)
         let compiled = try RecipeCompiler.compile(
             recipe, templates: ["chrony.conf.mustache": "{{#attributes.servers}}server {{.}} iburst\n{{/attributes.servers}}"],
-            context: context(["servers": .list([.string("a&b"), .string("<c>")])]), checkMode: false)
+            context: Self.context(["servers": .list([.string("a&b"), .string("<c>")])]), checkMode: false)
         #expect(compiled.script.contains("server a&b iburst\nserver <c> iburst\n"))
         #expect {
             try RecipeCompiler.compile(
-                recipe, templates: ["chrony.conf.mustache": "server {{attributes.servr}}"], context: context(), checkMode: false)
+                recipe, templates: ["chrony.conf.mustache": "server {{attributes.servr}}"], context: Self.context(), checkMode: false)
         } throws: { "\($0)" == "demo/server.yml:2:5: source chrony.conf.mustache: template refers to 'attributes.servr', which is not defined" }
         #expect {
-            try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false)
+            try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: false)
         } throws: { "\($0)".contains("template 'chrony.conf.mustache' not found") }
     }
 
@@ -338,7 +338,7 @@ final class RecipeScriptTests {
               - file: /etc/db.url
                 content: "mysql://{{server.database-server.address}}/ {{#roles.compute}}{{name}} {{/roles.compute}}on {{node.name}}"
             """)
-        var context = context(roles: [
+        var context = Self.context(roles: [
             "database-server": [RecipeNode(name: "n1", address: "10.77.0.11")],
             "compute": [RecipeNode(name: "n2", address: "10.77.0.12"), RecipeNode(name: "n3", address: "10.77.0.13")],
         ])
@@ -349,7 +349,7 @@ final class RecipeScriptTests {
         #expect(try RecipeCompiler.compile(recipe, templates: [:], context: context, checkMode: false).script.contains("n2 n3 on n2"))
         #expect {
             try RecipeCompiler.compile(
-                recipe, templates: [:], context: self.context(roles: ["database-server": [], "compute": []]), checkMode: false)
+                recipe, templates: [:], context: Self.context(roles: ["database-server": [], "compute": []]), checkMode: false)
         } throws: { "\($0)".contains("template refers to 'server.database-server.address', which is not defined") }
     }
 
@@ -358,8 +358,8 @@ final class RecipeScriptTests {
             resources:
               - command: "printf '\\\\036crowbar end 1 ok\\\\n\\\\036crowbar done\\\\n'; exit 4"
             """)
-        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: context(), checkMode: false, marker: "crowbar-x7q2")
-        let (status, output) = try await run(compiled)
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: false, marker: "crowbar-x7q2")
+        let (status, output) = try await Self.run(compiled)
         #expect(status == 1)
         #expect(!output.completed)
         #expect(output.results.map(\.status) == [.failed])
@@ -373,5 +373,59 @@ final class RecipeScriptTests {
         #expect(output.completed)
         #expect(output.results == [ResourceResult(index: 1, resource: "file /x", status: .changed, output: "hello\nwor\n")])
         #expect(events.contains(.line(resource: 1, text: "hello")))
+    }
+
+    /// A wait_for URL is up at any HTTP answer below 500 (here 404, through the plain-http probe) and not while the
+    /// server answers 503.
+    @Test func aWaitForURLCountsAnyAnswerBelow500() async throws {
+        // The server writes the port it was given to a file once it listens; it runs while the body runs.
+        let server = """
+            import http.server, os, sys
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    self.send_response(503 if self.path == "/broken" else 404)
+                    self.end_headers()
+                def log_message(self, *arguments):
+                    pass
+            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+            with open(sys.argv[1] + ".new", "w") as file:
+                file.write(str(server.server_address[1]))
+            os.rename(sys.argv[1] + ".new", sys.argv[1])
+            server.serve_forever()
+            """
+        let result = try await Subprocess.run(
+            .path("/usr/bin/python3"), arguments: ["-c", server, folder + "/port"], input: .none, output: .discarded, error: .discarded
+        ) { [folder] execution in
+            defer { try? execution.send(signal: .terminate) }
+            var port = ""
+            for _ in 0..<100 where port.isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+                port = (try? String(contentsOfFile: folder + "/port", encoding: .utf8)) ?? ""
+            }
+            try #require(!port.isEmpty, "the test's HTTP server did not start")
+            let recipe = try RecipeParser.parse("""
+                resources:
+                  - wait_for: "http://127.0.0.1:\(port)/up"
+                    timeout: 5
+                  - wait_for: "http://127.0.0.1:\(port)/broken"
+                    timeout: 1
+                """, name: "demo/server", file: "demo/server.yml")
+            return try await Self.run(try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: false))
+        }
+        let (status, output) = result.closureResult
+        #expect(status != 0)
+        #expect(output.results.map(\.status) == [.ok, .failed])
+        #expect(output.results.last?.output.contains("did not answer within 1 s") == true)
+    }
+
+    @Test func plainHTTPURLsAreSplitForTheShellProbeAndOthersAreLeftToPython() {
+        #expect(ResourceScript.plainHTTP("http://127.0.0.1:5000/v3")! == ("127.0.0.1", "5000", "/v3"))
+        #expect(ResourceScript.plainHTTP("http://node-1.example/horizon/auth/login/")! == ("node-1.example", "80", "/horizon/auth/login/"))
+        #expect(ResourceScript.plainHTTP("http://10.0.0.1:8774")! == ("10.0.0.1", "8774", "/"))
+        #expect(ResourceScript.plainHTTP("http://10.0.0.1?a=1#part")! == ("10.0.0.1", "80", "/?a=1"))
+        for other in ["https://10.0.0.1/", "http://[::1]:80/", "http://10.0.0.1/a b", "http://user@10.0.0.1/", "http://h:0/",
+                      "http://h:99999/", "http://:80/", "http://h/\r\nX: y"] {
+            #expect(ResourceScript.plainHTTP(other) == nil, "\(other)")
+        }
     }
 }

@@ -80,7 +80,8 @@ public actor ConnectionCache: NodeTransport {
         await open.removeValue(forKey: node)?.close()
     }
 
-    /// Keeps the connections for the next run, closing them after `keepIdle` unless a command used them meanwhile.
+    /// Keeps the connections for the next run, closing them after `keepIdle` unless a command used them meanwhile. (The
+    /// orchestrator runs one run at a time, so nothing is using a connection when this closes it.)
     public func runEnded() async {
         generation += 1
         let ended = generation, keepIdle = keepIdle

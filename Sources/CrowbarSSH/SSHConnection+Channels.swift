@@ -12,7 +12,11 @@ extension SSHConnection {
         let waiter = waiter(
             timeout: timeout, error: SSHError(.commandTimeout, "command on \(target) timed out after \(timeout)"),
             cancellation: cancellation)
-        guard let channel = try waiter.pointer({
+        let opening = self.waiter(
+            timeout: min(timeout, options.channelOpenTimeout),
+            error: SSHError(.channelOpen, "\(target) opened no channel within \(min(timeout, options.channelOpenTimeout))"),
+            cancellation: cancellation)
+        guard let channel = try opening.pointer({
             libssh2_channel_open_ex(session, "session", 7, 2 * 1024 * 1024, 32768, nil, 0)
         }) else {
             throw SSHError(.channelOpen, "cannot open a channel to \(target): \(lastErrorMessage(session))")

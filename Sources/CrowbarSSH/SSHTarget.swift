@@ -19,10 +19,14 @@ public struct SSHOptions: Sendable, Hashable {
     public var connectTimeout: Duration
     /// Seconds between keepalive messages while a command runs (0 = none).
     public var keepaliveSeconds: Int
+    /// Limit for the server to open a command's channel: a connection whose peer went silent (a node powered off
+    /// while its connection was kept) fails as `.channelOpen` then, not at the command's own timeout.
+    public var channelOpenTimeout: Duration
 
-    public init(connectTimeout: Duration = .seconds(10), keepaliveSeconds: Int = 15) {
+    public init(connectTimeout: Duration = .seconds(10), keepaliveSeconds: Int = 15, channelOpenTimeout: Duration = .seconds(15)) {
         self.connectTimeout = connectTimeout
         self.keepaliveSeconds = keepaliveSeconds
+        self.channelOpenTimeout = channelOpenTimeout
     }
 }
 

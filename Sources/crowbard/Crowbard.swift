@@ -160,9 +160,10 @@ struct Crowbard: AsyncParsableCommand {
         let repositoryKey = try RepositoryKey.loadOrCreate(at: dataDir + "/repository-key")
         logger.info("offline repository signing key \(repositoryKey.fingerprint)")
         let pool = SSHWorkerPool(threadCount: settings.sshThreads)
+        let connections = ConnectionCache(identity: identity, pool: pool)
         let orchestrator = Orchestrator(
             database: database, catalog: catalog, recipes: RecipeBook(root: settings.recipes),
-            transport: ConnectionCache(identity: identity, pool: pool), maxParallelNodes: settings.sshThreads,
+            transport: connections, maxParallelNodes: settings.sshThreads,
             admin: RecipeAdmin(repositoryKey: repositoryKey.armoredPublicKey), logger: logger)
         let bootCounters = settings.bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?
@@ -202,6 +203,7 @@ struct Crowbard: AsyncParsableCommand {
         if let readyFile { try? FileManager.default.removeItem(atPath: readyFile) }
         try await group.run()
         if let readyFile { try? FileManager.default.removeItem(atPath: readyFile) }
+        await connections.closeAll()
         await pool.shutdown()
     }
 

@@ -15,9 +15,9 @@ import Testing
         var node: Node
         var marker: String { server.folder.appendingPathComponent("runs").path }
 
-        init(keepIdle: Duration = .seconds(60)) async throws {
+        init(keepIdle: Duration = .seconds(60), options: SSHOptions = SSHOptions()) async throws {
             server = try await LocalSSHServer.start()
-            cache = ConnectionCache(identity: server.client, pool: pool, port: server.port, keepIdle: keepIdle)
+            cache = ConnectionCache(identity: server.client, pool: pool, options: options, port: server.port, keepIdle: keepIdle)
             node = Node(
                 name: "n1", state: .ready, macs: [], inventory: Inventory(), adminAddress: IPv4Address("127.0.0.1"),
                 sshHostKey: HostKeyPin(type: "ssh-ed25519", fingerprint: try await server.openSSHFingerprint()),
@@ -61,6 +61,21 @@ import Testing
         let third = try await fixture.run()
         #expect(third != first)
         #expect(try String(contentsOfFile: fixture.marker, encoding: .utf8) == "x\nx\nx\n", "each command ran exactly once")
+        await fixture.shutdown()
+    }
+
+    /// A kept connection whose peer went silent (its sshd process stopped, as a node powered off) opens no channel
+    /// within `channelOpenTimeout`; it is replaced, and the command runs once on the new one.
+    @Test func aSilentCachedConnectionIsReplacedAfterTheChannelOpenTimeout() async throws {
+        let fixture = try await Fixture(options: SSHOptions(channelOpenTimeout: .seconds(1)))
+        let first = try await fixture.run()
+        kill(first, SIGSTOP)
+        defer { kill(first, SIGKILL) }
+        let started = ContinuousClock.now
+        let second = try await fixture.run()
+        #expect(second != first)
+        #expect(ContinuousClock.now - started < .seconds(10), "replaced after the channel-open timeout, not the command's")
+        #expect(try String(contentsOfFile: fixture.marker, encoding: .utf8) == "x\nx\n", "each command ran exactly once")
         await fixture.shutdown()
     }
 

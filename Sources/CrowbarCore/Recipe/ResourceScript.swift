@@ -173,11 +173,11 @@ enum ResourceScript {
         """
     }
     /// A command that succeeds when `url` answers with any HTTP status below 500: a request over bash's /dev/tcp for
-    /// plain http (milliseconds: one resource per OpenStack API in a no-op re-apply), python3 for the rest (https, IPv6
-    /// literals; ~50 ms to start).
+    /// plain http (milliseconds: one resource per OpenStack API in a no-op re-apply; a redirect counts as an answer),
+    /// python3 for the rest (https, IPv6 literals; ~50 ms to start).
     private static func httpProbe(_ url: String) -> String {
         if let target = plainHTTP(url) {
-            let request = #"exec 3<>"/dev/tcp/$0/$1" && printf "GET %s HTTP/1.0\r\nHost: %s:%s\r\n\r\n" "$2" "$0" "$1" >&3 && read -r _ code _ <&3 && [ "$code" -lt 500 ]"#
+            let request = #"exec 3<>"/dev/tcp/$0/$1" && printf "GET %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" "$2" "$0" "$1" >&3 && read -r _ code _ <&3 && code=${code%%[!0-9]*} && [ "$code" -lt 500 ]"#
             return "timeout 3 bash -c '\(request)' \(target.host.shellQuoted) \(target.port.shellQuoted) \(target.path.shellQuoted) 2>/dev/null"
         }
         return """

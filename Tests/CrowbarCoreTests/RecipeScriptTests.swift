@@ -242,7 +242,7 @@ final class RecipeScriptTests {
         let bin = folder + "/bin", log = folder + "/apt.log"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         let tools = [
-            "dpkg-query": "[ -e \(folder)/installed ] && printf 'install ok installed'; exit 0",
+            "dpkg-query": "[ -e \(folder)/installed ] && for p; do case $p in -*) ;; *) printf 'ii %s ' \"$p\" ;; esac; done; exit 0",
             "dpkg": "echo \"dpkg $*\" >> \(log)",
             "apt-get": """
                 echo "apt-get $*" >> \(log)
@@ -270,6 +270,20 @@ final class RecipeScriptTests {
         #expect(log.contains("dpkg --configure -a\napt-get install"), "\(log)")
         let (again, _, _) = try await installPackage(failures: 1)
         #expect(again == 0)
+    }
+
+    /// The installed check against this machine's real dpkg database: installed packages are ok, and only the missing
+    /// one of a list would be installed.
+    @Test func installedPackagesAreOkAndOnlyMissingOnesWouldBeInstalled() async throws {
+        let recipe = try recipe("""
+            resources:
+              - package: [dpkg, coreutils]
+              - package: [dpkg, crowbar-no-such-package, coreutils]
+            """)
+        let (status, output) = try await Self.run(try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: true))
+        #expect(status == 0)
+        #expect(output.results.map(\.status) == [.ok, .changed])
+        #expect(output.results.last?.output == "would install crowbar-no-such-package\n")
     }
 
     @Test func aPackageThatFailsTwiceFailsTheResource() async throws {

@@ -30,10 +30,14 @@ enum ResourceScript {
     }
 
     private static func package(_ names: [String]) -> String {
-        """
+        // One dpkg-query for all the names (each start reads dpkg's whole status file: ~10 ms on an OpenStack node);
+        // installed is `?i ` (held or not, no error flag).
+        let quoted = names.map(\.shellQuoted).joined(separator: " ")
+        return """
             missing=
-            for p in \(names.map(\.shellQuoted).joined(separator: " ")); do
-                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+            installed=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package} ' \(quoted) 2>/dev/null) "
+            for p in \(quoted); do
+                case "$installed" in *" "?"i $p "*) ;; *) missing="$missing $p" ;; esac
             done
             [ -n "$missing" ] || return 0
             if [ "$crowbar_check" = 1 ]; then echo "would install$missing"; return 100; fi

@@ -176,6 +176,7 @@ enum ResourceScript {
             done
         """
     }
+
     /// A command that succeeds when `url` answers with any HTTP status below 500: a request over bash's /dev/tcp for
     /// plain http (milliseconds: one resource per OpenStack API in a no-op re-apply; a redirect counts as an answer),
     /// python3 for the rest (https, IPv6 literals; ~50 ms to start).

@@ -115,8 +115,12 @@ public final class SSHConnection: @unchecked Sendable {
         }
     }
 
+    /// This may run on any thread, Swift's cooperative pool included, so nothing here waits on the peer: the socket is
+    /// shut down before the session is freed, or freeing a session whose channel never opened (a peer gone silent)
+    /// would wait for the peer to close that channel, a second per wait, blocking whoever let go of the connection.
     deinit {
         if usable { Self.disconnect(session) }
+        _ = Glibc.shutdown(socket.descriptor, Int32(SHUT_RDWR))
         _ = libssh2_session_free(session)
     }
 

@@ -32,7 +32,7 @@ public actor ConnectionCache: NodeTransport {
     }
 
     /// The node's cached connection, or a new one; the flag says whether it came from the cache.
-    func connection(to node: Node) async throws -> (connection: SSHConnection, cached: Bool) {
+    func connection(to node: Node) async throws(SSHError) -> (connection: SSHConnection, cached: Bool) {
         generation += 1
         if let connection = open[node.name] {
             if connection.target.host == node.sshAddress?.description && connection.hostKey == node.sshHostKey {

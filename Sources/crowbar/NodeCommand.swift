@@ -72,18 +72,33 @@ struct NodeCommand: AsyncParsableCommand {
     struct Add: ClientCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a node by hand (discovery registers PXE-booted machines by itself).",
-            discussion: "The node is `discovered`, named d + its first MAC with dashes unless --name is given.")
+            discussion: """
+                The node is `discovered`, named d + its first MAC with dashes unless --name is given. A server that already \
+                runs an OS can be given its address and its SSH host key's fingerprint (read from the server's console or \
+                its out-of-band channel, `ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub`, never from the network): \
+                crowbard then connects to it with that key pinned.
+                """)
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "MAC addresses, the boot MAC first.") var macs: [String]
         @Option(help: "Node name.") var name: String?
+        @Option(help: "The node's IPv4 address, where crowbard reaches its sshd.") var address: String?
+        @Option(help: "Its SSH host key's SHA-256 fingerprint (SHA256:…), pinned.") var hostKeyFingerprint: String?
+        @Option(help: "That host key's type.") var hostKeyType = "ssh-ed25519"
 
         func validate() throws {
             if macs.isEmpty { throw ValidationError("give at least one MAC address") }
             for mac in macs where MACAddress(mac) == nil { throw ValidationError("'\(mac)' is not a MAC address") }
+            if let address, IPv4Address(address) == nil { throw ValidationError("'\(address)' is not an IPv4 address") }
+            if let fingerprint = hostKeyFingerprint,
+               !fingerprint.hasPrefix("SHA256:") || Data(base64Encoded: String(fingerprint.dropFirst(7)) + "=")?.count != 32 {
+                throw ValidationError("'\(fingerprint)' is not a SHA-256 fingerprint as ssh-keygen -l prints it (SHA256: and 43 base64 characters)")
+            }
         }
 
         func run(client: CrowbarClient) async throws {
-            try show(try await client.register(DiscoveryReport(macs: macs, name: name, inventory: Inventory()))) {
+            let pin = hostKeyFingerprint.map { HostKeyPin(type: hostKeyType, fingerprint: $0) }
+            let report = DiscoveryReport(macs: macs, name: name, inventory: Inventory(), address: address, sshHostKey: pin)
+            try show(try await client.register(report)) {
                 "added \($0.name) (\($0.state.rawValue))"
             }
         }

@@ -290,6 +290,26 @@ import Testing
         #expect(unreachable.status == 3)
     }
 
+    /// A server that already runs an OS is added by hand with its address and its host key's fingerprint, which crowbard
+    /// pins; a malformed address or fingerprint is refused before anything is sent.
+    @Test func aNodeAddedByHandCarriesItsAddressAndPinnedHostKey() async throws {
+        let daemon = try Daemon(binaries: binaries, dataDir: dataDir)
+        let fingerprint = "SHA256:" + Data(repeating: 7, count: 32).base64EncodedString().trimmingCharacters(in: ["="])
+        let added = try binaries.crowbar(
+            ["node", "add", "52:54:00:aa:00:09", "--name", "rack1-09", "--address", "10.20.0.9", "--host-key-fingerprint", fingerprint],
+            daemon: daemon)
+        #expect(added.status == 0 && added.output == "added rack1-09 (discovered)\n")
+        let node = try await client(of: daemon).node(named: "rack1-09")
+        #expect(node.bootAddress?.description == "10.20.0.9")
+        #expect(node.sshHostKey == HostKeyPin(type: "ssh-ed25519", fingerprint: fingerprint))
+
+        let badKey = try binaries.crowbar(["node", "add", "52:54:00:aa:00:0a", "--host-key-fingerprint", "SHA256:short"], daemon: daemon)
+        #expect(badKey.status == 64 && badKey.errors.contains("'SHA256:short' is not a SHA-256 fingerprint"))
+        let badAddress = try binaries.crowbar(["node", "add", "52:54:00:aa:00:0a", "--address", "10.20.0.300"], daemon: daemon)
+        #expect(badAddress.status == 64 && badAddress.errors.contains("'10.20.0.300' is not an IPv4 address"))
+        #expect(try await client(of: daemon).nodes().map(\.name) == ["rack1-09"])
+    }
+
     /// A live view's feed: `GET /events?follow=true` hands over the history after an id, then each new event as it is
     /// recorded (a node registered while the stream is open), and ends when crowbard goes away.
     @Test func theEventStreamDeliversNewEventsAndEndsWithCrowbard() async throws {

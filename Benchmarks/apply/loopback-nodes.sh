@@ -15,8 +15,12 @@ mac() { printf '52:54:00:78:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
 up() {
     local count=$1 dir=$2 key base i node root
     key=$(cat "$3")
-    base=$(find /var/lib/crowbar-lab -maxdepth 1 -name 'base-bookworm-*' -type d ! -name '*.building' | head -1)
+    base=$(ls -td /var/lib/crowbar-lab/base-bookworm-*/ 2>/dev/null | grep -v '\.building/$' | head -1 || true)
     [ -n "$base" ] && [ -f "$base/etc/os-release" ] || { echo "no lab base root: run 'crowbar lab up --nodes 1' once" >&2; exit 1; }
+    # A listener on port 22 of every address would take the nodes' loopback addresses: the tools would reach it instead.
+    if ss -Hltn 'sport = :22' | awk '{ print $4 }' | grep -Eq '^(0\.0\.0\.0|\*|\[::\]):22$'; then
+        echo "an sshd listens on port 22 of every address here; stop it first (the nodes need 127.77.x.y:22)" >&2; exit 1
+    fi
     mkdir -p "$dir" /run/systemd/nspawn
     # Every container's systemd takes inotify instances from root's share (128 by default: about 30 nodes);
     # raised for the run, restored by `down`.
@@ -48,11 +52,15 @@ up() {
         done
     done
     # sshd answers before the rest of the boot is done; the tools are timed on quiet nodes.
-    local state
+    local init state
     for i in $(seq 1 "$count"); do
-        state=$(timeout $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) nsenter -t "$(pgrep -P "$(cat "$dir/n$i/pid")")" -a \
-            env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin systemctl is-system-running --wait || true)
-        [[ $state == running || $state == degraded ]] || { echo "n$i's systemd is '$state' after 600 s:" >&2; tail -20 "$dir/n$i/console.log" >&2; exit 1; }
+        init=$(pgrep -P "$(cat "$dir/n$i/pid")" || true)
+        [ -n "$init" ] || { echo "n$i's container exited:" >&2; tail -20 "$dir/n$i/console.log" >&2; exit 1; }
+        state=$(timeout $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) nsenter -t "$init" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+            sh -c 'systemctl is-system-running --wait; systemctl is-active ssh' | tr '\n' ' ' || true)
+        [[ $state == "running active " || $state == "degraded active " ]] || {
+            echo "n$i after 600 s: systemd and its sshd are '$state':" >&2; tail -20 "$dir/n$i/console.log" >&2; exit 1
+        }
     done
     for i in $(seq 1 "$count"); do
         echo "n$i $(address "$i") $(mac "$i") $(ssh-keygen -l -E sha256 -f "$dir/n$i/root/etc/ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2)"
@@ -60,11 +68,13 @@ up() {
 }
 
 down() {
-    local dir=$1 pidfile pid alive pids=()
+    local dir=$1 node pid alive process pids=()
     [ -d "$dir" ] || return 0
-    for pidfile in "$dir"/n*/pid; do
-        [ -f "$pidfile" ] || continue
-        pid=$(cat "$pidfile")
+    [ ! -f "$dir/inotify-instances" ] || sysctl -q fs.inotify.max_user_instances="$(cat "$dir/inotify-instances")"
+    for node in "$dir"/n*/; do
+        pid=$(cat "$node/pid" 2>/dev/null || true)
+        # Only the nspawn this script started (the PID may have been reused since).
+        [ -n "$pid" ] && grep -qF "${node}root" "/proc/$pid/cmdline" 2>/dev/null || continue
         kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
     done
     for _ in $(seq 1 150); do
@@ -73,14 +83,16 @@ down() {
         [ $alive = 1 ] || break
         sleep 0.2
     done
-    # An nspawn still there after 30 s is killed with its child, the container's init (which would be left an orphan).
-    for pid in "${pids[@]}"; do
-        kill -0 "$pid" 2>/dev/null || continue
-        pkill -KILL -P "$pid" || true
-        kill -KILL "$pid" 2>/dev/null || true
+    # What is still there after 30 s, or was left by an nspawn that died: every process whose root is a node's root
+    # (the container's init and all under it), then its nspawn.
+    for process in /proc/[0-9]*; do
+        case $(readlink "$process/root" 2>/dev/null) in "$dir"/n*/root) kill -KILL "${process#/proc/}" 2>/dev/null || true ;; esac
     done
-    for root in "$dir"/n*/root; do mountpoint -q "$root" && umount -l "$root"; done
-    [ ! -f "$dir/inotify-instances" ] || sysctl -q fs.inotify.max_user_instances="$(cat "$dir/inotify-instances")"
+    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    sleep 0.5
+    for node in "$dir"/n*/; do
+        if mountpoint -q "${node}root"; then umount "${node}root" || umount -l "${node}root" || true; fi
+    done
     rm -rf "$dir"
 }
 

@@ -15,9 +15,16 @@ source scripts/lib/crowbard.sh
 here=Benchmarks/apply
 counts=("${@:-8 32}")
 nodes_kind=${APPLY_BENCH_NODES:-lab}
+[[ $nodes_kind == lab || $nodes_kind == loopback ]] || { echo "APPLY_BENCH_NODES is lab or loopback, not '$nodes_kind'" >&2; exit 2; }
 tools=" ${APPLY_BENCH_TOOLS:-crowbar ansible parallel-ssh} "
+for tool in $tools; do
+    [[ $tool == crowbar || $tool == ansible || $tool == parallel-ssh ]] || { echo "unknown tool '$tool' in APPLY_BENCH_TOOLS" >&2; exit 2; }
+done
+sessions=${APPLY_BENCH_SSH_THREADS:-32}
+# parallel-ssh and Ansible hold descriptors per node, as crowbard does (which raises its own limit).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 crowbard_options=(--barclamps $here/barclamps --recipes $here/recipes --log-level warning)
-[ -z "${APPLY_BENCH_SSH_THREADS:-}" ] || crowbard_options+=(--ssh-threads "$APPLY_BENCH_SSH_THREADS")
+crowbard_options+=(--ssh-threads "$sessions")
 # shellcheck disable=SC2206
 counts=(${counts[*]})
 bash scripts/install-deps.sh
@@ -28,7 +35,7 @@ work=$(mktemp -d /tmp/crowbar-apply-bench.XXXXXX)
 CROWBARD_PID=""
 nodes_down() {
     "$bin/crowbar" lab down >/dev/null 2>&1 || true
-    bash $here/loopback-nodes.sh down "$work/nodes"
+    bash $here/loopback-nodes.sh down "$work/nodes" || true
 }
 cleanup() {
     nodes_down
@@ -37,20 +44,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# sample_peaks PID OUT: until stopped, writes PID's peak resident memory (MB) and thread count to OUT every 0.1 s.
-sample_peaks() {
-    local rss=0 threads=0 key value _
+# sample_threads PID OUT: until stopped, writes PID's peak thread count to OUT every 0.1 s.
+sample_threads() {
+    local threads=0 key value _
     while [ -r "/proc/$1/status" ]; do
         while read -r key value _; do
-            case $key in
-                VmRSS:) [ "$value" -le "$rss" ] || rss=$value ;;
-                Threads:) [ "$value" -le "$threads" ] || threads=$value ;;
-            esac
+            [ "$key" != Threads: ] || [ "$value" -le "$threads" ] || threads=$value
         done < "/proc/$1/status"
-        echo "$((rss / 1024)) $threads" > "$2"
+        echo "$threads" > "$2.new" && mv "$2.new" "$2"
         sleep 0.1
     done
 }
+# status_mb FIELD PID: a /proc/PID/status field (kB) in MB.
+status_mb() { awk -v field="$1:" '$1 == field { print int($2 / 1024) }' "/proc/$2/status"; }
 
 # start_nodes N: N nodes of the chosen kind, registered with crowbard; their addresses into $work/hosts.
 start_nodes() {
@@ -60,7 +66,9 @@ start_nodes() {
         return
     fi
     if ! compgen -G "/var/lib/crowbar-lab/base-bookworm-*/etc/os-release" >/dev/null; then
-        crowbar lab up --nodes 1 >/dev/null && crowbar lab down >/dev/null && crowbar node delete n1 >/dev/null
+        crowbar lab up --nodes 1 >/dev/null
+        crowbar lab down >/dev/null
+        crowbar node delete n1 >/dev/null
     fi
     local name address mac fingerprint
     : > "$work/hosts"
@@ -85,14 +93,14 @@ for n in "${counts[@]}"; do
         crowbar proposal create bench default >/dev/null
         # shellcheck disable=SC2086
         crowbar proposal assign bench default bench-node $nodes >/dev/null
-        rss_before=$(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$CROWBARD_PID/status")
-        sample_peaks "$CROWBARD_PID" "$work/peaks" & sampler=$!
+        rss_before=$(status_mb VmRSS "$CROWBARD_PID")
+        echo 5 > "/proc/$CROWBARD_PID/clear_refs" # VmHWM from here on
+        sample_threads "$CROWBARD_PID" "$work/threads" & sampler=$!
         t0=$(now); crowbar proposal commit --follow bench default >"$work/crowbar-1.log"; t1=$(now)
         crowbar proposal commit --follow bench default >"$work/crowbar-2.log"; t2=$(now)
         kill "$sampler"; wait "$sampler" 2>/dev/null || true
-        read -r rss_peak threads_peak < "$work/peaks"
         grep -q 'succeeded, 0 changed' "$work/crowbar-2.log" || { echo "crowbar's second apply changed something" >&2; exit 1; }
-        results+=("| $n | crowbar | $(elapsed "$t0" "$t1") | $(elapsed "$t1" "$t2") | $rss_before → $rss_peak | $threads_peak |")
+        results+=("| $n | crowbar, $sessions sessions | $(elapsed "$t0" "$t1") | $(elapsed "$t1" "$t2") | $rss_before → $(status_mb VmHWM "$CROWBARD_PID") | $(cat "$work/threads") |")
     fi
 
     if [[ $tools == *" ansible "* ]]; then

@@ -75,15 +75,19 @@ struct NodeCommand: AsyncParsableCommand {
             discussion: """
                 The node is `discovered`, named d + its first MAC with dashes unless --name is given. A server that already \
                 runs an OS can be given its address and its SSH host key's fingerprint (read from the server's console or \
-                its out-of-band channel, `ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub`, never from the network): \
-                crowbard then connects to it with that key pinned.
+                its out-of-band channel, `ssh-keygen -l -E sha256 -f /etc/ssh/ssh_host_ed25519_key.pub`, never from the \
+                network): crowbard then connects to it there, with that key pinned, until it allocates the node an admin \
+                address. Adding a known MAC again updates that node: address and key when given, its inventory emptied.
                 """)
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "MAC addresses, the boot MAC first.") var macs: [String]
         @Option(help: "Node name.") var name: String?
         @Option(help: "The node's IPv4 address, where crowbard reaches its sshd.") var address: String?
         @Option(help: "Its SSH host key's SHA-256 fingerprint (SHA256:…), pinned.") var hostKeyFingerprint: String?
-        @Option(help: "That host key's type.") var hostKeyType = "ssh-ed25519"
+        @Option(help: "That host key's type: \(Add.hostKeyTypes.joined(separator: ", ")).") var hostKeyType: String?
+
+        /// The key types an SSH server offers crowbard (libssh2's names); crowbard asks for ed25519 first.
+        static let hostKeyTypes = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"]
 
         func validate() throws {
             if macs.isEmpty { throw ValidationError("give at least one MAC address") }
@@ -93,10 +97,16 @@ struct NodeCommand: AsyncParsableCommand {
                !fingerprint.hasPrefix("SHA256:") || Data(base64Encoded: String(fingerprint.dropFirst(7)) + "=")?.count != 32 {
                 throw ValidationError("'\(fingerprint)' is not a SHA-256 fingerprint as ssh-keygen -l prints it (SHA256: and 43 base64 characters)")
             }
+            if let hostKeyType {
+                guard hostKeyFingerprint != nil else { throw ValidationError("--host-key-type goes with --host-key-fingerprint") }
+                guard Self.hostKeyTypes.contains(hostKeyType) else {
+                    throw ValidationError("'\(hostKeyType)' is not a host key type crowbard knows: \(Self.hostKeyTypes.joined(separator: ", "))")
+                }
+            }
         }
 
         func run(client: CrowbarClient) async throws {
-            let pin = hostKeyFingerprint.map { HostKeyPin(type: hostKeyType, fingerprint: $0) }
+            let pin = hostKeyFingerprint.map { HostKeyPin(type: hostKeyType ?? "ssh-ed25519", fingerprint: $0) }
             let report = DiscoveryReport(macs: macs, name: name, inventory: Inventory(), address: address, sshHostKey: pin)
             try show(try await client.register(report)) {
                 "added \($0.name) (\($0.state.rawValue))"

@@ -307,6 +307,9 @@ import Testing
         #expect(badKey.status == 64 && badKey.errors.contains("'SHA256:short' is not a SHA-256 fingerprint"))
         let badAddress = try binaries.crowbar(["node", "add", "52:54:00:aa:00:0a", "--address", "10.20.0.300"], daemon: daemon)
         #expect(badAddress.status == 64 && badAddress.errors.contains("'10.20.0.300' is not an IPv4 address"))
+        let badType = try binaries.crowbar(
+            ["node", "add", "52:54:00:aa:00:0a", "--host-key-fingerprint", fingerprint, "--host-key-type", "ED25519"], daemon: daemon)
+        #expect(badType.status == 64 && badType.errors.contains("'ED25519' is not a host key type crowbard knows"))
         #expect(try await client(of: daemon).nodes().map(\.name) == ["rack1-09"])
     }
 

@@ -293,6 +293,55 @@ final class RecipeScriptTests {
         #expect(log.components(separatedBy: "apt-get install").count - 1 == 2, "installed twice, not more: \(log)")
     }
 
+    /// A service start against a stand-in for systemctl whose starts exit with `statuses` in turn (the main process's
+    /// status, as `systemctl show -p ExecMainStatus` reports it) and one for journalctl.
+    func startService(statuses: [Int]) async throws -> (Int32?, RecipeOutput, String) {
+        let bin = folder + "/bin", log = folder + "/systemctl.log"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let tools = [
+            "systemctl": """
+                echo "systemctl $*" >> \(log)
+                case $1 in
+                    is-active) exit 3 ;;
+                    show) cat \(folder)/status 2>/dev/null; exit 0 ;;
+                    start)
+                        count=$(cat \(folder)/starts 2>/dev/null || echo 0); echo $((count + 1)) > \(folder)/starts
+                        set -- \(statuses.map(String.init).joined(separator: " ")); shift "$count"; echo "$1" > \(folder)/status
+                        [ "$1" = 0 ] || { echo "Job for demo.service failed" >&2; exit 1; } ;;
+                esac
+                """,
+            "journalctl": "echo 'demo.service: Main process exited, code=exited'",
+        ]
+        for (name, body) in tools {
+            FileManager.default.createFile(atPath: "\(bin)/\(name)", contents: Data("#!/bin/sh\n\(body)\n".utf8), attributes: [.posixPermissions: 0o755])
+        }
+        var compiled = try RecipeCompiler.compile(
+            try recipe("resources:\n  - service: demo\n    running: true\n"), templates: [:], context: Self.context(), checkMode: false)
+        compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
+        let (status, output) = try await Self.run(compiled)
+        return (status, output, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    /// systemd's 219/CGROUP (it could not move the process into the unit's control group) is tried once more; the
+    /// real-systemd case is the lab's labcheck-once unit.
+    @Test func aStartThatSystemdCouldNotPlaceInItsCgroupIsTriedOnceMore() async throws {
+        let (status, output, log) = try await startService(statuses: [219, 0])
+        #expect(status == 0)
+        #expect(output.results.first?.status == .changed)
+        #expect(output.results.first?.output.contains("(219/CGROUP); trying once more") == true)
+        #expect(output.results.first?.output.contains("start demo: done") == true)
+        #expect(log.contains("systemctl start demo\nsystemctl show -p ExecMainStatus --value demo\nsystemctl reset-failed demo\nsystemctl start demo\n"), "\(log)")
+    }
+
+    @Test(arguments: [[219, 219], [1, 0]])
+    func anyOtherFailedStartOrASecond219FailsWithTheJournal(statuses: [Int]) async throws {
+        let (status, output, log) = try await startService(statuses: statuses)
+        #expect(status == 1)
+        #expect(output.results.first?.status == .failed)
+        #expect(output.results.first?.output.contains("Main process exited") == true)
+        #expect(log.components(separatedBy: "systemctl start").count - 1 == (statuses[0] == 219 ? 2 : 1), "\(log)")
+    }
+
     @Test func aResourceAppliesOnlyWhereItsConditionHolds() async throws {
         let recipe = try recipe("""
             resources:

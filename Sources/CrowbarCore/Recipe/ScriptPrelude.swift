@@ -86,6 +86,16 @@ enum ScriptPrelude {
             return 100
         }
 
+        # crowbar_start_again VERB UNIT: after a failed start or restart, tries once more when systemd could not move
+        # the unit's process into its control group (exit status 219/CGROUP, a race of systemd's cgroup v1 hierarchy
+        # that a deploy-day met in a container); any other failure stands.
+        crowbar_start_again() {
+            [ "$(systemctl show -p ExecMainStatus --value "$2" 2>/dev/null)" = 219 ] || return 1
+            echo "$1 $2: systemd could not move it into its control group (219/CGROUP); trying once more"
+            systemctl reset-failed "$2" 2>/dev/null
+            systemctl "$1" "$2"
+        }
+
         # crowbar_ini IN OUT SECTION KEY VALUE: writes IN to OUT with KEY = VALUE in [SECTION]; other lines kept.
         crowbar_ini() {
             CROWBAR_SECTION=$3 CROWBAR_KEY=$4 CROWBAR_VALUE=$5 awk '

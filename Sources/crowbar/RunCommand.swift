@@ -92,8 +92,7 @@ enum RunReport {
         text += ": \(run.status.rawValue)\(run.checkMode ? " (check mode)" : ""), \(run.changedCount) changed\n"
         for step in run.steps {
             text += "  \(step.plan.index). \(step.plan.recipe) \(step.status.rawValue)"
-            let nodes = step.results.map { "\($0.node) \($0.succeeded ? "ok" : "FAILED") \($0.changedCount) changed" }
-            text += nodes.isEmpty ? "\n" : ": " + nodes.joined(separator: ", ") + "\n"
+            text += step.results.isEmpty ? "\n" : ": " + step.nodeSummary() + "\n"
         }
         if let failure = run.failure {
             text += "failed: \(failure)\n"

@@ -293,20 +293,25 @@ final class RecipeScriptTests {
         #expect(log.components(separatedBy: "apt-get install").count - 1 == 2, "installed twice, not more: \(log)")
     }
 
-    /// A service start against a stand-in for systemctl whose starts exit with `statuses` in turn (the main process's
-    /// status, as `systemctl show -p ExecMainStatus` reports it) and one for journalctl.
-    func startService(statuses: [Int]) async throws -> (Int32?, RecipeOutput, String) {
+    /// A service resource against stand-ins for systemctl and journalctl. Each start or restart ends as the next of
+    /// `attempts` says: a number is the main process's exit status (a new `ExecMainStatus` and spawn time), "pre" a
+    /// failure before any main process (both kept). `active` runs the unit already, with a restart owed (a file it
+    /// subscribes to changes); `stale` is the status a main process left before this run.
+    func service(attempts: [String], active: Bool = false, stale: Int = 0) async throws -> (Int32?, RecipeOutput, String) {
         let bin = folder + "/bin", log = folder + "/systemctl.log"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "\(stale)\n".write(toFile: folder + "/status", atomically: true, encoding: .utf8)
         let tools = [
             "systemctl": """
                 echo "systemctl $*" >> \(log)
                 case $1 in
-                    is-active) exit 3 ;;
-                    show) cat \(folder)/status 2>/dev/null; exit 0 ;;
-                    start)
+                    is-active) exit \(active ? 0 : 3) ;;
+                    show) case $3 in ExecMainStatus) cat \(folder)/status ;; *) cat \(folder)/spawned 2>/dev/null || echo 0 ;; esac ;;
+                    start|restart)
                         count=$(cat \(folder)/starts 2>/dev/null || echo 0); echo $((count + 1)) > \(folder)/starts
-                        set -- \(statuses.map(String.init).joined(separator: " ")); shift "$count"; echo "$1" > \(folder)/status
+                        set -- \(attempts.joined(separator: " ")); shift "$count"
+                        [ "$1" = pre ] && { echo "Job for demo.service failed" >&2; exit 1; }
+                        echo "$1" > \(folder)/status; echo "$((count + 1))000" > \(folder)/spawned
                         [ "$1" = 0 ] || { echo "Job for demo.service failed" >&2; exit 1; } ;;
                 esac
                 """,
@@ -315,31 +320,40 @@ final class RecipeScriptTests {
         for (name, body) in tools {
             FileManager.default.createFile(atPath: "\(bin)/\(name)", contents: Data("#!/bin/sh\n\(body)\n".utf8), attributes: [.posixPermissions: 0o755])
         }
-        var compiled = try RecipeCompiler.compile(
-            try recipe("resources:\n  - service: demo\n    running: true\n"), templates: [:], context: Self.context(), checkMode: false)
+        let yaml = active
+            ? "resources:\n  - file: $DIR/demo.conf\n    content: new\n  - service: demo\n    running: true\n    subscribes: [$DIR/demo.conf]\n"
+            : "resources:\n  - service: demo\n    running: true\n"
+        var compiled = try RecipeCompiler.compile(try recipe(yaml), templates: [:], context: Self.context(), checkMode: false)
         compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
+            .replacingOccurrences(of: RecipeCompiler.restartFolder, with: folder + "/pending-restart")
         let (status, output) = try await Self.run(compiled)
         return (status, output, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
-    /// systemd's 219/CGROUP (it could not move the process into the unit's control group) is tried once more; the
-    /// real-systemd case is the lab's labcheck-once unit.
-    @Test func aStartThatSystemdCouldNotPlaceInItsCgroupIsTriedOnceMore() async throws {
-        let (status, output, log) = try await startService(statuses: [219, 0])
+    /// systemd's 219/CGROUP (it could not move the main process into the unit's control group) is started once more,
+    /// after a failed start as after a failed restart; the real-systemd case is the lab's labcheck-once unit.
+    @Test(arguments: [false, true])
+    func aStartThatSystemdCouldNotPlaceInItsCgroupIsStartedOnceMore(active: Bool) async throws {
+        let (status, output, log) = try await service(attempts: ["219", "0"], active: active)
+        let verb = active ? "restart" : "start"
         #expect(status == 0)
-        #expect(output.results.first?.status == .changed)
-        #expect(output.results.first?.output.contains("(219/CGROUP); trying once more") == true)
-        #expect(output.results.first?.output.contains("start demo: done") == true)
-        #expect(log.contains("systemctl start demo\nsystemctl show -p ExecMainStatus --value demo\nsystemctl reset-failed demo\nsystemctl start demo\n"), "\(log)")
+        #expect(output.results.last?.status == .changed)
+        #expect(output.results.last?.output.contains("\(verb) demo: systemd could not move its process") == true)
+        #expect(output.results.last?.output.contains("\(verb) demo: done") == true)
+        #expect(log.contains("systemctl \(verb) demo\n"))
+        #expect(log.hasSuffix("systemctl reset-failed demo\nsystemctl start demo\n"), "\(log)")
+        #expect(log.components(separatedBy: "systemctl \(verb) demo\n").count - 1 == (active ? 1 : 2), "one attempt more: \(log)")
     }
 
-    @Test(arguments: [[219, 219], [1, 0]])
-    func anyOtherFailedStartOrASecond219FailsWithTheJournal(statuses: [Int]) async throws {
-        let (status, output, log) = try await startService(statuses: statuses)
+    /// A second 219, any other exit status, and a failure before the main process (whose status is still an earlier
+    /// 219) fail the resource with the journal after one attempt more at most.
+    @Test(arguments: [(["219", "219"], 0, 2), (["1", "0"], 0, 1), (["pre", "0"], 219, 1)])
+    func anyOtherFailedStartFailsWithTheJournal(attempts: [String], stale: Int, tries: Int) async throws {
+        let (status, output, log) = try await service(attempts: attempts, stale: stale)
         #expect(status == 1)
         #expect(output.results.first?.status == .failed)
         #expect(output.results.first?.output.contains("Main process exited") == true)
-        #expect(log.components(separatedBy: "systemctl start").count - 1 == (statuses[0] == 219 ? 2 : 1), "\(log)")
+        #expect(log.components(separatedBy: "systemctl start").count - 1 == tries, "\(log)")
     }
 
     @Test func aResourceAppliesOnlyWhereItsConditionHolds() async throws {

@@ -21,6 +21,7 @@ import Testing
     }
 
     @Test func aRackIsCountedAndOnlyItsFailedNodesNamed() {
+        #expect(step(nodes: 9).nodeSummary() == "9 nodes, 9 ok, 18 changed")
         #expect(step(nodes: 256).nodeSummary() == "256 nodes, 256 ok, 512 changed")
         #expect(step(nodes: 256, failed: [7, 200]).nodeSummary() == "256 nodes, 254 ok, 512 changed, 2 FAILED: n7, n200")
         #expect(

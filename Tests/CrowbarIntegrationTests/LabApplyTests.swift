@@ -269,7 +269,7 @@ final class LabApplyTests {
         #expect(firstRun.steps[0].changedCount >= 6)
         #expect(firstRun.steps[1].results.map(\.node) == ["n2", "n3"])
         #expect(try onNode("192.168.124.62", "cat /etc/labcheck-fetched") == "hello from crowbar on n1\n")
-        // A start that exits 219/CGROUP is tried once more, by the real systemd of the node.
+        // A start that exits 219/CGROUP is started once more, by the real systemd of the node.
         #expect(try onNode("192.168.124.61", "systemctl is-active labcheck-once") == "active\n")
 
         // The generated secret reached the node but never the log.
@@ -278,7 +278,7 @@ final class LabApplyTests {
         #expect(try onNode("192.168.124.61", "cat /etc/crowbar-labcheck/app.conf").contains("password = \(password)"))
         let log = try crowbar("run", "log", "1").output
         #expect(log.contains("the password is ********"))
-        #expect(log.contains("start labcheck-once: systemd could not move it into its control group (219/CGROUP); trying once more"))
+        #expect(log.contains("start labcheck-once: systemd could not move its process into the unit's control group (219/CGROUP); starting it once more"))
         #expect(log.contains("start labcheck-once: done"))
         #expect(!log.contains(password))
         #expect(!(try crowbar("run", "show", "1", "--json").output.contains(password)))

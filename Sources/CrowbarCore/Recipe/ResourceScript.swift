@@ -98,10 +98,10 @@ enum ResourceScript {
     private static func service(_ name: String, running: Bool?, enabled: Bool?) -> String {
         var lines = ["    s=\(name.shellQuoted) changed=0"]
         func act(_ verb: String) -> String {
-            let again = verb == "start" || verb == "restart" ? " || crowbar_start_again \(verb) \"$s\"" : ""
+            let invocation = verb == "start" || verb == "restart" ? "crowbar_start \(verb)" : "systemctl \(verb)"
             return """
                     if [ "$crowbar_check" = 1 ]; then echo "would \(verb) $s"
-                    else systemctl \(verb) "$s"\(again) || { journalctl -u "$s" -n 30 --no-pager 2>/dev/null; return 1; }; echo "\(verb) $s: done"; fi
+                    else \(invocation) "$s" || { journalctl -u "$s" -n 30 --no-pager 2>/dev/null; return 1; }; echo "\(verb) $s: done"; fi
                     changed=1
             """
         }

@@ -86,14 +86,18 @@ enum ScriptPrelude {
             return 100
         }
 
-        # crowbar_start_again VERB UNIT: after a failed start or restart, tries once more when systemd could not move
-        # the unit's process into its control group (exit status 219/CGROUP, a race of systemd's cgroup v1 hierarchy
-        # that a deploy-day met in a container); any other failure stands.
-        crowbar_start_again() {
-            [ "$(systemctl show -p ExecMainStatus --value "$2" 2>/dev/null)" = 219 ] || return 1
-            echo "$1 $2: systemd could not move it into its control group (219/CGROUP); trying once more"
+        # crowbar_start VERB UNIT: systemctl start or restart. When systemd could not move this attempt's main process into
+        # the unit's control group (exit status 219/CGROUP, met once by a deploy-day restarting openvswitch-switch in a
+        # container with the cgroup v1 hierarchy), the unit is started once more. Seen only where the start waits for
+        # the main process (oneshot, forking, notify); any other failure stands.
+        crowbar_start() {
+            crowbar_spawned=$(systemctl show -p ExecMainStartTimestampMonotonic --value "$2" 2>/dev/null)
+            systemctl "$1" "$2" && return 0
+            [ "$(systemctl show -p ExecMainStatus --value "$2" 2>/dev/null)" = 219 ] &&
+                [ "$(systemctl show -p ExecMainStartTimestampMonotonic --value "$2" 2>/dev/null)" != "$crowbar_spawned" ] || return 1
+            echo "$1 $2: systemd could not move its process into the unit's control group (219/CGROUP); starting it once more"
             systemctl reset-failed "$2" 2>/dev/null
-            systemctl "$1" "$2"
+            systemctl start "$2"
         }
 
         # crowbar_ini IN OUT SECTION KEY VALUE: writes IN to OUT with KEY = VALUE in [SECTION]; other lines kept.

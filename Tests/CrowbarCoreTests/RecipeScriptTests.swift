@@ -146,22 +146,17 @@ final class RecipeScriptTests {
     /// The owner of a file's folder (a service account) racing the write: a stand-in for every tool the script
     /// could use swaps each new file in the folder for a link to a file it must not reach, before the real tool runs.
     @Test func aFolderOwnersLinkSwapNeverRedirectsTheWriteOrTheMode() async throws {
-        let bin = folder + "/bin", app = folder + "/app", victim = folder + "/shadow"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let app = folder + "/app", victim = folder + "/shadow"
         try FileManager.default.createDirectory(atPath: app, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: victim, contents: Data("root:hash\n".utf8), attributes: [.posixPermissions: 0o600])
         FileManager.default.createFile(atPath: app + "/cookie", contents: Data("old".utf8), attributes: [.posixPermissions: 0o600])
         let swap = "for f in \(app)/*; do [ \"$f\" = \(app)/cookie ] || [ -L \"$f\" ] || { rm -f \"$f\"; ln -s \(victim) \"$f\"; }; done"
-        for tool in ["cp", "chmod", "chown", "chgrp", "mv", "rm"] {
+        let tools = ["cp", "chmod", "chown", "chgrp", "mv", "rm"].map { tool in
             let real = ["/bin/\(tool)", "/usr/bin/\(tool)"].first { FileManager.default.isExecutableFile(atPath: $0) }!
-            FileManager.default.createFile(
-                atPath: "\(bin)/\(tool)", contents: Data("#!/bin/sh\n\(swap)\nexec \(real) \"$@\"\n".utf8), attributes: [.posixPermissions: 0o755])
+            return (tool, "\(swap)\nexec \(real) \"$@\"")
         }
-        var compiled = try RecipeCompiler.compile(
-            try recipe("resources:\n  - file: $DIR/app/cookie\n    content: \"new cookie\"\n    mode: \"0644\"\n"), templates: [:], context: Self.context(),
-            checkMode: false)
-        compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
-        let (status, output) = try await Self.run(compiled)
+        let (status, output, _) = try await runWithStandIns(
+            Dictionary(uniqueKeysWithValues: tools), yaml: "resources:\n  - file: $DIR/app/cookie\n    content: \"new cookie\"\n    mode: \"0644\"\n")
         #expect(status == 0, "\(output.results)")
         #expect(contents("app/cookie") == "new cookie")
         #expect(contents("shadow") == "root:hash\n", "the victim's content is untouched")
@@ -239,8 +234,7 @@ final class RecipeScriptTests {
     /// A package install against stand-ins for dpkg-query, dpkg and apt-get (a folder first on PATH) whose
     /// `apt-get install` fails `failures` times: one failure is retried after `dpkg --configure -a`, two fail.
     func installPackage(failures: Int) async throws -> (Int32?, RecipeOutput, String) {
-        let bin = folder + "/bin", log = folder + "/apt.log"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let log = folder + "/apt.log"
         let tools = [
             "dpkg-query": "[ -e \(folder)/installed ] && for p; do case $p in -*) ;; *) printf 'ii %s ' \"$p\" ;; esac; done; exit 0",
             "dpkg": "echo \"dpkg $*\" >> \(log)",
@@ -252,14 +246,7 @@ final class RecipeScriptTests {
                 touch \(folder)/installed
                 """,
         ]
-        for (name, body) in tools {
-            FileManager.default.createFile(atPath: "\(bin)/\(name)", contents: Data("#!/bin/sh\n\(body)\n".utf8), attributes: [.posixPermissions: 0o755])
-        }
-        var compiled = try RecipeCompiler.compile(
-            try recipe("resources:\n  - package: [demo-dashboard]\n"), templates: [:], context: Self.context(), checkMode: false)
-        compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
-        let (status, output) = try await Self.run(compiled)
-        return (status, output, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        return try await runWithStandIns(tools, yaml: "resources:\n  - package: [demo-dashboard]\n", log: log)
     }
 
     @Test func aPackageWhoseMaintainerScriptFailsOnceIsConfiguredAgainAndInstalled() async throws {
@@ -298,8 +285,7 @@ final class RecipeScriptTests {
     /// failure before any main process (both kept). `active` runs the unit already, with a restart owed (a file it
     /// subscribes to changes); `stale` is the status a main process left before this run.
     func service(attempts: [String], active: Bool = false, stale: Int = 0) async throws -> (Int32?, RecipeOutput, String) {
-        let bin = folder + "/bin", log = folder + "/systemctl.log"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let log = folder + "/systemctl.log"
         try "\(stale)\n".write(toFile: folder + "/status", atomically: true, encoding: .utf8)
         let tools = [
             "systemctl": """
@@ -317,17 +303,25 @@ final class RecipeScriptTests {
                 """,
             "journalctl": "echo 'demo.service: Main process exited, code=exited'",
         ]
-        for (name, body) in tools {
-            FileManager.default.createFile(atPath: "\(bin)/\(name)", contents: Data("#!/bin/sh\n\(body)\n".utf8), attributes: [.posixPermissions: 0o755])
-        }
         let yaml = active
             ? "resources:\n  - file: $DIR/demo.conf\n    content: new\n  - service: demo\n    running: true\n    subscribes: [$DIR/demo.conf]\n"
             : "resources:\n  - service: demo\n    running: true\n"
+        return try await runWithStandIns(tools, yaml: yaml, log: log)
+    }
+
+    /// Compiles `yaml` and runs it with stand-ins (tool name → sh body) first on PATH and its owed restarts kept in the
+    /// scratch folder; answers its exit status, its output and what the stand-ins wrote to `log`.
+    func runWithStandIns(_ tools: [String: String], yaml: String, log: String? = nil) async throws -> (Int32?, RecipeOutput, String) {
+        let bin = folder + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for (name, body) in tools {
+            FileManager.default.createFile(atPath: "\(bin)/\(name)", contents: Data("#!/bin/sh\n\(body)\n".utf8), attributes: [.posixPermissions: 0o755])
+        }
         var compiled = try RecipeCompiler.compile(try recipe(yaml), templates: [:], context: Self.context(), checkMode: false)
         compiled.script = compiled.script.replacingOccurrences(of: "PATH=/usr/local/sbin", with: "PATH=\(bin):/usr/local/sbin")
             .replacingOccurrences(of: RecipeCompiler.restartFolder, with: folder + "/pending-restart")
         let (status, output) = try await Self.run(compiled)
-        return (status, output, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        return (status, output, log.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "")
     }
 
     /// systemd's 219/CGROUP (it could not move the main process into the unit's control group) is started once more,

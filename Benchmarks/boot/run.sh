@@ -5,6 +5,11 @@
 #    DHCP_RATES (default 2000…16000/s), each with a fresh lease store kept on disk; dnsmasq at DHCP_DNSMASQ/s if set.
 # 2. TFTP: a 64 MB file fetched by atftp from crowbard's TFTP server and from tftpd-hpa on loopback, at
 #    blksize 512 and 1468 and windowsize 1, 8, 16 (tftpd-hpa 5.2 has no windowsize: it falls back to lock-step).
+#    TFTP_BASELINE=FOLDER (another build's bin folder, e.g. a checkout's .build/release) adds its crowbard's TFTP beside
+#    them (on 127.0.0.2, added to lo for the run); TFTP_ROUNDS=N repeats the transfers N times (default 1), each round
+#    fetching from every server in turn; TFTP_WINDOWS="1" measures lock-step only (default "1 8 16"). Each transfer's
+#    wall time and the server's CPU time (user + system, tftpd-hpa's per-transfer children included) are reported.
+#    The files live on tmpfs (/dev/shm), so the disk does not pace the clients.
 # (Power-on → discovered through the machines' BMCs: Benchmarks/power/run.sh.)
 # Needs root. Usage: Benchmarks/boot/run.sh [dhcp] [tftp]   (default: both)
 set -euo pipefail
@@ -19,6 +24,8 @@ bash scripts/install-deps.sh
 bash scripts/lib/apt-install.sh kea-dhcp4-server dnsmasq-base tftpd-hpa >/dev/null
 build_crowbar
 work=$(mktemp -d /tmp/crowbar-boot-bench.XXXXXX)
+files=$(mktemp -d /dev/shm/crowbar-boot-bench.XXXXXX)
+added_loopback=""
 namespace=crowbar-bench-dhcp
 veth=cbbench
 server_pid=""
@@ -30,13 +37,28 @@ stop_server() {
 }
 cleanup() {
     stop_server
+    if [ -n "${baseline_pid:-}" ]; then stop_crowbard "$baseline_pid"; fi
     CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
     ip link del "$veth" 2>/dev/null || true
     ip netns del "$namespace" 2>/dev/null || true
-    rm -rf "$work"
+    if [ -n "$added_loopback" ]; then ip addr del 127.0.0.2/32 dev lo 2>/dev/null || true; fi
+    pkill -f "in.tftpd -L -s $files/" 2>/dev/null || true
+    sleep 0.2
+    rmdir "$cgroups"/crowbar-bench-* 2>/dev/null || true
+    rm -rf "$work" "$files"
 }
 trap cleanup EXIT
 report=()
+# Each TFTP server runs in a CPU-accounting control group of its own (tftpd-hpa forks a child per transfer, which it
+# does not wait for): account NAME PID moves PID there, cpu_seconds NAME is the group's CPU time so far.
+cgroups=/sys/fs/cgroup/cpuacct
+[ -d "$cgroups" ] || cgroups=/sys/fs/cgroup
+account() { mkdir -p "$cgroups/crowbar-bench-$1" && echo "$2" >"$cgroups/crowbar-bench-$1/cgroup.procs"; }
+cpu_seconds() {
+    local group=$cgroups/crowbar-bench-$1
+    if [ -f "$group/cpuacct.usage" ]; then awk '{ printf "%.2f", $1 / 1e9 }' "$group/cpuacct.usage"
+    else awk '/^usage_usec/ { printf "%.2f", $2 / 1e6 }' "$group/cpu.stat"; fi
+}
 # shellcheck disable=SC2206
 rates=(${DHCP_RATES:-2000 4000 6000 8000 12000 16000})
 
@@ -131,34 +153,53 @@ fi
 
 if [[ " ${parts[*]} " == *" tftp "* ]]; then
     echo "== TFTP: 64 MB fetched by atftp on loopback"
-    mkdir -p "$work/tftp"
-    head -c $((64 << 20)) /dev/urandom >"$work/tftp/image.bin"
+    mkdir -p "$files/tftp"
+    head -c $((64 << 20)) /dev/urandom >"$files/tftp/image.bin"
     # crowbard's TFTP (its boot services on 127.0.0.1, no DHCP) and tftpd-hpa, side by side.
     rm -rf "$work/data"
-    crowbard_with --boot-address 127.0.0.1 --boot-files "$work/tftp" --boot-http-port 18092
+    crowbard_with --boot-address 127.0.0.1 --boot-files "$files/tftp" --boot-http-port 18092
     crowbard_pid=$server_pid
-    in.tftpd -L -s "$work/tftp" -a 127.0.0.1:6969 &
+    account crowbard "$crowbard_pid"
+    servers=(crowbard@127.0.0.1:69 tftpd-hpa@127.0.0.1:6969)
+    baseline_pid=""
+    if [ -n "${TFTP_BASELINE:-}" ]; then
+        # crowbard serves TFTP once its boot address is on an interface.
+        if ! ip -4 addr show dev lo | grep -q ' 127.0.0.2/'; then ip addr add 127.0.0.2/32 dev lo; added_loopback=yes; fi
+        start_crowbard "$TFTP_BASELINE" "$work/data-baseline" --barclamps barclamps --recipes recipes --log-level warning \
+            --boot-address 127.0.0.2 --boot-files "$files/tftp" --boot-http-port 18093
+        baseline_pid=$CROWBARD_PID
+        account baseline "$baseline_pid"
+        servers=(baseline@127.0.0.2:69 "${servers[@]}")
+    fi
+    in.tftpd -L -s "$files/tftp" -a 127.0.0.1:6969 &
     hpa_pid=$!
+    account tftpd-hpa "$hpa_pid"
     sleep 1
-    for blksize in 512 1468; do
-        for window in 1 8 16; do
-            line="| blksize $blksize, windowsize $window |"
-            for server in crowbard:69 tftpd-hpa:6969; do
-                port=${server#*:}
-                rm -f "$work/got"
-                start=$(now)
-                atftp --option "blksize $blksize" --option "windowsize $window" -g -r image.bin -l "$work/got" 127.0.0.1 "$port" >/dev/null 2>&1 || true
-                end=$(now)
-                ok=$(cmp -s "$work/got" "$work/tftp/image.bin" && echo ok || echo FAILED)
-                secs=$(elapsed "$start" "$end")
-                printf '%-10s blksize %-5s windowsize %-3s %8s s  %s\n' "${server%%:*}" "$blksize" "$window" "$secs" "$ok"
-                line="$line $secs s ($ok) |"
+    for round in $(seq 1 "${TFTP_ROUNDS:-1}"); do
+        for blksize in 512 1468; do
+            for window in ${TFTP_WINDOWS:-1 8 16}; do
+                line="| round $round, blksize $blksize, windowsize $window |"
+                for server in "${servers[@]}"; do
+                    address=${server#*@} name=${server%%@*}
+                    rm -f "$files/got"
+                    cpu_before=$(cpu_seconds "$name")
+                    start=$(now)
+                    atftp --option "blksize $blksize" --option "windowsize $window" -g -r image.bin -l "$files/got" "${address%:*}" "${address#*:}" >/dev/null 2>&1 || true
+                    end=$(now)
+                    sleep 0.2  # the server's last ACK
+                    cpu=$(python3 -c "print(f'{$(cpu_seconds "$name") - $cpu_before:.2f}')")
+                    ok=$(cmp -s "$files/got" "$files/tftp/image.bin" && echo ok || echo FAILED)
+                    secs=$(elapsed "$start" "$end")
+                    printf '%-10s blksize %-5s windowsize %-3s %8s s  CPU %6s s  %s\n' "$name" "$blksize" "$window" "$secs" "$cpu" "$ok"
+                    line="$line $secs s, CPU $cpu s ($ok) |"
+                done
+                report+=("$line")
             done
-            report+=("$line")
         done
     done
     kill "$hpa_pid" 2>/dev/null || true
     wait "$hpa_pid" 2>/dev/null || true
+    if [ -n "$baseline_pid" ]; then stop_crowbard "$baseline_pid"; baseline_pid=""; fi
     server_pid=$crowbard_pid
     stop_server
 fi

@@ -106,33 +106,11 @@ public struct TFTPServer: Service {
         AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: packet.encode()))
     }
 
-    /// Runs one transfer from a fresh port (its transfer ID) until it finishes or is abandoned.
+    /// Runs one transfer from a fresh port (its transfer ID) until it finishes or is abandoned; shutdown stops it.
     private func serve(_ file: TFTPFileRoot.OpenFile, transfer: TFTPReadTransfer, to client: SocketAddress, name: String) async {
         defer { file.close() }
         do {
-            let done = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: TFTPTransferHandler.Outcome.self)
-            let channel: any Channel
-            do {
-                channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                TFTPTransferHandler(file: file, transfer: transfer, client: client, done: done))
-                        }
-                    }
-                    .bind(host: host, port: 0).get()
-            } catch {
-                done.fail(error)
-                throw error
-            }
-            // Shutdown closes the transfer's channel, which ends the transfer as abandoned.
-            let outcome = try await withTaskCancellationHandler {
-                try await done.futureResult.get()
-            } onCancel: {
-                channel.close(promise: nil)
-            }
-            try? await channel.close()
-            switch outcome {
+            switch try await TFTPTransferThread(file: file, transfer: transfer, client: client, host: host).run() {
             case .finished:
                 counters.increment("tftp.transfers.finished")
                 logger.debug("TFTP: sent \(name) (\(file.size) bytes) to \(client)")

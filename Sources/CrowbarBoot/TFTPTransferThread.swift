@@ -5,8 +5,9 @@ import Synchronization
 
 /// Runs one TFTP read transfer on a thread of its own with blocking system calls, as tftpd-hpa runs one per process:
 /// a lock-step transfer is a round trip per block, and a blocking `recvfrom` then `sendto` are two system calls where
-/// an event loop spent three (`epoll_wait`, `recvmsg`, `sendmsg`) and its pipeline per block (1.13–1.18× tftpd-hpa's
-/// time). Performs the actions of a `TFTPReadTransfer`, sending blocks from a 64 KiB read-ahead of the file.
+/// an event loop spent three (`epoll_wait`, `recvmsg`, `sendmsg`) and its pipeline per block (1.23–1.26× tftpd-hpa's
+/// CPU time per lock-step transfer; docs/benchmarks.md). Performs the actions of a `TFTPReadTransfer`, sending blocks
+/// from a 64 KiB read-ahead of the file.
 final class TFTPTransferThread: Sendable {
     enum Outcome: Sendable {
         case finished

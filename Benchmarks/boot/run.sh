@@ -35,20 +35,6 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
 }
-cleanup() {
-    stop_server
-    if [ -n "${baseline_pid:-}" ]; then stop_crowbard "$baseline_pid"; fi
-    CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
-    ip link del "$veth" 2>/dev/null || true
-    ip netns del "$namespace" 2>/dev/null || true
-    if [ -n "$added_loopback" ]; then ip addr del 127.0.0.2/32 dev lo 2>/dev/null || true; fi
-    pkill -f "in.tftpd -L -s $files/" 2>/dev/null || true
-    sleep 0.2
-    rmdir "$cgroups"/crowbar-bench-* 2>/dev/null || true
-    rm -rf "$work" "$files"
-}
-trap cleanup EXIT
-report=()
 # Each TFTP server runs in a CPU-accounting control group of its own (tftpd-hpa forks a child per transfer, which it
 # does not wait for): account NAME PID moves PID there, cpu_seconds NAME is the group's CPU time so far.
 cgroups=/sys/fs/cgroup/cpuacct
@@ -59,6 +45,33 @@ cpu_seconds() {
     if [ -f "$group/cpuacct.usage" ]; then awk '{ printf "%.2f", $1 / 1e9 }' "$group/cpuacct.usage"
     else awk '/^usage_usec/ { printf "%.2f", $2 / 1e6 }' "$group/cpu.stat"; fi
 }
+# remove_accounting: ends what still runs in the servers' groups (at most 5 s), then removes the groups.
+remove_accounting() {
+    local group
+    for group in "$cgroups"/crowbar-bench-*; do
+        [ -d "$group" ] || continue
+        for _ in $(seq 1 50); do
+            [ -s "$group/cgroup.procs" ] || break
+            xargs -r kill -KILL <"$group/cgroup.procs" 2>/dev/null || true
+            sleep 0.1
+        done
+        rmdir "$group" || echo "could not remove $group: $(wc -l <"$group/cgroup.procs") processes left" >&2
+    done
+}
+cleanup() {
+    stop_server
+    if [ -n "${baseline_pid:-}" ]; then stop_crowbard "$baseline_pid"; fi
+    # A crowbard whose start timed out (start_crowbard exits before its pid is kept).
+    if [ -n "${CROWBARD_PID:-}" ]; then stop_crowbard "$CROWBARD_PID"; fi
+    CROWBAR_LAB_DIR=$work/lab "$bin/crowbar" lab down >/dev/null 2>&1 || true
+    ip link del "$veth" 2>/dev/null || true
+    ip netns del "$namespace" 2>/dev/null || true
+    if [ -n "$added_loopback" ]; then ip addr del 127.0.0.2/32 dev lo 2>/dev/null || true; fi
+    remove_accounting
+    rm -rf "$work" "$files"
+}
+trap cleanup EXIT
+report=()
 # shellcheck disable=SC2206
 rates=(${DHCP_RATES:-2000 4000 6000 8000 12000 16000})
 
@@ -164,7 +177,7 @@ if [[ " ${parts[*]} " == *" tftp "* ]]; then
     baseline_pid=""
     if [ -n "${TFTP_BASELINE:-}" ]; then
         # crowbard serves TFTP once its boot address is on an interface.
-        if ! ip -4 addr show dev lo | grep -q ' 127.0.0.2/'; then ip addr add 127.0.0.2/32 dev lo; added_loopback=yes; fi
+        if [ -z "$(ip -4 -o addr show dev lo to 127.0.0.2/32)" ]; then ip addr add 127.0.0.2/32 dev lo; added_loopback=yes; fi
         start_crowbard "$TFTP_BASELINE" "$work/data-baseline" --barclamps barclamps --recipes recipes --log-level warning \
             --boot-address 127.0.0.2 --boot-files "$files/tftp" --boot-http-port 18093
         baseline_pid=$CROWBARD_PID
@@ -186,7 +199,7 @@ if [[ " ${parts[*]} " == *" tftp "* ]]; then
                     start=$(now)
                     atftp --option "blksize $blksize" --option "windowsize $window" -g -r image.bin -l "$files/got" "${address%:*}" "${address#*:}" >/dev/null 2>&1 || true
                     end=$(now)
-                    sleep 0.2  # the server's last ACK
+                    sleep 0.2  # until the client's last ACK has reached the server
                     cpu=$(python3 -c "print(f'{$(cpu_seconds "$name") - $cpu_before:.2f}')")
                     ok=$(cmp -s "$files/got" "$files/tftp/image.bin" && echo ok || echo FAILED)
                     secs=$(elapsed "$start" "$end")

@@ -37,15 +37,19 @@ public struct TFTPServer: Service {
                 }
             }
         logger.info("TFTP serving \(root) on \(host):\(channel.channel.localAddress?.port ?? port)")
+        // Each transfer gets a port of its own on the same address.
+        guard var transferAddress = channel.channel.localAddress else { throw ChannelError.unknownLocalAddress }
+        transferAddress.port = 0
         do {
-            try await serveUntilShutdown(channel, files: files)
+            try await serveUntilShutdown(channel, files: files, transferAddress: transferAddress)
         } catch is CancellationError {
             logger.debug("TFTP stopped")
         }
     }
 
     private func serveUntilShutdown(
-        _ channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>, files: TFTPFileRoot
+        _ channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>, files: TFTPFileRoot,
+        transferAddress: SocketAddress
     ) async throws {
         let activeTransfers = TransferCount()
         try await cancelWhenGracefulShutdown {
@@ -93,7 +97,7 @@ public struct TFTPServer: Service {
                         let transfer = TFTPReadTransfer(options: negotiated, fileSize: file.size)
                         let client = envelope.remoteAddress
                         group.addTask {
-                            await serve(file, transfer: transfer, to: client, name: name)
+                            await serve(file, transfer: transfer, to: client, from: transferAddress, name: name)
                             activeTransfers.end(source: source)
                         }
                     }
@@ -107,10 +111,12 @@ public struct TFTPServer: Service {
     }
 
     /// Runs one transfer from a fresh port (its transfer ID) until it finishes or is abandoned; shutdown stops it.
-    private func serve(_ file: TFTPFileRoot.OpenFile, transfer: TFTPReadTransfer, to client: SocketAddress, name: String) async {
+    private func serve(
+        _ file: TFTPFileRoot.OpenFile, transfer: TFTPReadTransfer, to client: SocketAddress, from local: SocketAddress, name: String
+    ) async {
         defer { file.close() }
         do {
-            switch try await TFTPTransferThread(file: file, transfer: transfer, client: client, host: host).run() {
+            switch try await TFTPTransferThread(file: file, transfer: transfer, client: client, local: local).run() {
             case .finished:
                 counters.increment("tftp.transfers.finished")
                 logger.debug("TFTP: sent \(name) (\(file.size) bytes) to \(client)")

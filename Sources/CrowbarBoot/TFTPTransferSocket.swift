@@ -6,8 +6,8 @@ import Glibc
 import Musl
 #endif
 
-/// A transfer's own blocking UDP socket, bound to an ephemeral port of `host` (the transfer's ID). A receive waits
-/// at most `waitSlice`, so the thread that owns it notices a stop and its retransmission deadline.
+/// A transfer's own blocking UDP socket, bound to an ephemeral port (the transfer's ID). A receive waits at most
+/// `waitSlice`, so the thread that owns it notices a stop and its retransmission deadline.
 struct TFTPTransferSocket: ~Copyable {
     struct SetupError: Error, CustomStringConvertible {
         var description: String
@@ -28,7 +28,7 @@ struct TFTPTransferSocket: ~Copyable {
             }
         }
 
-        /// Whether this is `other`'s family, port and address (IPv6 flow labels and zero padding aside).
+        /// Whether this is `other`'s family, port and address (and IPv6 scope; flow labels and zero padding aside).
         func isSame(as other: Source) -> Bool {
             guard storage.ss_family == other.storage.ss_family else { return false }
             return withUnsafeBytes(of: storage) { mine in
@@ -42,8 +42,10 @@ struct TFTPTransferSocket: ~Copyable {
                     case AF_INET6:
                         let port = MemoryLayout<sockaddr_in6>.offset(of: \.sin6_port)!
                         let address = MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!
+                        let scope = MemoryLayout<sockaddr_in6>.offset(of: \.sin6_scope_id)!
                         return mine[port..<port + 2].elementsEqual(theirs[port..<port + 2])
                             && mine[address..<address + 16].elementsEqual(theirs[address..<address + 16])
+                            && mine[scope..<scope + 4].elementsEqual(theirs[scope..<scope + 4])
                     default:
                         return false
                     }
@@ -54,23 +56,20 @@ struct TFTPTransferSocket: ~Copyable {
 
     let descriptor: CInt
 
-    init(host: String, waitSlice: Duration) throws(SetupError) {
-        let local: SocketAddress
-        do {
-            local = try SocketAddress(ipAddress: host, port: 0)
-        } catch {
-            throw SetupError(description: "\(host) is not an IP address")
-        }
+    /// A socket bound to `local` (port 0: the kernel picks one).
+    init(local: SocketAddress, waitSlice: Duration) throws(SetupError) {
         let descriptor = socket(local.protocol.rawValue, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SetupError(description: "socket: \(String(cString: strerror(errno)))") }
         let seconds = waitSlice.components.seconds
         var wait = timeval(tv_sec: Int(seconds), tv_usec: Int(waitSlice.components.attoseconds / 1_000_000_000_000))
-        let bound = local.withSockAddr { address, length in bind(descriptor, address, socklen_t(length)) }
-        guard bound == 0, setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+        func check(_ result: CInt, _ what: String) throws(SetupError) {
+            guard result != 0 else { return }
             let reason = String(cString: strerror(errno))
             close(descriptor)
-            throw SetupError(description: "bind \(host):0: \(reason)")
+            throw SetupError(description: "\(what): \(reason)")
         }
+        try check(local.withSockAddr { address, length in bind(descriptor, address, socklen_t(length)) }, "bind \(local)")
+        try check(setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size)), "SO_RCVTIMEO")
         self.descriptor = descriptor
     }
 

@@ -1,13 +1,17 @@
 import CrowbarCore
-import Foundation
 import NIOCore
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Runs one TFTP read transfer on a thread of its own with blocking system calls, as tftpd-hpa runs one per process:
 /// a lock-step transfer is a round trip per block, and a blocking `recvfrom` then `sendto` are two system calls where
-/// an event loop spent three (`epoll_wait`, `recvmsg`, `sendmsg`) and its pipeline per block (1.23–1.26× tftpd-hpa's
-/// CPU time per lock-step transfer; docs/benchmarks.md). Performs the actions of a `TFTPReadTransfer`, sending blocks
-/// from a 64 KiB read-ahead of the file.
+/// an event loop makes three (`epoll_wait`, `recvmsg`, `sendmsg`) and runs its pipeline. Performs the actions of a
+/// `TFTPReadTransfer`, sending blocks from a 64 KiB read-ahead of the file.
 final class TFTPTransferThread: Sendable {
     enum Outcome: Sendable {
         case finished
@@ -21,23 +25,23 @@ final class TFTPTransferThread: Sendable {
     private let file: TFTPFileRoot.OpenFile
     private let transfer: TFTPReadTransfer
     private let client: SocketAddress
-    private let host: String
+    private let local: SocketAddress
     private let stopped = Atomic<Bool>(false)
 
-    init(file: TFTPFileRoot.OpenFile, transfer: TFTPReadTransfer, client: SocketAddress, host: String) {
+    /// A transfer of `file` to `client` from an ephemeral port of `local`'s address.
+    init(file: TFTPFileRoot.OpenFile, transfer: TFTPReadTransfer, client: SocketAddress, local: SocketAddress) {
         self.file = file
         self.transfer = transfer
         self.client = client
-        self.host = host
+        self.local = local
     }
 
     /// Runs the transfer to its end on a new thread; cancelling the task stops it within ``waitSlice``.
     func run() async throws(TFTPTransferSocket.SetupError) -> Outcome {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Outcome, TFTPTransferSocket.SetupError>, Never>) in
-                let thread = Thread { continuation.resume(returning: self.runBlocking()) }
-                thread.stackSize = 512 * 1024
-                thread.start()
+                let failure = Self.startThread { continuation.resume(returning: self.runBlocking()) }
+                if let failure { continuation.resume(returning: .failure(TFTPTransferSocket.SetupError(description: "no thread: \(failure)"))) }
             }
         } onCancel: {
             stopped.store(true, ordering: .relaxed)
@@ -45,9 +49,32 @@ final class TFTPTransferThread: Sendable {
         return try result.get()
     }
 
+    /// Runs `body` on a new detached thread with a 512 KiB stack; the reason when the system cannot make one (a task
+    /// limit, memory), and then `body` never runs.
+    private static func startThread(_ body: @escaping @Sendable () -> Void) -> String? {
+        final class Body {
+            let run: @Sendable () -> Void
+            init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+        }
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 512 * 1024)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        let argument = Unmanaged.passRetained(Body(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, &attributes, { argument in
+            Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
+            return nil
+        }, argument)
+        guard result != 0 else { return nil }
+        Unmanaged<Body>.fromOpaque(argument).release()
+        return String(cString: strerror(result))
+    }
+
     private func runBlocking() -> Result<Outcome, TFTPTransferSocket.SetupError> {
         do {
-            let socket = try TFTPTransferSocket(host: host, waitSlice: Self.waitSlice)
+            let socket = try TFTPTransferSocket(local: local, waitSlice: Self.waitSlice)
             var session = Session(file: file, transfer: transfer, client: .init(client), socket: socket)
             return .success(session.run(until: stopped))
         } catch {
@@ -61,6 +88,7 @@ final class TFTPTransferThread: Sendable {
         var transfer: TFTPReadTransfer
         let client: TFTPTransferSocket.Source
         let socket: TFTPTransferSocket
+        /// When the next retransmission is due; every transfer starts by sending, which sets it.
         var deadline = ContinuousClock.now
         /// The file's bytes from `readAheadOffset` on: one `pread` per 64 KiB instead of one per block.
         var readAhead: [UInt8] = []
@@ -104,9 +132,11 @@ final class TFTPTransferThread: Sendable {
             case .sendOptionAcknowledgement(let options):
                 send(.optionAcknowledgement(options), to: client)
             case .sendBlocks(let blocks):
-                for block in blocks where !sendBlock(block) {
-                    send(.error(.notDefined, message: "read error"), to: client)
-                    return .abandoned("read error at block \(block)")
+                for block in blocks {
+                    guard sendBlock(block) else {
+                        send(.error(.notDefined, message: "read error"), to: client)
+                        return .abandoned("read error at block \(block)")
+                    }
                 }
             case .finished:
                 return .finished
@@ -129,11 +159,11 @@ final class TFTPTransferThread: Sendable {
             packet[1] = 3
             packet[2] = UInt8(truncatingIfNeeded: block >> 8)
             packet[3] = UInt8(truncatingIfNeeded: block)
-            packet.withUnsafeMutableBytes { packet in
-                readAhead.withUnsafeBytes { file in
-                    packet.baseAddress!.advanced(by: 4).copyMemory(from: file.baseAddress!.advanced(by: start), byteCount: range.count)
+            packet.withUnsafeMutableBytes { datagram in
+                readAhead.withUnsafeBytes { held in
+                    datagram.baseAddress!.advanced(by: 4).copyMemory(from: held.baseAddress!.advanced(by: start), byteCount: range.count)
                 }
-                socket.send(UnsafeRawBufferPointer(rebasing: packet[..<(4 + range.count)]), to: client)
+                socket.send(UnsafeRawBufferPointer(rebasing: datagram[..<(4 + range.count)]), to: client)
             }
             return true
         }

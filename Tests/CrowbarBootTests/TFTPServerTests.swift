@@ -145,7 +145,10 @@ struct TFTPServerTests {
         let counters = BootCounters()
         let server = TFTPServer(root: root.path, host: "127.0.0.1", port: port, counters: counters, logger: Logger(label: "test-tftp"))
         let task = Task { try await server.run() }
-        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        defer {
+            task.cancel()
+            try? FileManager.default.removeItem(at: root.deletingLastPathComponent())
+        }
         try await Task.sleep(for: .milliseconds(200))
         let script = """
             import socket, sys

@@ -9,10 +9,6 @@ import Musl
 /// A transfer's own blocking UDP socket, bound to an ephemeral port (the transfer's ID). A receive waits at most
 /// `waitSlice`, so the thread that owns it notices a stop and its retransmission deadline.
 struct TFTPTransferSocket: ~Copyable {
-    struct SetupError: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// A datagram's source address, as the kernel wrote it.
     struct Source {
         var storage = sockaddr_storage()
@@ -57,19 +53,14 @@ struct TFTPTransferSocket: ~Copyable {
     let descriptor: CInt
 
     /// A socket bound to `local` (port 0: the kernel picks one).
-    init(local: SocketAddress, waitSlice: Duration) throws(SetupError) {
-        let descriptor = socket(local.protocol.rawValue, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw SetupError(description: "socket: \(String(cString: strerror(errno)))") }
+    init(local: SocketAddress, waitSlice: Duration) throws(UDPSocket.SetupError) {
+        let descriptor = try UDPSocket.opened(local.protocol.rawValue)
         let seconds = waitSlice.components.seconds
         var wait = timeval(tv_sec: Int(seconds), tv_usec: Int(waitSlice.components.attoseconds / 1_000_000_000_000))
-        func check(_ result: CInt, _ what: String) throws(SetupError) {
-            guard result != 0 else { return }
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw SetupError(description: "\(what): \(reason)")
-        }
-        try check(local.withSockAddr { address, length in bind(descriptor, address, socklen_t(length)) }, "bind \(local)")
-        try check(setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size)), "SO_RCVTIMEO")
+        try UDPSocket.check(
+            local.withSockAddr { address, length in bind(descriptor, address, socklen_t(length)) }, "bind \(local)", closing: descriptor)
+        try UDPSocket.check(
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size)), "SO_RCVTIMEO", closing: descriptor)
         self.descriptor = descriptor
     }
 

@@ -37,11 +37,11 @@ final class TFTPTransferThread: Sendable {
     }
 
     /// Runs the transfer to its end on a new thread; cancelling the task stops it within ``waitSlice``.
-    func run() async throws(TFTPTransferSocket.SetupError) -> Outcome {
+    func run() async throws(UDPSocket.SetupError) -> Outcome {
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Outcome, TFTPTransferSocket.SetupError>, Never>) in
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Outcome, UDPSocket.SetupError>, Never>) in
                 let failure = Self.startThread { continuation.resume(returning: self.runBlocking()) }
-                if let failure { continuation.resume(returning: .failure(TFTPTransferSocket.SetupError(description: "no thread: \(failure)"))) }
+                if let failure { continuation.resume(returning: .failure(UDPSocket.SetupError(description: "no thread: \(failure)"))) }
             }
         } onCancel: {
             stopped.store(true, ordering: .relaxed)
@@ -72,7 +72,7 @@ final class TFTPTransferThread: Sendable {
         return String(cString: strerror(result))
     }
 
-    private func runBlocking() -> Result<Outcome, TFTPTransferSocket.SetupError> {
+    private func runBlocking() -> Result<Outcome, UDPSocket.SetupError> {
         do {
             let socket = try TFTPTransferSocket(local: local, waitSlice: Self.waitSlice)
             var session = Session(file: file, transfer: transfer, client: .init(client), socket: socket)

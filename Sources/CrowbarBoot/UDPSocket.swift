@@ -4,8 +4,8 @@ import Glibc
 import Musl
 #endif
 
-/// A UDP socket prepared before NIO takes it over: options NIO's channel options cannot set (a device binding takes
-/// a string), then bound.
+/// UDP sockets set up by hand: DHCP's, prepared before NIO takes it over (options NIO's channel options cannot set: a
+/// device binding takes a string), and the TFTP transfers' blocking ones (`TFTPTransferSocket`).
 enum UDPSocket {
     struct SetupError: Error, CustomStringConvertible {
         var description: String
@@ -14,15 +14,8 @@ enum UDPSocket {
     /// A socket on `0.0.0.0:port` that only sees traffic of `device` (so it receives broadcasts there and nowhere
     /// else), with broadcast sending, address reuse and a large receive buffer.
     static func boundToDevice(_ device: String, port: Int) throws -> CInt {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw SetupError(description: "socket: \(String(cString: strerror(errno)))") }
-        func check(_ result: CInt, _ what: String) throws {
-            guard result == 0 else {
-                let reason = String(cString: strerror(errno))
-                close(descriptor)
-                throw SetupError(description: "\(what): \(reason)")
-            }
-        }
+        let descriptor = try opened(AF_INET, Int32(SOCK_NONBLOCK.rawValue))
+        func check(_ result: CInt, _ what: String) throws(SetupError) { try UDPSocket.check(result, what, closing: descriptor) }
         var one: CInt = 1
         try check(setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)), "SO_REUSEADDR")
         try check(setsockopt(descriptor, SOL_SOCKET, SO_BROADCAST, &one, socklen_t(MemoryLayout<CInt>.size)), "SO_BROADCAST")
@@ -41,5 +34,20 @@ enum UDPSocket {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }, "bind 0.0.0.0:\(port) on \(device)")
         return descriptor
+    }
+
+    /// A new close-on-exec UDP socket of `family`, with more socket `flags`.
+    static func opened(_ family: CInt, _ flags: CInt = 0) throws(SetupError) -> CInt {
+        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | flags, 0)
+        guard descriptor >= 0 else { throw SetupError(description: "socket: \(String(cString: strerror(errno)))") }
+        return descriptor
+    }
+
+    /// Throws what failed and why (errno), after closing `descriptor`, when a setup call's `result` is not 0.
+    static func check(_ result: CInt, _ what: String, closing descriptor: CInt) throws(SetupError) {
+        guard result != 0 else { return }
+        let reason = String(cString: strerror(errno))
+        close(descriptor)
+        throw SetupError(description: "\(what): \(reason)")
     }
 }

@@ -35,7 +35,8 @@ struct TFTPServerTests {
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("inside").path, withDestinationPath: "sub/image.bin")
     }
 
-    func withServer(_ body: (BootCounters) async throws -> Void) async throws {
+    /// Runs `body` against a server on `port`, given its counters and its task (cancelled after `body` in any case).
+    func withServer(_ body: (BootCounters, Task<Void, any Error>) async throws -> Void) async throws {
         let counters = BootCounters()
         let server = TFTPServer(root: root.path, host: "127.0.0.1", port: port, counters: counters, logger: Logger(label: "test-tftp"))
         let task = Task { try await server.run() }
@@ -44,7 +45,7 @@ struct TFTPServerTests {
             try? FileManager.default.removeItem(at: root.deletingLastPathComponent())
         }
         try await Task.sleep(for: .milliseconds(200))
-        try await body(counters)
+        try await body(counters, task)
     }
 
     /// Waits (at most 2 s) for `counter` to reach `value`: the client is done when the last block arrives, the
@@ -58,7 +59,7 @@ struct TFTPServerTests {
 
     @Test("tftp-hpa fetches a multi-megabyte file in lock-step and an empty one; a symlink inside the root is followed")
     func tftpHPA() async throws {
-        try await withServer { counters in
+        try await withServer { counters, _ in
             let out = scratch.appendingPathComponent("hpa.bin").path
             try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "get", "sub/image.bin", out])
             #expect(try fetched("hpa.bin") == content)
@@ -74,7 +75,7 @@ struct TFTPServerTests {
         ["blksize 1468"], ["blksize 1468", "tsize 0"], ["blksize 1468", "windowsize 8"], ["windowsize 16"],
     ])
     func atftpOptions(options: [String]) async throws {
-        try await withServer { counters in
+        try await withServer { counters, _ in
             let name = "atftp-\(options.joined().replacingOccurrences(of: " ", with: ""))"
             let arguments = options.flatMap { ["--option", $0] } + ["-g", "-r", "sub/image.bin", "-l", scratch.appendingPathComponent(name).path, "127.0.0.1", String(port)]
             let result = try await command("atftp", ["--trace"] + arguments)
@@ -90,7 +91,7 @@ struct TFTPServerTests {
 
     @Test("'..', absolute paths and symlinks out of the root are refused with a TFTP error and counted")
     func confinement() async throws {
-        try await withServer { counters in
+        try await withServer { counters, _ in
             for name in ["../scratch/x", "sub/../../x", "/etc/passwd", "escape", "missing"] {
                 let out = scratch.appendingPathComponent("refused").path
                 let result = try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "get", name, out], check: false)
@@ -108,7 +109,7 @@ struct TFTPServerTests {
     /// one gets its first packet only and frees its slot within 2 s; then real clients are served again.
     @Test("forged read requests hold no slot for long and get no retransmits; one source gets 8 transfers at once")
     func forgedRequests() async throws {
-        try await withServer { counters in
+        try await withServer { counters, _ in
             let script = """
                 import socket, sys, time
                 port = int(sys.argv[1])
@@ -142,47 +143,41 @@ struct TFTPServerTests {
     /// ends when the server stops, well within its 10 s timeout.
     @Test("a stranger gets 'unknown transfer ID' while the transfer goes on; stopping the server ends a waiting transfer")
     func strangerAndStop() async throws {
-        let counters = BootCounters()
-        let server = TFTPServer(root: root.path, host: "127.0.0.1", port: port, counters: counters, logger: Logger(label: "test-tftp"))
-        let task = Task { try await server.run() }
-        defer {
-            task.cancel()
-            try? FileManager.default.removeItem(at: root.deletingLastPathComponent())
+        try await withServer { counters, server in
+            let script = """
+                import socket, sys
+                port = int(sys.argv[1])
+                def udp():
+                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    s.bind(("127.0.0.1", 0))
+                    s.settimeout(2)
+                    return s
+                client, stranger = udp(), udp()
+                client.sendto(b"\\x00\\x01sub/image.bin\\x00octet\\x00blksize\\x00512\\x00timeout\\x0010\\x00", ("127.0.0.1", port))
+                oack, transfer = client.recvfrom(70000)
+                client.sendto(b"\\x00\\x04\\x00\\x00", transfer)
+                first = client.recvfrom(70000)[0]
+                stranger.sendto(b"\\x00\\x04\\x00\\x01", transfer)
+                error = stranger.recvfrom(70000)[0]
+                print("stranger", error[:4].hex(), error[4:-1].decode())
+                client.sendto(b"\\x00\\x04\\x00\\x01", transfer)
+                second = client.recvfrom(70000)[0]
+                print("client", first[:4].hex(), len(first), second[:4].hex(), len(second))
+                """
+            let result = try await command("python3", ["-c", script, String(port)])
+            #expect(result.output.contains("stranger 00050005 unknown transfer ID"), "\(result.output)")
+            #expect(result.output.contains("client 00030001 516 00030002 516"), "the stranger's ACK moved nothing: \(result.output)")
+            let stopping = ContinuousClock.now
+            server.cancel()
+            _ = await server.result
+            #expect(ContinuousClock.now - stopping < .seconds(2), "the server stopped while its transfer waited for an ACK")
+            #expect(counters["tftp.transfers.abandoned"] == 1)
         }
-        try await Task.sleep(for: .milliseconds(200))
-        let script = """
-            import socket, sys
-            port = int(sys.argv[1])
-            def udp():
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                s.bind(("127.0.0.1", 0))
-                s.settimeout(2)
-                return s
-            client, stranger = udp(), udp()
-            client.sendto(b"\\x00\\x01sub/image.bin\\x00octet\\x00blksize\\x00512\\x00timeout\\x0010\\x00", ("127.0.0.1", port))
-            oack, transfer = client.recvfrom(70000)
-            client.sendto(b"\\x00\\x04\\x00\\x00", transfer)
-            first = client.recvfrom(70000)[0]
-            stranger.sendto(b"\\x00\\x04\\x00\\x01", transfer)
-            error = stranger.recvfrom(70000)[0]
-            print("stranger", error[:4].hex(), error[4:-1].decode())
-            client.sendto(b"\\x00\\x04\\x00\\x01", transfer)
-            second = client.recvfrom(70000)[0]
-            print("client", first[:4].hex(), len(first), second[:4].hex(), len(second))
-            """
-        let result = try await command("python3", ["-c", script, String(port)])
-        #expect(result.output.contains("stranger 00050005 unknown transfer ID"), "\(result.output)")
-        #expect(result.output.contains("client 00030001 516 00030002 516"), "the stranger's ACK moved nothing: \(result.output)")
-        let stopping = ContinuousClock.now
-        task.cancel()
-        _ = await task.result
-        #expect(ContinuousClock.now - stopping < .seconds(2), "the server stopped while its transfer waited for an ACK")
-        #expect(counters["tftp.transfers.abandoned"] == 1)
     }
 
     @Test("malformed packets and write requests are dropped or refused, and counted")
     func malformed() async throws {
-        try await withServer { counters in
+        try await withServer { counters, _ in
             try await command("bash", ["-c", "printf 'x' > /dev/udp/127.0.0.1/\(port); printf '\\x00\\x09zz' > /dev/udp/127.0.0.1/\(port)"])
             let result = try await command("tftp", ["-m", "binary", "127.0.0.1", String(port), "-c", "put", "/etc/hostname", "upload"], check: false)
             #expect(result.output.lowercased().contains("error"))

@@ -54,12 +54,14 @@ public final class BatchRunner: Service, Sendable {
 
     /// Works through one batch until it ends, or until this task is cancelled (it then resumes at the next start).
     func drive(_ id: Int64) async throws {
+        var plans: [Int: UpcomingRun] = [:]
         while !Task.isCancelled {
             let batch = try await context.database.batch(id: id)
             guard !batch.status.isFinished, let entry = batch.current else { return }
             if entry.outcome == .pending {
                 do {
-                    _ = try await queueRun(of: entry, in: batch)
+                    let run = try await queueRun(of: entry, in: batch)
+                    await stagePackages(after: entry, of: batch, busy: Set(run.steps.flatMap(\.plan.nodes)), plans: &plans)
                 } catch where !(error is CancellationError) {
                     try await context.database.recordBatchStep(id, position: entry.position, BatchProgress.couldNotStart(entry, error: error))
                 }
@@ -84,6 +86,26 @@ public final class BatchRunner: Service, Sendable {
         let revision = try await context.database.revision(barclamp: entry.barclamp, name: entry.proposal, number: entry.revision)
         return try await context.queueRun(
             try context.runRequest(of: revision, checkMode: false, batchEntry: (batch.id, entry.position)), scheduler: scheduler)
+    }
+
+    /// Lets the orchestrator stage the packages of the batch's later proposals on the nodes `busy` leaves idle
+    /// (``PackageStagingRequest``). Their plans are made once per batch, in `plans`; one that cannot be made is left
+    /// out (its run will say why).
+    private func stagePackages(after entry: BatchEntry, of batch: Batch, busy: Set<String>, plans: inout [Int: UpcomingRun]) async {
+        guard let scheduler = context.scheduler else { return }
+        var upcoming: [UpcomingRun] = []
+        for later in batch.entries where later.position > entry.position && later.outcome == .pending {
+            if plans[later.position] == nil,
+                let revision = try? await context.database.revision(barclamp: later.barclamp, name: later.proposal, number: later.revision),
+                let plan = try? context.plan(of: revision)
+            {
+                plans[later.position] = UpcomingRun(
+                    barclamp: later.barclamp, proposal: later.proposal, revision: later.revision, steps: plan.steps)
+            }
+            if let plan = plans[later.position] { upcoming.append(plan) }
+        }
+        guard !upcoming.isEmpty else { return }
+        scheduler.stagePackages(PackageStagingRequest(batch: batch.id, busy: busy, upcoming: upcoming))
     }
 
     /// The run once it has ended, learnt at the commit that ends it (polling every 200 ms cost a 15-proposal no-op

@@ -69,12 +69,16 @@ struct ControlContext: Sendable {
 
     /// The run that applies (or, in check mode, checks) one committed revision, linked to its batch entry if any.
     func runRequest(of revision: ProposalRevision, checkMode: Bool, batchEntry: (batch: Int64, position: Int)? = nil) throws -> RunRequest {
-        let plan = try Planner.plan(
+        RunRequest(
+            plan: try plan(of: revision), barclamp: revision.barclamp, proposal: revision.proposal, revision: revision.revision,
+            checkMode: checkMode, batchEntry: batchEntry)
+    }
+
+    /// The steps that applying one committed revision takes.
+    func plan(of revision: ProposalRevision) throws -> Plan {
+        try Planner.plan(
             [PlannedProposal(barclamp: revision.barclamp, name: revision.proposal, deployment: revision.content.deployment)],
             catalog: catalog)
-        return RunRequest(
-            plan: plan, barclamp: revision.barclamp, proposal: revision.proposal, revision: revision.revision, checkMode: checkMode,
-            batchEntry: batchEntry)
     }
 
     /// Queues a run in the store and hands it to the scheduler.

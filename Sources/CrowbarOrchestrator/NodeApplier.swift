@@ -69,7 +69,7 @@ struct NodeApplier: Sendable {
 }
 
 /// The output parser, shared between the SSH output callback and the code that reads the results.
-private final class SharedRecipeOutput: Sendable {
+final class SharedRecipeOutput: Sendable {
     let state: Mutex<RecipeOutput>
     init(_ output: RecipeOutput) { state = Mutex(output) }
 }

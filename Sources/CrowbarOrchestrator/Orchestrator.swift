@@ -35,7 +35,9 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
         self.init(
             executor: RunExecutor(
                 database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: maxParallelNodes,
-                admin: admin),
+                admin: admin,
+                stager: PackageStager(
+                    database: database, catalog: catalog, recipes: recipes, transport: transport, admin: admin, logger: logger)),
             logger: logger)
     }
 
@@ -49,6 +51,11 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
     /// Queues a run created in the store.
     public func schedule(runID: Int64) {
         continuation.yield(runID)
+    }
+
+    /// Hands the request to the package stager, when this orchestrator has one.
+    public func stagePackages(_ request: PackageStagingRequest) {
+        executor.stager?.stage(request)
     }
 
     /// Asks a queued or running run to stop: a queued run ends at once, a running one after its nodes
@@ -74,6 +81,7 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
             }
         } onCancelOrGracefulShutdown: {
             self.stopping.withLock { $0 = true }
+            self.executor.stager?.stop()
             self.continuation.finish()
             self.current.withLock { _ = $0?.interrupt.yield() }
         }

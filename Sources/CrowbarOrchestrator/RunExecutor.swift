@@ -13,6 +13,8 @@ struct RunExecutor: Sendable {
     let maxParallelNodes: Int
     /// What recipes are told about the admin node.
     var admin = RecipeAdmin()
+    /// Installs a batch's packages ahead on idle nodes; a step that installs packages waits for its node's staging.
+    var stager: PackageStager?
     /// Hears every action before it is performed; what it throws stops the run where it is, as a crash would (tests).
     var willPerform: @Sendable (RunProgress.Action) async throws -> Void = { _ in }
 
@@ -88,6 +90,8 @@ struct RunExecutor: Sendable {
                 marker: marker)))
         }
         let applier = NodeApplier(transport: transport, log: log)
+        let stager = self.stager
+        let installsPackages = recipe.resources.contains { if case .package = $0.kind { true } else { false } }
         return try await withThrowingTaskGroup(of: NodeApplyResult.self) { group in
             var pending = compiled[...]
             var results: [NodeApplyResult] = []
@@ -95,6 +99,14 @@ struct RunExecutor: Sendable {
                 // Once the run is cancelled (shutdown, an operator's cancel), no node is started.
                 guard !Task.isCancelled, let (node, script) = pending.popFirst() else { return }
                 group.addTask {
+                    let staging = stager?.beginApply(node.name)
+                    defer { stager?.endApply(node.name) }
+                    if let stager, let staging, installsPackages {
+                        let waited = ContinuousClock.now
+                        log.write(step: step.index, node: node.name, "waiting for the packages being staged on \(node.name)")
+                        await stager.waitFor(staging)
+                        log.write(step: step.index, node: node.name, "waited \(String(format: "%.1f", (ContinuousClock.now - waited).inSeconds)) s")
+                    }
                     let started = ContinuousClock.now
                     let result = await applier.apply(
                         script, timeoutSeconds: recipe.timeoutSeconds, to: node, step: step.index, scrubber: inputs.scrubber)

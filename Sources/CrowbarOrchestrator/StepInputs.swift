@@ -13,6 +13,12 @@ struct StepInputs: Sendable {
     /// active proposals' attributes and role assignments, and the nodes. Where a barclamp has several active
     /// proposals, the step's own proposal wins, then the one named "default", then the first.
     static func load(step: PlanStep, run: Run, database: CrowbarDatabase, catalog: BarclampCatalog) async throws -> StepInputs {
+        let applied = run.barclamp == step.barclamp && run.proposal == step.proposal ? run.revision : nil
+        return try await load(step: step, revision: applied, database: database, catalog: catalog)
+    }
+
+    /// As above, with the step's proposal at `revision` (nil: its last committed one).
+    static func load(step: PlanStep, revision: Int?, database: CrowbarDatabase, catalog: BarclampCatalog) async throws -> StepInputs {
         let nodes = Dictionary(uniqueKeysWithValues: try await database.nodes().map { ($0.name, $0) })
         var barclamps: [String: AttributeValue] = [:]
         var secrets: [String] = []
@@ -22,8 +28,7 @@ struct StepInputs: Sendable {
         for proposal in try await database.proposals() where proposal.revision > 0 {
             let isStepProposal = proposal.barclamp == step.barclamp && proposal.name == step.proposal
             guard isStepProposal || proposal.status.isActive else { continue }
-            let number = isStepProposal && run.barclamp == step.barclamp && run.proposal == step.proposal
-                ? run.revision ?? proposal.revision : proposal.revision
+            let number = isStepProposal ? revision ?? proposal.revision : proposal.revision
             let content = try await database.revision(barclamp: proposal.barclamp, name: proposal.name, number: number).content
             if let barclamp = catalog[proposal.barclamp] {
                 secrets += SecretPaths.values(in: content.attributes, for: barclamp)

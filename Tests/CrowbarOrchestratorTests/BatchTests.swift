@@ -49,13 +49,21 @@ import Testing
 
     /// crowbard's services over the store at `folder`: the orchestrator and the batch runner, until `body` returns; then
     /// every task is cancelled at once, as a killed process leaves things (nothing is flushed or finished on the way out).
+    /// With `servicesHeldBy`, the orchestrator stages packages (``PackageStager``), taking that file for `policy-rc.d`.
     func withCrowbard<T: Sendable>(
-        transport: LocalShellTransport, _ body: @escaping @Sendable (Control, CrowbarDatabase) async throws -> T
+        transport: LocalShellTransport, servicesHeldBy: String? = nil,
+        _ body: @escaping @Sendable (Control, CrowbarDatabase) async throws -> T
     ) async throws -> T {
         let database = try CrowbarDatabase.open(path: folder.appendingPathComponent("crowbar.sqlite").path)
         let recipes = RecipeBook(root: OrchestratorTests.fixtures.appendingPathComponent("recipes").path)
+        let stager = servicesHeldBy.map {
+            PackageStager(
+                database: database, catalog: catalog, recipes: recipes, transport: transport, admin: RecipeAdmin(), servicesHeldBy: $0,
+                logger: Logger(label: "test"))
+        }
         let orchestrator = Orchestrator(
-            executor: RunExecutor(database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: 4),
+            executor: RunExecutor(
+                database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: 4, stager: stager),
             logger: Logger(label: "test"))
         let control = Control(catalog: catalog, database: database, scheduler: orchestrator)
         return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -102,6 +110,64 @@ import Testing
         #expect(transport.finished.map(\.node) == ["n1", "n1", "n2", "n2", "n2"])
         #expect(second.status == .succeeded)
         #expect(second.entries.map(\.outcome) == [.unchanged, .unchanged])
+    }
+
+    /// `first` on n1, then `staged` on both nodes: n2 idles through `first`, so its packages may be staged meanwhile.
+    static let stagedFile = """
+        nodes:
+          - alias: one
+            name: n1
+          - alias: two
+            name: n2
+        proposals:
+          - barclamp: steps
+            name: first
+            attributes: {pause: "0.2"}
+            deployment:
+              elements:
+                steps-one: ["@@one@@"]
+          - barclamp: staged
+            deployment:
+              elements:
+                staged-packages: ["@@one@@", "@@two@@"]
+        """
+
+    /// The staging of an idle node starts while another node applies, and the later step that installs packages there
+    /// waits for it (the node's staging is slowed to 2 s, so without the wait the step would start first).
+    @Test(.timeLimit(.minutes(1)))
+    func anIdleNodesLaterPackagesAreStagedAndItsStepWaitsForThem() async throws {
+        let held = folder.appendingPathComponent("policy-rc.d").path
+        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let transport = LocalShellTransport(delay: { $0.recipe == PackageStaging.recipeName ? .seconds(2) : nil })
+        let (batch, log) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.stagedFile))
+            let batch = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+            return (batch, try await database.runLog(try #require(batch.entries[1].run)).map(\.text))
+        }
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        let timeline = transport.timeline
+        let index = { (event: String) in timeline.firstIndex(of: event) ?? Int.max }
+        #expect(index("start crowbar/staging@n2") < index("end steps/steps-one@n1"), "staged while n1 applied: \(timeline)")
+        #expect(index("end crowbar/staging@n2") < index("start staged/staged-packages@n2"), "\(timeline)")
+        #expect(index("start staged/staged-packages@n1") < index("end crowbar/staging@n2"), "n1 does not wait for n2's staging")
+        #expect(!transport.started.contains { $0.recipe == PackageStaging.recipeName && $0.node == "n1" }, "n1 was never idle")
+        #expect(log.contains("waiting for the packages being staged on n2"), "\(log)")
+    }
+
+    /// Without `policy-rc.d` on the node, staging installs nothing (a package's services would start unconfigured), and
+    /// the batch applies as it would without it.
+    @Test(.timeLimit(.minutes(1)))
+    func withoutHeldServicesNothingIsStagedAndTheBatchStillApplies() async throws {
+        let transport = LocalShellTransport()
+        let absent = folder.appendingPathComponent("absent").path
+        let batch = try await withCrowbard(transport: transport, servicesHeldBy: absent) { control, _ in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.stagedFile))
+            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+        }
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        #expect(transport.started.contains { $0.recipe == PackageStaging.recipeName && $0.node == "n2" }, "staging was tried")
     }
 
     @Test func aPreviewSaysWhatEachProposalWouldBecomeAndWritesNothing() async throws {

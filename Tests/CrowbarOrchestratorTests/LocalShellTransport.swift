@@ -18,6 +18,8 @@ final class LocalShellTransport: NodeTransport {
     private struct State {
         var started: [Apply] = []
         var finished: [Apply] = []
+        /// Starts and ends in the order they happened: "start recipe@node", "end recipe@node".
+        var timeline: [String] = []
         var running = 0
         var mostAtOnce = 0
     }
@@ -25,15 +27,19 @@ final class LocalShellTransport: NodeTransport {
     private let state = Mutex(State())
     /// Called as an apply starts; a test cancels its run from here to stop it mid-step.
     let onStart: @Sendable (Apply) -> Void
+    /// How long an apply waits before its script starts (a slow node).
+    let delay: @Sendable (Apply) -> Duration?
 
-    init(onStart: @escaping @Sendable (Apply) -> Void = { _ in }) {
+    init(onStart: @escaping @Sendable (Apply) -> Void = { _ in }, delay: @escaping @Sendable (Apply) -> Duration? = { _ in nil }) {
         self.onStart = onStart
+        self.delay = delay
         // A script killed by a cancel before its stdin is written must fail that write, not end the test process.
         signal(SIGPIPE, SIG_IGN)
     }
 
     var started: [Apply] { state.withLock { $0.started } }
     var finished: [Apply] { state.withLock { $0.finished } }
+    var timeline: [String] { state.withLock { $0.timeline } }
     var mostAtOnce: Int { state.withLock { $0.mostAtOnce } }
 
     func execute(
@@ -45,11 +51,18 @@ final class LocalShellTransport: NodeTransport {
         let apply = Apply(recipe: words.count > 3 ? String(words[3]) : "?", node: node.name)
         state.withLock {
             $0.started.append(apply)
+            $0.timeline.append("start \(apply)")
             $0.running += 1
             $0.mostAtOnce = max($0.mostAtOnce, $0.running)
         }
-        defer { state.withLock { $0.running -= 1 } }
+        defer {
+            state.withLock {
+                $0.running -= 1
+                $0.timeline.append("end \(apply)")
+            }
+        }
         onStart(apply)
+        if let pause = delay(apply) { try await Task.sleep(for: pause) }
         try Task.checkCancellation()
 
         let pid = try Self.spawn(["/bin/sh", "-c", command])

@@ -28,16 +28,19 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
     ///   - transport: how recipes reach the nodes (``ConnectionCache`` over SSH in crowbard).
     ///   - maxParallelNodes: how many nodes of one step are applied at once.
     ///   - admin: what recipes are told about the admin node.
+    ///   - stagingTransport: how package staging (``PackageStager``) reaches the nodes: connections of its own, so a
+    ///     step on a node never queues behind its staging; nil stages nothing.
     public convenience init(
         database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, transport: any NodeTransport,
-        maxParallelNodes: Int = 32, admin: RecipeAdmin = RecipeAdmin(), logger: Logger
+        maxParallelNodes: Int = 32, admin: RecipeAdmin = RecipeAdmin(), stagingTransport: (any NodeTransport)? = nil, logger: Logger
     ) {
         self.init(
             executor: RunExecutor(
                 database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: maxParallelNodes,
                 admin: admin,
-                stager: PackageStager(
-                    database: database, catalog: catalog, recipes: recipes, transport: transport, admin: admin, logger: logger)),
+                stager: stagingTransport.map {
+                    PackageStager(database: database, catalog: catalog, recipes: recipes, transport: $0, admin: admin, logger: logger)
+                }),
             logger: logger)
     }
 

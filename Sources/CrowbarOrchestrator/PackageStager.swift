@@ -7,7 +7,8 @@ import Synchronization
 /// Installs ahead, with services held, the packages a batch's later proposals will install on the nodes its current
 /// proposal leaves idle (``PackageStagingRequest``): one apt transaction per node, beside the steps running elsewhere.
 /// A step that installs packages on a node first waits for that node's staging (dpkg takes one install at a time),
-/// and no staging starts on a node while a step applies there. Staging is only a head start: one that is refused (no
+/// and no staging starts on a node while a step applies there. Its transport is its own (a staging's connection is
+/// closed when it ends), so a step without packages on a staging node runs beside it. Staging is only a head start: one that is refused (no
 /// `policy-rc.d` yet), fails or is cancelled is logged and forgotten, and the steps install what is missing as before.
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
@@ -103,13 +104,7 @@ final class PackageStager: Sendable {
         guard !Task.isCancelled else { return }
         let idle = Set(request.upcoming.flatMap { $0.steps.flatMap(\.nodes) }).subtracting(request.busy)
         guard !idle.isEmpty else { return }
-        let wanted: [String: [String]]
-        do {
-            wanted = try await packages(of: request.upcoming, on: idle)
-        } catch {
-            logger.notice("no packages staged: their recipes cannot be compiled yet", metadata: ["error": "\(error)"])
-            return
-        }
+        let wanted = await packages(of: request.upcoming, on: idle)
         guard !wanted.isEmpty, let nodes = try? await database.nodes() else { return }
         for node in nodes {
             guard let names = wanted[node.name] else { continue }
@@ -124,8 +119,9 @@ final class PackageStager: Sendable {
     }
 
     /// The leading packages (``RecipeCompiler/leadingPackages(_:context:)``) of the upcoming steps, by idle node, in plan
-    /// order without repeats; each step's are worked out once per batch.
-    private func packages(of upcoming: [UpcomingRun], on idle: Set<String>) async throws -> [String: [String]] {
+    /// order without repeats; each step's are worked out once per batch. A step whose recipe cannot be compiled yet
+    /// stages nothing (its run will say why, if it still cannot).
+    private func packages(of upcoming: [UpcomingRun], on idle: Set<String>) async -> [String: [String]] {
         var wanted: [String: [String]] = [:]
         for run in upcoming {
             for step in run.steps where !idle.isDisjoint(with: step.nodes) {
@@ -133,12 +129,17 @@ final class PackageStager: Sendable {
                 var byNode = state.withLock { $0.packages[key] } ?? [:]
                 let unknown = step.nodes.filter { idle.contains($0) && byNode[$0] == nil }
                 if !unknown.isEmpty {
-                    let (recipe, _) = try recipes.load(step.recipe)
-                    let inputs = try await StepInputs.load(step: step, revision: run.revision, database: database, catalog: catalog)
-                    let scope = inputs.scope(step: step, admin: admin)
-                    for name in unknown {
-                        let node = inputs.nodes[name].map(RecipeNode.init) ?? RecipeNode(name: name, address: "")
-                        byNode[name] = try RecipeCompiler.leadingPackages(recipe, context: RecipeContext(scope: scope, node: node))
+                    do {
+                        let (recipe, _) = try recipes.load(step.recipe)
+                        let inputs = try await StepInputs.load(step: step, revision: run.revision, database: database, catalog: catalog)
+                        let scope = inputs.scope(step: step, admin: admin)
+                        for name in unknown {
+                            let node = inputs.nodes[name].map(RecipeNode.init) ?? RecipeNode(name: name, address: "")
+                            byNode[name] = try RecipeCompiler.leadingPackages(recipe, context: RecipeContext(scope: scope, node: node))
+                        }
+                    } catch {
+                        logger.debug("no packages staged for a step", metadata: ["step": "\(step.recipe)", "error": "\(error)"])
+                        for name in unknown { byNode[name] = [] }
                     }
                     state.withLock { [byNode] in $0.packages[key] = byNode }
                 }
@@ -184,10 +185,10 @@ final class PackageStager: Sendable {
                 logger.notice("packages not staged; the steps install them", metadata: metadata)
             }
         } catch {
-            await transport.drop(node.name)
             metadata["error"] = "\(error)"
             logger.notice("packages not staged; the steps install them", metadata: metadata)
         }
+        await transport.drop(node.name)
         state.withLock { $0.running[node.name] = nil }
     }
 }

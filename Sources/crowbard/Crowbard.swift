@@ -164,7 +164,8 @@ struct Crowbard: AsyncParsableCommand {
         let orchestrator = Orchestrator(
             database: database, catalog: catalog, recipes: RecipeBook(root: settings.recipes),
             transport: connections, maxParallelNodes: settings.sshThreads,
-            admin: RecipeAdmin(repositoryKey: repositoryKey.armoredPublicKey), logger: logger)
+            admin: RecipeAdmin(repositoryKey: repositoryKey.armoredPublicKey),
+            stagingTransport: ConnectionCache(identity: identity, pool: pool), logger: logger)
         let bootCounters = settings.bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?
         if let bootCounters { countersSnapshot = { bootCounters.snapshot } }

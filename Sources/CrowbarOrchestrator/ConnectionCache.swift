@@ -13,8 +13,10 @@ public actor ConnectionCache: NodeTransport {
     private let options: SSHOptions
     private let port: Int
     private let keepIdle: Duration
+    /// What its connections serve ("steps", "staging"): the `purpose` of its connection gauge.
+    private let purpose: String
     private var open: [String: SSHConnection] = [:] {
-        didSet { Gauge(label: "crowbar_ssh_connections").record(open.count) }
+        didSet { Gauge(label: "crowbar_ssh_connections", dimensions: [("purpose", purpose)]).record(open.count) }
     }
     /// Counts uses and run ends, so the closing that a run's end schedules is skipped when a later run came.
     private var generation = 0
@@ -22,13 +24,14 @@ public actor ConnectionCache: NodeTransport {
     /// Connects to the nodes' sshd on `port`; connections no run used for `keepIdle` are closed.
     public init(
         identity: SSHIdentity, pool: SSHWorkerPool, options: SSHOptions = SSHOptions(), port: Int = 22,
-        keepIdle: Duration = .seconds(60)
+        keepIdle: Duration = .seconds(60), purpose: String = "steps"
     ) {
         self.identity = identity
         self.pool = pool
         self.options = options
         self.port = port
         self.keepIdle = keepIdle
+        self.purpose = purpose
     }
 
     /// The node's cached connection, or a new one; the flag says whether it came from the cache.

@@ -28,8 +28,8 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
     ///   - transport: how recipes reach the nodes (``ConnectionCache`` over SSH in crowbard).
     ///   - maxParallelNodes: how many nodes of one step are applied at once.
     ///   - admin: what recipes are told about the admin node.
-    ///   - stagingTransport: how package staging (``PackageStager``) reaches the nodes: connections of its own, so a
-    ///     step on a node never queues behind its staging; nil stages nothing.
+    ///   - stagingTransport: how package staging (``PackageStager``) reaches the nodes: connections and SSH threads of
+    ///     its own, so no step queues behind a staging for a connection or a thread; nil stages nothing.
     public convenience init(
         database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, transport: any NodeTransport,
         maxParallelNodes: Int = 32, admin: RecipeAdmin = RecipeAdmin(), stagingTransport: (any NodeTransport)? = nil, logger: Logger
@@ -84,9 +84,9 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
             }
         } onCancelOrGracefulShutdown: {
             self.stopping.withLock { $0 = true }
-            self.executor.stager?.stop()
             self.continuation.finish()
             self.current.withLock { _ = $0?.interrupt.yield() }
+            self.executor.stager?.stop()
         }
     }
 

@@ -6,9 +6,9 @@ import Synchronization
 
 /// Installs ahead, with services held, the packages a batch's later proposals will install on the nodes its current
 /// proposal leaves idle (``PackageStagingRequest``): one apt transaction per node, beside the steps running elsewhere.
-/// A step that installs packages on a node first waits for that node's staging (dpkg takes one install at a time),
-/// and no staging starts on a node while a step applies there. Its transport is its own (a staging's connection is
-/// closed when it ends), so a step without packages on a staging node runs beside it. Staging is only a head start: one that is refused (no
+/// A step on a node first waits for that node's staging (dpkg and apt's lists take one user at a time), and no staging
+/// starts on a node while a step applies there. Its transport is its own (its own SSH threads; a staging's connection
+/// is closed when it ends), so steps on other nodes never queue behind stagings. Staging is only a head start: one that is refused (no
 /// `policy-rc.d` yet), fails or is cancelled is logged and forgotten, and the steps install what is missing as before.
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase

@@ -13,7 +13,7 @@ struct RunExecutor: Sendable {
     let maxParallelNodes: Int
     /// What recipes are told about the admin node.
     var admin = RecipeAdmin()
-    /// Installs a batch's packages ahead on idle nodes; a step that installs packages waits for its node's staging.
+    /// Installs a batch's packages ahead on idle nodes; a step on a node waits for that node's staging.
     var stager: PackageStager?
     /// Hears every action before it is performed; what it throws stops the run where it is, as a crash would (tests).
     var willPerform: @Sendable (RunProgress.Action) async throws -> Void = { _ in }
@@ -91,7 +91,6 @@ struct RunExecutor: Sendable {
         }
         let applier = NodeApplier(transport: transport, log: log)
         let stager = self.stager
-        let installsPackages = recipe.resources.contains { if case .package = $0.kind { true } else { false } }
         return try await withThrowingTaskGroup(of: NodeApplyResult.self) { group in
             var pending = compiled[...]
             var results: [NodeApplyResult] = []
@@ -101,7 +100,9 @@ struct RunExecutor: Sendable {
                 group.addTask {
                     let staging = stager?.beginApply(node.name)
                     defer { stager?.endApply(node.name) }
-                    if let stager, let staging, installsPackages {
+                    // Any step waits, not only one that installs packages: a command may run apt too (the provisioner's
+                    // `apt-get update`), and dpkg and apt's lists take one user at a time.
+                    if let stager, let staging {
                         let waited = ContinuousClock.now
                         log.write(step: step.index, node: node.name, "waiting for the packages being staged on \(node.name)")
                         await stager.waitFor(staging)

@@ -165,7 +165,9 @@ struct Crowbard: AsyncParsableCommand {
             database: database, catalog: catalog, recipes: RecipeBook(root: settings.recipes),
             transport: connections, maxParallelNodes: settings.sshThreads,
             admin: RecipeAdmin(repositoryKey: repositoryKey.armoredPublicKey),
-            stagingTransport: ConnectionCache(identity: identity, pool: pool), logger: logger)
+            stagingTransport: ConnectionCache(
+                identity: identity, pool: SSHWorkerPool(threadCount: max(2, settings.sshThreads / 4)), purpose: "staging"),
+            logger: logger)
         let bootCounters = settings.bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?
         if let bootCounters { countersSnapshot = { bootCounters.snapshot } }

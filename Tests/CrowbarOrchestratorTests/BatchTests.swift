@@ -4,6 +4,7 @@ import CrowbarStore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 @testable import CrowbarOrchestrator
@@ -132,13 +133,29 @@ import Testing
                 staged-packages: ["@@one@@", "@@two@@"]
         """
 
-    /// The staging of an idle node starts while another node applies, and the later step that installs packages there
-    /// waits for it (the node's staging is slowed to 2 s, so without the wait the step would start first).
+    /// Holds `steps-one` on n1 until n2's staging has started (at most 10 s), and n2's staging for 2 s: the staging
+    /// then surely runs while n1 applies, and is still running when the batch reaches n2.
+    static func stagingHold(_ transport: @escaping @Sendable () -> LocalShellTransport?) -> @Sendable (LocalShellTransport.Apply) async -> Void {
+        { apply in
+            if apply.recipe == PackageStaging.recipeName {
+                try? await Task.sleep(for: .seconds(2))
+            } else if apply.recipe == "steps/steps-one" {
+                for _ in 0..<100 where transport()?.timeline.contains("start \(PackageStaging.recipeName)@n2") != true {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+    }
+
+    /// The staging of an idle node starts while another node applies, and the later step there waits for it (the
+    /// node's staging is slowed to 2 s, so without the wait the step would start first).
     @Test(.timeLimit(.minutes(1)))
     func anIdleNodesLaterPackagesAreStagedAndItsStepWaitsForThem() async throws {
         let held = folder.appendingPathComponent("policy-rc.d").path
         #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
-        let transport = LocalShellTransport(delay: { $0.recipe == PackageStaging.recipeName ? .seconds(2) : nil })
+        let shared = Mutex<LocalShellTransport?>(nil)
+        let transport = LocalShellTransport(hold: Self.stagingHold { shared.withLock { $0 } })
+        shared.withLock { $0 = transport }
         let (batch, log) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
             try await Self.register(control)
             let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.stagedFile))
@@ -152,6 +169,7 @@ import Testing
         #expect(index("end crowbar/staging@n2") < index("start staged/staged-packages@n2"), "\(timeline)")
         #expect(index("start staged/staged-packages@n1") < index("end crowbar/staging@n2"), "n1 does not wait for n2's staging")
         #expect(!transport.started.contains { $0.recipe == PackageStaging.recipeName && $0.node == "n1" }, "n1 was never idle")
+        #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n2")] == 0)
         #expect(log.contains("waiting for the packages being staged on n2"), "\(log)")
     }
 
@@ -159,7 +177,9 @@ import Testing
     /// the batch applies as it would without it.
     @Test(.timeLimit(.minutes(1)))
     func withoutHeldServicesNothingIsStagedAndTheBatchStillApplies() async throws {
-        let transport = LocalShellTransport()
+        let shared = Mutex<LocalShellTransport?>(nil)
+        let transport = LocalShellTransport(hold: Self.stagingHold { shared.withLock { $0 } })
+        shared.withLock { $0 = transport }
         let absent = folder.appendingPathComponent("absent").path
         let batch = try await withCrowbard(transport: transport, servicesHeldBy: absent) { control, _ in
             try await Self.register(control)
@@ -167,7 +187,7 @@ import Testing
             return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
         }
         #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
-        #expect(transport.started.contains { $0.recipe == PackageStaging.recipeName && $0.node == "n2" }, "staging was tried")
+        #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n2")] == 1, "refused: \(transport.timeline)")
     }
 
     @Test func aPreviewSaysWhatEachProposalWouldBecomeAndWritesNothing() async throws {

@@ -20,6 +20,8 @@ final class LocalShellTransport: NodeTransport {
         var finished: [Apply] = []
         /// Starts and ends in the order they happened: "start recipe@node", "end recipe@node".
         var timeline: [String] = []
+        /// Each finished apply's exit status (its last, when it ran more than once).
+        var exits: [Apply: Int32] = [:]
         var running = 0
         var mostAtOnce = 0
     }
@@ -27,12 +29,12 @@ final class LocalShellTransport: NodeTransport {
     private let state = Mutex(State())
     /// Called as an apply starts; a test cancels its run from here to stop it mid-step.
     let onStart: @Sendable (Apply) -> Void
-    /// How long an apply waits before its script starts (a slow node).
-    let delay: @Sendable (Apply) -> Duration?
+    /// Awaited before an apply's script starts (a slow node, or one held until another apply started).
+    let hold: @Sendable (Apply) async -> Void
 
-    init(onStart: @escaping @Sendable (Apply) -> Void = { _ in }, delay: @escaping @Sendable (Apply) -> Duration? = { _ in nil }) {
+    init(onStart: @escaping @Sendable (Apply) -> Void = { _ in }, hold: @escaping @Sendable (Apply) async -> Void = { _ in }) {
         self.onStart = onStart
-        self.delay = delay
+        self.hold = hold
         // A script killed by a cancel before its stdin is written must fail that write, not end the test process.
         signal(SIGPIPE, SIG_IGN)
     }
@@ -40,6 +42,7 @@ final class LocalShellTransport: NodeTransport {
     var started: [Apply] { state.withLock { $0.started } }
     var finished: [Apply] { state.withLock { $0.finished } }
     var timeline: [String] { state.withLock { $0.timeline } }
+    var exits: [Apply: Int32] { state.withLock { $0.exits } }
     var mostAtOnce: Int { state.withLock { $0.mostAtOnce } }
 
     func execute(
@@ -62,7 +65,7 @@ final class LocalShellTransport: NodeTransport {
             }
         }
         onStart(apply)
-        if let pause = delay(apply) { try await Task.sleep(for: pause) }
+        await hold(apply)
         try Task.checkCancellation()
 
         let pid = try Self.spawn(["/bin/sh", "-c", command])
@@ -86,8 +89,11 @@ final class LocalShellTransport: NodeTransport {
         output(SSHOutput(stream: .stdout, bytes: stdout))
         output(SSHOutput(stream: .stderr, bytes: stderr))
         try Task.checkCancellation()
-        state.withLock { $0.finished.append(apply) }
         let signal = status & 0x7f
+        state.withLock {
+            $0.finished.append(apply)
+            $0.exits[apply] = signal == 0 ? (status >> 8) & 0xff : -1
+        }
         return signal == 0 ? SSHExit(status: (status >> 8) & 0xff) : SSHExit(status: -1, signal: String(signal))
     }
 

@@ -46,8 +46,10 @@ enum ResourceScript {
             echo "installing$missing"
             # The lists first: the admin node's repository may have gained packages since the node last read them.
             apt-get -q update >/dev/null || echo "apt-get update failed: installing from the package lists there are"
+            # dpkg's lock is waited for (5 minutes), not failed on: an install that crowbard stopped (a cancelled
+            # staging, a shutdown) may take a moment to end on the node.
             crowbar_install() {
-                DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \\
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \\
                     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing
             }
             # A maintainer script that fails once (horizon's static compression has, at random) gets one more try.

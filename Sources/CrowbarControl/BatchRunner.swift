@@ -99,8 +99,7 @@ public final class BatchRunner: Service, Sendable {
                 let revision = try? await context.database.revision(barclamp: later.barclamp, name: later.proposal, number: later.revision),
                 let plan = try? context.plan(of: revision)
             {
-                plans[later.position] = UpcomingRun(
-                    barclamp: later.barclamp, proposal: later.proposal, revision: later.revision, steps: plan.steps)
+                plans[later.position] = UpcomingRun(revision: later.revision, steps: plan.steps)
             }
             if let plan = plans[later.position] { upcoming.append(plan) }
         }

@@ -8,8 +8,9 @@ import Synchronization
 /// proposal leaves idle (``PackageStagingRequest``): one apt transaction per node, beside the steps running elsewhere.
 /// A step on a node first waits for that node's staging (dpkg and apt's lists take one user at a time), and no staging
 /// starts on a node while a step applies there. Its transport is its own (its own SSH threads; a staging's connection
-/// is closed when it ends), so steps on other nodes never queue behind stagings. Staging is only a head start: one that is refused (no
-/// `policy-rc.d` yet), fails or is cancelled is logged and forgotten, and the steps install what is missing as before.
+/// is closed when it ends), so steps on other nodes never queue behind stagings. Staging is only a head start: one
+/// that is refused (no `policy-rc.d` yet), fails or is cancelled is logged and forgotten, and the steps install what
+/// is missing as before.
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
     private let catalog: BarclampCatalog
@@ -69,7 +70,7 @@ final class PackageStager: Sendable {
     }
 
     /// A step starts applying on `node`: no staging starts there until ``endApply(_:)``. Returns the staging under way
-    /// there, if any, for a step that installs packages to wait for (``waitFor(_:)``).
+    /// there, if any, for the step to wait for (``waitFor(_:)``).
     func beginApply(_ node: String) -> Task<Void, Never>? {
         state.withLock { state in
             state.applying[node, default: 0] += 1

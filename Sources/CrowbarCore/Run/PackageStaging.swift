@@ -17,16 +17,12 @@ public struct PackageStagingRequest: Sendable, Hashable {
     }
 }
 
-/// A proposal revision a batch will apply later, with its plan.
+/// A proposal revision a batch will apply later: the revision its steps (which name the proposal) compile against.
 public struct UpcomingRun: Sendable, Hashable {
-    public var barclamp: String
-    public var proposal: String
     public var revision: Int
     public var steps: [PlanStep]
 
-    public init(barclamp: String, proposal: String, revision: Int, steps: [PlanStep]) {
-        self.barclamp = barclamp
-        self.proposal = proposal
+    public init(revision: Int, steps: [PlanStep]) {
         self.revision = revision
         self.steps = steps
     }

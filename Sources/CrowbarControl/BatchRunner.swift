@@ -88,8 +88,7 @@ public final class BatchRunner: Service, Sendable {
             try context.runRequest(of: revision, checkMode: false, batchEntry: (batch.id, entry.position)), scheduler: scheduler)
     }
 
-    /// Lets the orchestrator stage the packages of the batch's later proposals on the nodes `busy` leaves idle
-    /// (``PackageStagingRequest``). Their plans are made once per batch, in `plans`; one that cannot be made is left
+    /// Lets the orchestrator stage the packages of the batch's later proposals on its nodes (``PackageStagingRequest``). Their plans are made once per batch, in `plans`; one that cannot be made is left
     /// out (its run will say why).
     private func stagePackages(after entry: BatchEntry, of batch: Batch, busy: Set<String>, plans: inout [Int: UpcomingRun]) async {
         guard let scheduler = context.scheduler else { return }
@@ -103,7 +102,7 @@ public final class BatchRunner: Service, Sendable {
             }
             if let plan = plans[later.position] { upcoming.append(plan) }
         }
-        guard !upcoming.isEmpty else { return }
+        // Asked even with nothing left to stage: a request says which nodes are busy now, and replaces the last.
         scheduler.stagePackages(PackageStagingRequest(batch: batch.id, busy: busy, upcoming: upcoming))
     }
 

@@ -4,13 +4,15 @@ import Foundation
 import Synchronization
 
 /// Applies one compiled recipe to one node: runs it with ``CompiledRecipe/command`` through the transport, streams its lines
-/// to the log (the parser masks secrets in each line) and turns the markers into a result.
+/// to the log (the parser masks secrets in each line) and turns the markers into a result. `packagesInstalled` hears when
+/// the recipe's last `package:` resource has succeeded (``CompiledRecipe/lastPackage``).
 struct NodeApplier: Sendable {
     let transport: any NodeTransport
     let log: RunJournal
 
     func apply(
-        _ compiled: CompiledRecipe, timeoutSeconds: Int, to node: Node, step: Int, scrubber: SecretScrubber
+        _ compiled: CompiledRecipe, timeoutSeconds: Int, to node: Node, step: Int, scrubber: SecretScrubber,
+        packagesInstalled: (@Sendable () -> Void)? = nil
     ) async -> NodeApplyResult {
         let started = Date()
         let parser = SharedRecipeOutput(RecipeOutput(labels: compiled.resources, marker: compiled.marker, scrub: scrubber.scrub))
@@ -31,7 +33,14 @@ struct NodeApplier: Sendable {
                 CompiledRecipe.command, stdin: Array(compiled.script.utf8), timeout: .seconds(timeoutSeconds), on: node
             ) { output in
                 switch output.stream {
-                case .stdout: log.write(lines(parser.state.withLock { $0.consume(output.bytes) }))
+                case .stdout:
+                    let events = parser.state.withLock { $0.consume(output.bytes) }
+                    log.write(lines(events))
+                    if let packagesInstalled, events.contains(where: {
+                        if case .finished(let result) = $0 { result.index == compiled.lastPackage && result.status != .failed } else { false }
+                    }) {
+                        packagesInstalled()
+                    }
                 case .stderr:
                     let text = String(decoding: output.bytes, as: UTF8.self)
                     log.write(text.split(separator: "\n").map { PendingLogLine(step: step, node: nodeName, text: scrubber.scrub(String($0))) })

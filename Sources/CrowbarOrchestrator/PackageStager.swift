@@ -4,10 +4,12 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Installs ahead, with services held, the packages a batch's later proposals will install on the nodes its current
-/// proposal leaves idle (``PackageStagingRequest``): one apt transaction per node, beside the steps running elsewhere.
-/// A step on a node first waits for that node's staging (dpkg and apt's lists take one user at a time), and no staging
-/// starts on a node while a step applies there. Its transport is its own (its own SSH threads; a staging's connection
+/// Installs ahead, with services held, the packages a batch's later proposals will install on its nodes
+/// (``PackageStagingRequest``): one apt transaction per node, beside the steps running elsewhere. A node the current
+/// proposal leaves idle is staged at once; a node it applies to, once the step applying there has installed its own
+/// packages (its last `package:` resource, ``CompiledRecipe/lastPackage``), beside the rest of that step (its database
+/// migrations, configuration and service starts). A step on a node first waits for that node's staging (dpkg and apt's
+/// lists take one user at a time), and no staging starts on a node while a step there may still install. Its transport is its own (its own SSH threads; a staging's connection
 /// is closed when it ends), so steps on other nodes never queue behind stagings. Staging is only a head start: one
 /// that is refused (no `policy-rc.d` yet), fails or is cancelled is logged and forgotten, and the steps install what
 /// is missing as before.
@@ -28,10 +30,15 @@ final class PackageStager: Sendable {
         var packages: [String: [String: [String]]] = [:]
         /// What this batch staged, or found installed, per node.
         var staged: [String: Set<String>] = [:]
+        /// The nodes the batch applies to now (the last request's): staged only once their step's packages are in.
+        var busy: Set<String> = []
+        /// The packages the last request's planning found missing, by node, for the nodes it could not stage yet.
+        var pending: [String: [String]] = [:]
         /// Stagings under way, by node.
         var running: [String: Task<Void, Never>] = [:]
-        /// Steps applying now, by node.
-        var applying: [String: Int] = [:]
+        /// Steps applying now, by node and ticket: whether the step has installed its packages.
+        var applying: [String: [Int: Bool]] = [:]
+        var tickets = 0
         /// The last request's planning; the next one waits for it, so requests are planned in order.
         var planning: Task<Void, Never>?
         var stopped = false
@@ -52,7 +59,7 @@ final class PackageStager: Sendable {
         self.logger = logger
     }
 
-    /// Works out, off the caller's path, which idle nodes miss which packages, and starts their stagings.
+    /// Works out, off the caller's path, which nodes miss which packages, and starts the stagings it can.
     func stage(_ request: PackageStagingRequest) {
         state.withLock { state in
             guard !state.stopped else { return }
@@ -61,6 +68,8 @@ final class PackageStager: Sendable {
                 state.packages = [:]
                 state.staged = [:]
             }
+            state.busy = request.busy
+            state.pending = [:]
             let previous = state.planning
             state.planning = Task {
                 await previous?.value
@@ -69,21 +78,39 @@ final class PackageStager: Sendable {
         }
     }
 
-    /// A step starts applying on `node`: no staging starts there until ``endApply(_:)``. Returns the staging under way
+    /// A step starts applying on `node`: no staging starts there until the step has installed its packages
+    /// (``packagesInstalled(_:)``) or ended (``endApply(_:)``). Returns the step's ticket and the staging under way
     /// there, if any, for the step to wait for (``waitFor(_:)``).
-    func beginApply(_ node: String) -> Task<Void, Never>? {
+    func beginApply(_ node: String) -> (ticket: Ticket, staging: Task<Void, Never>?) {
         state.withLock { state in
-            state.applying[node, default: 0] += 1
-            return state.running[node]
+            state.tickets += 1
+            state.applying[node, default: [:]][state.tickets] = false
+            return (Ticket(node: node, number: state.tickets), state.running[node])
         }
     }
 
-    /// The step that ``beginApply(_:)`` announced has ended on `node`.
-    func endApply(_ node: String) {
+    /// The step holding `ticket` has installed its packages: the rest of it leaves dpkg alone, so the node's pending
+    /// packages are staged now if no other step there may still install.
+    func packagesInstalled(_ ticket: Ticket) {
         state.withLock { state in
-            state.applying[node, default: 1] -= 1
-            if state.applying[node] == 0 { state.applying[node] = nil }
+            guard state.applying[ticket.node]?[ticket.number] != nil else { return }
+            state.applying[ticket.node]?[ticket.number] = true
+            startPending(on: ticket.node, &state)
         }
+    }
+
+    /// The step holding `ticket` has ended.
+    func endApply(_ ticket: Ticket) {
+        state.withLock { state in
+            state.applying[ticket.node]?[ticket.number] = nil
+            if state.applying[ticket.node]?.isEmpty == true { state.applying[ticket.node] = nil }
+        }
+    }
+
+    /// One step applying on one node, as the stager counts it.
+    struct Ticket: Sendable {
+        let node: String
+        let number: Int
     }
 
     /// Waits for a staging; cancelling the waiter (its run is cancelled or crowbard stops) cancels the staging.
@@ -103,32 +130,42 @@ final class PackageStager: Sendable {
 
     private func plan(_ request: PackageStagingRequest) async {
         guard !Task.isCancelled else { return }
-        let idle = Set(request.upcoming.flatMap { $0.steps.flatMap(\.nodes) }).subtracting(request.busy)
-        guard !idle.isEmpty else { return }
-        let wanted = await packages(of: request.upcoming, on: idle)
-        guard !wanted.isEmpty, let nodes = try? await database.nodes() else { return }
-        for node in nodes {
-            guard let names = wanted[node.name] else { continue }
-            state.withLock { state in
-                let missing = names.filter { !(state.staged[node.name]?.contains($0) ?? false) }
-                guard !state.stopped, state.batch == request.batch, !missing.isEmpty, state.running[node.name] == nil,
-                    state.applying[node.name] == nil
-                else { return }
-                state.running[node.name] = Task { await self.stage(missing, on: node, batch: request.batch) }
+        let nodes = Set(request.upcoming.flatMap { $0.steps.flatMap(\.nodes) })
+        guard !nodes.isEmpty else { return }
+        let wanted = await packages(of: request.upcoming, on: nodes)
+        state.withLock { state in
+            guard !state.stopped, state.batch == request.batch else { return }
+            for (node, names) in wanted {
+                state.pending[node] = names
+                startPending(on: node, &state)
             }
         }
     }
 
-    /// The leading packages (``RecipeCompiler/leadingPackages(_:context:)``) of the upcoming steps, by idle node, in plan
+    /// Starts staging `node`'s pending packages not staged yet, if nothing there may install now: no staging under
+    /// way, and every step applying there has installed its packages (with none applying, the node must be idle).
+    private func startPending(on node: String, _ state: inout State) {
+        let missing = (state.pending[node] ?? []).filter { !(state.staged[node]?.contains($0) ?? false) }
+        guard !state.stopped, let batch = state.batch, !missing.isEmpty, state.running[node] == nil else { return }
+        if let steps = state.applying[node] {
+            guard steps.values.allSatisfy({ $0 }) else { return }
+        } else {
+            guard !state.busy.contains(node) else { return }
+        }
+        state.pending[node] = nil
+        state.running[node] = Task { await self.stage(missing, on: node, batch: batch) }
+    }
+
+    /// The leading packages (``RecipeCompiler/leadingPackages(_:context:)``) of the upcoming steps, by node, in plan
     /// order without repeats; each step's are worked out once per batch. A step whose recipe cannot be compiled yet
     /// stages nothing (its run will say why, if it still cannot).
-    private func packages(of upcoming: [UpcomingRun], on idle: Set<String>) async -> [String: [String]] {
+    private func packages(of upcoming: [UpcomingRun], on nodes: Set<String>) async -> [String: [String]] {
         var wanted: [String: [String]] = [:]
         for run in upcoming {
-            for step in run.steps where !idle.isDisjoint(with: step.nodes) {
+            for step in run.steps where !nodes.isDisjoint(with: step.nodes) {
                 let key = "\(step.barclamp)/\(step.proposal)/\(step.index)@\(run.revision)"
                 var byNode = state.withLock { $0.packages[key] } ?? [:]
-                let unknown = step.nodes.filter { idle.contains($0) && byNode[$0] == nil }
+                let unknown = step.nodes.filter { nodes.contains($0) && byNode[$0] == nil }
                 if !unknown.isEmpty {
                     do {
                         let (recipe, _) = try recipes.load(step.recipe)
@@ -144,7 +181,7 @@ final class PackageStager: Sendable {
                     }
                     state.withLock { [byNode] in $0.packages[key] = byNode }
                 }
-                for name in step.nodes where idle.contains(name) {
+                for name in step.nodes where nodes.contains(name) {
                     for package in byNode[name] ?? [] where !(wanted[name]?.contains(package) ?? false) {
                         wanted[name, default: []].append(package)
                     }
@@ -155,10 +192,11 @@ final class PackageStager: Sendable {
     }
 
     /// Runs the staging recipe (``PackageStaging/recipe(packages:servicesHeldBy:)``) on one node.
-    private func stage(_ packages: [String], on node: Node, batch: Int64) async {
+    private func stage(_ packages: [String], on name: String, batch: Int64) async {
         let started = ContinuousClock.now
-        var metadata: Logger.Metadata = ["node": "\(node.name)", "packages": "\(packages.count)"]
+        var metadata: Logger.Metadata = ["node": "\(name)", "packages": "\(packages.count)"]
         do {
+            let node = try await database.node(named: name)
             let marker = "crowbar-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
             let recipe = PackageStaging.recipe(packages: packages, servicesHeldBy: servicesHeldBy)
             let compiled = try RecipeCompiler.compile(
@@ -177,7 +215,7 @@ final class PackageStager: Sendable {
             }
             metadata["seconds"] = "\(String(format: "%.1f", (ContinuousClock.now - started).inSeconds))"
             if result.completed && exit.succeeded {
-                state.withLock { if $0.batch == batch { $0.staged[node.name, default: []].formUnion(packages) } }
+                state.withLock { if $0.batch == batch { $0.staged[name, default: []].formUnion(packages) } }
                 metadata["installed"] = "\(result.results.contains { $0.status == .changed })"
                 logger.info("packages staged", metadata: metadata)
             } else {
@@ -189,7 +227,7 @@ final class PackageStager: Sendable {
             metadata["error"] = "\(error)"
             logger.notice("packages not staged; the steps install them", metadata: metadata)
         }
-        await transport.drop(node.name)
-        state.withLock { $0.running[node.name] = nil }
+        await transport.drop(name)
+        state.withLock { $0.running[name] = nil }
     }
 }

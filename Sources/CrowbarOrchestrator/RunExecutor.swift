@@ -98,8 +98,8 @@ struct RunExecutor: Sendable {
                 // Once the run is cancelled (shutdown, an operator's cancel), no node is started.
                 guard !Task.isCancelled, let (node, script) = pending.popFirst() else { return }
                 group.addTask {
-                    let staging = stager?.beginApply(node.name)
-                    defer { stager?.endApply(node.name) }
+                    let (ticket, staging) = stager?.beginApply(node.name) ?? (nil, nil)
+                    defer { if let ticket { stager?.endApply(ticket) } }
                     // Any step waits, not only one that installs packages: a command may run apt too (the provisioner's
                     // `apt-get update`), and dpkg and apt's lists take one user at a time.
                     if let stager, let staging {
@@ -109,8 +109,14 @@ struct RunExecutor: Sendable {
                         log.write(step: step.index, node: node.name, "waited \(String(format: "%.1f", (ContinuousClock.now - waited).inSeconds)) s")
                     }
                     let started = ContinuousClock.now
+                    // Past its packages, the step lets the node's later packages be staged beside the rest of it.
+                    let packagesInstalled: (@Sendable () -> Void)? = switch (stager, ticket) {
+                    case (let stager?, let ticket?) where script.lastPackage > 0 && !run.checkMode: { stager.packagesInstalled(ticket) }
+                    default: nil
+                    }
                     let result = await applier.apply(
-                        script, timeoutSeconds: recipe.timeoutSeconds, to: node, step: step.index, scrubber: inputs.scrubber)
+                        script, timeoutSeconds: recipe.timeoutSeconds, to: node, step: step.index, scrubber: inputs.scrubber,
+                        packagesInstalled: packagesInstalled)
                     Timer(label: "crowbar_node_apply_duration_seconds", dimensions: [("barclamp", step.barclamp)], preferredDisplayUnit: .seconds)
                         .record(duration: ContinuousClock.now - started)
                     // A node stopped by the cancel has no result to keep: resumed, it applies the step again.

@@ -33,6 +33,32 @@ import Testing
         #expect(try RecipeCompiler.leadingPackages(none, context: context).isEmpty)
     }
 
+    /// A compiled recipe names its last package resource among those its conditions keep: after it, packages can be
+    /// staged beside the step.
+    @Test func aCompiledRecipeNamesItsLastPackageResource() throws {
+        let recipe = try RecipeParser.parse(
+            """
+            resources:
+              - package: [nova-compute]
+              - file: /etc/default/demo
+                content: "preseed"
+              - package: [lvm2]
+                when: "{{attributes.backend}} == lvm"
+              - package: [ceph-common]
+                when: "{{attributes.backend}} == rbd"
+              - command: "true"
+            """, name: "demo/compute", file: "demo/compute.yml")
+        let compile = { (backend: String) in
+            try RecipeCompiler.compile(
+                recipe, templates: [:], context: RecipeScriptTests.context(["backend": .string(backend)]), checkMode: false).lastPackage
+        }
+        #expect(try compile("rbd") == 3)
+        #expect(try compile("lvm") == 3)
+        #expect(try compile("none") == 1)
+        let none = try RecipeParser.parse("resources:\n  - command: \"true\"\n", name: "demo/none", file: "none.yml")
+        #expect(try RecipeCompiler.compile(none, templates: [:], context: RecipeScriptTests.context([:]), checkMode: false).lastPackage == 0)
+    }
+
     @Test func stagingChecksTheInstalledPackagesWhereServicesAreHeld() async throws {
         let held = folder + "/policy-rc.d"
         #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))

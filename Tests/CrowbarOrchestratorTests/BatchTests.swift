@@ -133,12 +133,14 @@ import Testing
                 staged-packages: ["@@one@@", "@@two@@"]
         """
 
-    /// Holds `steps-one` on n1 until n2's staging has started (at most 10 s), and n2's staging for 2 s: the staging
-    /// then surely runs while n1 applies, and is still running when the batch reaches n2.
-    static func stagingHold(_ transport: @escaping @Sendable () -> LocalShellTransport?) -> @Sendable (LocalShellTransport.Apply) async -> Void {
+    /// Holds `steps-one` on n1 until n2's staging has started (at most 10 s), and every staging for `seconds`: the
+    /// staging then surely runs while n1 applies, and is still running when the batch reaches n2.
+    static func stagingHold(
+        seconds: Double = 2, _ transport: @escaping @Sendable () -> LocalShellTransport?
+    ) -> @Sendable (LocalShellTransport.Apply) async -> Void {
         { apply in
             if apply.recipe == PackageStaging.recipeName {
-                try? await Task.sleep(for: .seconds(2))
+                try? await Task.sleep(for: .seconds(seconds))
             } else if apply.recipe == "steps/steps-one" {
                 for _ in 0..<100 where transport()?.timeline.contains("start \(PackageStaging.recipeName)@n2") != true {
                     try? await Task.sleep(for: .milliseconds(100))
@@ -168,9 +170,52 @@ import Testing
         #expect(index("start crowbar/staging@n2") < index("end steps/steps-one@n1"), "staged while n1 applied: \(timeline)")
         #expect(index("end crowbar/staging@n2") < index("start staged/staged-packages@n2"), "\(timeline)")
         #expect(index("start staged/staged-packages@n1") < index("end crowbar/staging@n2"), "n1 does not wait for n2's staging")
-        #expect(!transport.started.contains { $0.recipe == PackageStaging.recipeName && $0.node == "n1" }, "n1 was never idle")
+        #expect(!transport.started.contains { $0.recipe == PackageStaging.recipeName && $0.node == "n1" }, "n1's step installs nothing")
         #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n2")] == 0)
         #expect(log.contains("waiting for the packages being staged on n2"), "\(log)")
+    }
+
+    /// A node the current proposal applies to is staged once its step has installed its packages, beside the rest of
+    /// that step (here a 1-s pause after its last package), and its next step waits for the staging (held 3 s).
+    @Test(.timeLimit(.minutes(1)))
+    func aBusyNodeIsStagedOnceItsStepHasInstalledItsPackages() async throws {
+        let held = folder.appendingPathComponent("policy-rc.d").path
+        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let transport = LocalShellTransport(hold: Self.stagingHold(seconds: 3) { nil })
+        let file = """
+            nodes:
+              - alias: one
+                name: n1
+            proposals:
+              - barclamp: staged
+                name: first
+                attributes: {pause: "1"}
+                deployment:
+                  elements:
+                    staged-packages: ["@@one@@"]
+              - barclamp: staged
+                name: second
+                attributes: {packages: sed}
+                deployment:
+                  elements:
+                    staged-packages: ["@@one@@"]
+            """
+        let (batch, log) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
+            let batch = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+            return (batch, try await database.runLog(try #require(batch.entries[1].run)).map(\.text))
+        }
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        let timeline = transport.timeline
+        let starts = timeline.indices.filter { timeline[$0] == "start staged/staged-packages@n1" }
+        let staging = (timeline.firstIndex(of: "start crowbar/staging@n1") ?? Int.max, timeline.firstIndex(of: "end crowbar/staging@n1") ?? Int.max)
+        #expect(starts.count == 2, "\(timeline)")
+        #expect(starts.first ?? Int.max < staging.0 && staging.0 < timeline.firstIndex(of: "end staged/staged-packages@n1") ?? -1,
+            "staged while its step ran: \(timeline)")
+        #expect(staging.1 < starts.last ?? -1, "the next step waited: \(timeline)")
+        #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n1")] == 0)
+        #expect(log.contains("waiting for the packages being staged on n1"), "\(log)")
     }
 
     /// Without `policy-rc.d` on the node, staging installs nothing (a package's services would start unconfigured), and

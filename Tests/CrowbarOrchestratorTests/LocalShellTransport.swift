@@ -69,7 +69,7 @@ final class LocalShellTransport: NodeTransport {
         try Task.checkCancellation()
 
         let pid = try Self.spawn(["/bin/sh", "-c", command])
-        let (status, stdout, stderr) = await withTaskCancellationHandler {
+        let (status, stderr) = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // Blocking reads and waitpid on a thread of their own (Foundation's Process reports an exit only once
                 // every descendant is gone, and the script's watcher lingers for up to a second).
@@ -77,16 +77,18 @@ final class LocalShellTransport: NodeTransport {
                     let input = pid.stdin, out = pid.stdout, err = pid.stderr
                     _ = stdin.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
                     close(input)
-                    let stdout = Self.readAll(out), stderr = Self.readAll(err)
+                    // Standard output streams as it is written, as over SSH (a step's progress is heard mid-step).
+                    Self.readChunks(out) { output(SSHOutput(stream: .stdout, bytes: $0)) }
+                    var stderr: [UInt8] = []
+                    Self.readChunks(err) { stderr += $0 }
                     var status: Int32 = 0
                     while waitpid(pid.id, &status, 0) == -1 && errno == EINTR {}
-                    continuation.resume(returning: (status, stdout, stderr))
+                    continuation.resume(returning: (status, stderr))
                 }
             }
         } onCancel: {
             kill(-pid.id, SIGKILL)  // the script's session: the script and whatever it started
         }
-        output(SSHOutput(stream: .stdout, bytes: stdout))
         output(SSHOutput(stream: .stderr, bytes: stderr))
         try Task.checkCancellation()
         let signal = status & 0x7f
@@ -140,13 +142,13 @@ final class LocalShellTransport: NodeTransport {
         return Child(id: pid, stdin: fds[0][1], stdout: fds[1][0], stderr: fds[2][0])
     }
 
-    private static func readAll(_ fd: Int32) -> [UInt8] {
+    /// Reads `fd` to its end, handing each chunk to `chunk`, and closes it.
+    private static func readChunks(_ fd: Int32, _ chunk: ([UInt8]) -> Void) {
         defer { close(fd) }
-        var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = read(fd, &buffer, buffer.count)
-            if count > 0 { bytes += buffer[0..<count] } else if count == 0 || errno != EINTR { return bytes }
+            if count > 0 { chunk(Array(buffer[0..<count])) } else if count == 0 || errno != EINTR { return }
         }
     }
 

@@ -1,11 +1,12 @@
 /// A batch asks the orchestrator to install ahead, with services held, the packages its later proposals will install
-/// on nodes the current proposal leaves idle (issue 20: a compute node's libvirt and nova install while the controller
-/// runs keystone). Nothing depends on it: a step still installs whatever is missing, in order; staging only moves
+/// on its nodes (issue 20: a compute node's libvirt and nova install while the controller runs keystone; the
+/// controller's nova and neutron while keystone's database migrates). Nothing depends on it: a step still installs whatever is missing, in order; staging only moves
 /// package installation off the critical path.
 public struct PackageStagingRequest: Sendable, Hashable {
     /// The batch, so that what one batch staged is not taken as staged for the next.
     public var batch: Int64
-    /// The nodes of the proposal being applied now: their steps install their own packages, in order.
+    /// The nodes of the proposal being applied now: each is staged only beside a step that has installed its own
+    /// packages, never before its step.
     public var busy: Set<String>
     /// The later proposals the batch will apply, in order.
     public var upcoming: [UpcomingRun]

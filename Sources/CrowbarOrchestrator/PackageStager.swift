@@ -5,14 +5,16 @@ import Logging
 import Synchronization
 
 /// Installs ahead, with services held, the packages a batch's later proposals will install on its nodes
-/// (``PackageStagingRequest``): one apt transaction per node, beside the steps running elsewhere. A node the current
-/// proposal leaves idle is staged at once; a node it applies to, once the step applying there has installed its own
-/// packages (its last `package:` resource, ``CompiledRecipe/lastPackage``), beside the rest of that step (its database
-/// migrations, configuration and service starts). A step on a node first waits for that node's staging (dpkg and apt's
-/// lists take one user at a time), and no staging starts on a node while a step there may still install. Its transport is its own (its own SSH threads; a staging's connection
-/// is closed when it ends), so steps on other nodes never queue behind stagings. Staging is only a head start: one
-/// that is refused (no `policy-rc.d` yet), fails or is cancelled is logged and forgotten, and the steps install what
-/// is missing as before.
+/// (``PackageStagingRequest``), beside the steps running elsewhere. A node the current proposal leaves idle is staged at
+/// once, every later proposal's packages in one apt transaction. A node the current proposal applies to is staged once
+/// its last step of the run has installed its own packages (its last `package:` resource, ``CompiledRecipe/lastPackage``),
+/// and only with the next proposal's packages there: they install beside the rest of that step (its migrations,
+/// configuration and service starts), and the next proposal's step finds them installed and stages the one after, a
+/// pipeline. A step on a node first waits for that node's staging (dpkg and apt's lists take one user at a time), and
+/// no staging starts on a node while a step there may still install. Its transport is its own (its own SSH threads; a
+/// staging's connection is closed when it ends), so steps on other nodes never queue behind stagings. Staging is only a
+/// head start: one that is refused (no `policy-rc.d` yet), fails or is cancelled is logged and forgotten, and the steps
+/// install what is missing as before.
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
     private let catalog: BarclampCatalog
@@ -32,6 +34,8 @@ final class PackageStager: Sendable {
         var staged: [String: Set<String>] = [:]
         /// The nodes the batch applies to now (the last request's): staged only once their step's packages are in.
         var busy: Set<String> = []
+        /// The number of the last request: a planning finished after a newer request came is dropped.
+        var request = 0
         /// The packages the last request's planning found missing, by node, for the nodes it could not stage yet.
         var pending: [String: [String]] = [:]
         /// Stagings under way, by node.
@@ -70,16 +74,17 @@ final class PackageStager: Sendable {
             }
             state.busy = request.busy
             state.pending = [:]
-            let previous = state.planning
+            state.request += 1
+            let previous = state.planning, number = state.request
             state.planning = Task {
                 await previous?.value
-                await self.plan(request)
+                await self.plan(request, number: number)
             }
         }
     }
 
     /// A step starts applying on `node`: no staging starts there until the step has installed its packages
-    /// (``packagesInstalled(_:)``) or ended (``endApply(_:)``). Returns the step's ticket and the staging under way
+    /// (``packagesInstalled(_:)``). Returns the step's ticket and the staging under way
     /// there, if any, for the step to wait for (``waitFor(_:)``).
     func beginApply(_ node: String) -> (ticket: Ticket, staging: Task<Void, Never>?) {
         state.withLock { state in
@@ -128,15 +133,17 @@ final class PackageStager: Sendable {
         }
     }
 
-    private func plan(_ request: PackageStagingRequest) async {
+    private func plan(_ request: PackageStagingRequest, number: Int) async {
         guard !Task.isCancelled else { return }
         let nodes = Set(request.upcoming.flatMap { $0.steps.flatMap(\.nodes) })
         guard !nodes.isEmpty else { return }
         let wanted = await packages(of: request.upcoming, on: nodes)
         state.withLock { state in
-            guard !state.stopped, state.batch == request.batch else { return }
-            for (node, names) in wanted {
-                state.pending[node] = names
+            guard !state.stopped, state.batch == request.batch, state.request == number else { return }
+            for (node, proposals) in wanted {
+                let staged = state.staged[node] ?? []
+                state.pending[node] = request.busy.contains(node)
+                    ? proposals.first { !Set($0).isSubset(of: staged) } ?? [] : proposals.flatMap { $0 }
                 startPending(on: node, &state)
             }
         }
@@ -156,39 +163,47 @@ final class PackageStager: Sendable {
         state.running[node] = Task { await self.stage(missing, on: node, batch: batch) }
     }
 
-    /// The leading packages (``RecipeCompiler/leadingPackages(_:context:)``) of the upcoming steps, by node, in plan
-    /// order without repeats; each step's are worked out once per batch. A step whose recipe cannot be compiled yet
-    /// stages nothing (its run will say why, if it still cannot).
-    private func packages(of upcoming: [UpcomingRun], on nodes: Set<String>) async -> [String: [String]] {
-        var wanted: [String: [String]] = [:]
+    /// The leading packages (``RecipeCompiler/leadingPackages(_:context:)``) of the upcoming steps, by node and then by
+    /// upcoming proposal, in plan order, each package once, proposals with none left out; each step's are worked out
+    /// once per batch. A step whose recipe cannot be compiled yet stages nothing (its run will say why, if it still cannot).
+    private func packages(of upcoming: [UpcomingRun], on nodes: Set<String>) async -> [String: [[String]]] {
+        var wanted: [String: [[String]]] = [:]
+        var seen: [String: Set<String>] = [:]
         for run in upcoming {
+            var proposal: [String: [String]] = [:]
             for step in run.steps where !nodes.isDisjoint(with: step.nodes) {
-                let key = "\(step.barclamp)/\(step.proposal)/\(step.index)@\(run.revision)"
-                var byNode = state.withLock { $0.packages[key] } ?? [:]
-                let unknown = step.nodes.filter { nodes.contains($0) && byNode[$0] == nil }
-                if !unknown.isEmpty {
-                    do {
-                        let (recipe, _) = try recipes.load(step.recipe)
-                        let inputs = try await StepInputs.load(step: step, revision: run.revision, database: database, catalog: catalog)
-                        let scope = inputs.scope(step: step, admin: admin)
-                        for name in unknown {
-                            let node = inputs.nodes[name].map(RecipeNode.init) ?? RecipeNode(name: name, address: "")
-                            byNode[name] = try RecipeCompiler.leadingPackages(recipe, context: RecipeContext(scope: scope, node: node))
-                        }
-                    } catch {
-                        logger.debug("no packages staged for a step", metadata: ["step": "\(step.recipe)", "error": "\(error)"])
-                        for name in unknown { byNode[name] = [] }
-                    }
-                    state.withLock { [byNode] in $0.packages[key] = byNode }
-                }
+                let byNode = await leadingPackages(of: step, revision: run.revision, on: nodes)
                 for name in step.nodes where nodes.contains(name) {
-                    for package in byNode[name] ?? [] where !(wanted[name]?.contains(package) ?? false) {
-                        wanted[name, default: []].append(package)
+                    for package in byNode[name] ?? [] where seen[name, default: []].insert(package).inserted {
+                        proposal[name, default: []].append(package)
                     }
                 }
             }
+            for (name, packages) in proposal { wanted[name, default: []].append(packages) }
         }
         return wanted
+    }
+
+    /// One upcoming step's leading packages on those of `nodes` it applies to, by node; worked out once per batch.
+    private func leadingPackages(of step: PlanStep, revision: Int, on nodes: Set<String>) async -> [String: [String]] {
+        let key = "\(step.barclamp)/\(step.proposal)/\(step.index)@\(revision)"
+        var byNode = state.withLock { $0.packages[key] } ?? [:]
+        let unknown = step.nodes.filter { nodes.contains($0) && byNode[$0] == nil }
+        guard !unknown.isEmpty else { return byNode }
+        do {
+            let (recipe, _) = try recipes.load(step.recipe)
+            let inputs = try await StepInputs.load(step: step, revision: revision, database: database, catalog: catalog)
+            let scope = inputs.scope(step: step, admin: admin)
+            for name in unknown {
+                let node = inputs.nodes[name].map(RecipeNode.init) ?? RecipeNode(name: name, address: "")
+                byNode[name] = try RecipeCompiler.leadingPackages(recipe, context: RecipeContext(scope: scope, node: node))
+            }
+        } catch {
+            logger.debug("no packages staged for a step", metadata: ["step": "\(step.recipe)", "error": "\(error)"])
+            for name in unknown { byNode[name] = [] }
+        }
+        state.withLock { [byNode] in $0.packages[key] = byNode }
+        return byNode
     }
 
     /// Runs the staging recipe (``PackageStaging/recipe(packages:servicesHeldBy:)``) on one node.
@@ -228,6 +243,9 @@ final class PackageStager: Sendable {
             logger.notice("packages not staged; the steps install them", metadata: metadata)
         }
         await transport.drop(name)
-        state.withLock { $0.running[name] = nil }
+        state.withLock { state in
+            state.running[name] = nil
+            startPending(on: name, &state)  // what a newer request asked meanwhile
+        }
     }
 }

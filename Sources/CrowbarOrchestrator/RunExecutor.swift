@@ -13,7 +13,7 @@ struct RunExecutor: Sendable {
     let maxParallelNodes: Int
     /// What recipes are told about the admin node.
     var admin = RecipeAdmin()
-    /// Installs a batch's packages ahead on idle nodes; a step on a node waits for that node's staging.
+    /// Installs a batch's later packages ahead on its nodes; a step on a node waits for that node's staging.
     var stager: PackageStager?
     /// Hears every action before it is performed; what it throws stops the run where it is, as a crash would (tests).
     var willPerform: @Sendable (RunProgress.Action) async throws -> Void = { _ in }
@@ -109,9 +109,11 @@ struct RunExecutor: Sendable {
                         log.write(step: step.index, node: node.name, "waited \(String(format: "%.1f", (ContinuousClock.now - waited).inSeconds)) s")
                     }
                     let started = ContinuousClock.now
-                    // Past its packages, the step lets the node's later packages be staged beside the rest of it.
+                    // Past its packages, the node's last step of the run lets the node's next packages be staged beside
+                    // the rest of it (a later step there would wait for that staging: it could need dpkg).
+                    let lastOnNode = !run.steps.contains { $0.plan.index > step.index && $0.plan.nodes.contains(node.name) }
                     let packagesInstalled: (@Sendable () -> Void)? = switch (stager, ticket) {
-                    case (let stager?, let ticket?) where script.lastPackage > 0 && !run.checkMode: { stager.packagesInstalled(ticket) }
+                    case (let stager?, let ticket?) where script.lastPackage > 0 && lastOnNode: { stager.packagesInstalled(ticket) }
                     default: nil
                     }
                     let result = await applier.apply(

@@ -176,12 +176,21 @@ import Testing
     }
 
     /// A node the current proposal applies to is staged once its step has installed its packages, beside the rest of
-    /// that step (here a 1-s pause after its last package), and its next step waits for the staging (held 3 s).
+    /// that step: the staging finds the step past its packages (the handshake file it writes between them), the step
+    /// waits after its last package until the staging has started, and the next step waits for the staging (held 2 s).
     @Test(.timeLimit(.minutes(1)))
     func aBusyNodeIsStagedOnceItsStepHasInstalledItsPackages() async throws {
         let held = folder.appendingPathComponent("policy-rc.d").path
         #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
-        let transport = LocalShellTransport(hold: Self.stagingHold(seconds: 3) { nil })
+        let handshake = folder.appendingPathComponent("handshake").path
+        try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
+        let foundInstalled = Mutex<Bool?>(nil)
+        let transport = LocalShellTransport(hold: { apply in
+            guard apply.recipe == PackageStaging.recipeName else { return }
+            foundInstalled.withLock { $0 = FileManager.default.fileExists(atPath: handshake + "/installed") }
+            FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
+            try? await Task.sleep(for: .seconds(2))
+        })
         let file = """
             nodes:
               - alias: one
@@ -189,7 +198,7 @@ import Testing
             proposals:
               - barclamp: staged
                 name: first
-                attributes: {pause: "1"}
+                attributes: {handshake: "\(handshake)"}
                 deployment:
                   elements:
                     staged-packages: ["@@one@@"]
@@ -214,6 +223,7 @@ import Testing
         #expect(starts.first ?? Int.max < staging.0 && staging.0 < timeline.firstIndex(of: "end staged/staged-packages@n1") ?? -1,
             "staged while its step ran: \(timeline)")
         #expect(staging.1 < starts.last ?? -1, "the next step waited: \(timeline)")
+        #expect(foundInstalled.withLock { $0 } == true, "the staging started after the step's first packages")
         #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n1")] == 0)
         #expect(log.contains("waiting for the packages being staged on n1"), "\(log)")
     }

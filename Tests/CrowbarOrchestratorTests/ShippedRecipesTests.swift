@@ -31,6 +31,37 @@ import Testing
         #expect(try book.shared().resources.keys.sorted() == ["ceph_node", "chrony_service", "nova_compute"])
     }
 
+    /// Past its last `package:` resource a recipe leaves apt and dpkg alone (no command runs them, no file is written
+    /// where they keep their state, no template it writes calls them): package staging installs beside that part of
+    /// a step (``CompiledRecipe/lastPackage``), and dpkg takes one user at a time.
+    @Test func nothingPastARecipesLastPackageUsesAptOrDpkg() throws {
+        let catalog = try BarclampDirectory.load(Self.root.appendingPathComponent("barclamps").path)
+        let book = RecipeBook(root: Self.root.appendingPathComponent("recipes").path)
+        let tool = /(^|[^A-Za-z0-9_-])(apt|apt-get|apt-cache|aptitude|dpkg|dpkg-[a-z]+|debconf-[a-z-]+)([^A-Za-z0-9_-]|$)/
+        var checked = 0
+        for barclamp in catalog.runOrder {
+            for role in barclamp.roles {
+                let (recipe, templates) = try book.load(role.recipe)
+                guard let last = recipe.resources.lastIndex(where: { if case .package = $0.kind { true } else { false } }) else { continue }
+                for resource in recipe.resources[(last + 1)...] {
+                    var texts: [String] = []
+                    switch resource.kind {
+                    case .command(let run, let creates, let unless): texts = [run, creates ?? "", unless ?? ""]
+                    case .file(let path, _, _), .ini(let path, _, _): texts = [path]
+                    case .template(let path, let source, _): texts = [path, templates[source] ?? ""]
+                    default: continue
+                    }
+                    for text in texts {
+                        #expect(text.firstMatch(of: tool) == nil && !text.contains("/etc/apt") && !text.contains("/var/lib/dpkg"),
+                            "\(role.recipe): \(resource.label) uses apt or dpkg after the recipe's last package")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 50)
+    }
+
     /// Every role's recipe compiles for a node of the lab cloud and its checks (docs/examples): each proposal's
     /// attributes are its barclamp's defaults with generated secrets and the batch file's values, every role has the
     /// nodes the batch file gives it (a barclamp the files leave out: defaults, its roles on n1). A name a template uses that no barclamp defines fails here, not mid-deploy.

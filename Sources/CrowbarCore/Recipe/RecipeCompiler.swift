@@ -8,8 +8,9 @@ public struct CompiledRecipe: Sendable, Hashable {
     public var resources: [String]
     /// The word the script's markers carry; a random one per apply keeps resource output from faking a result.
     public var marker: String
-    /// The number of the recipe's last `package:` resource (0: it installs none). Once it has finished, the rest of the
-    /// recipe leaves dpkg to others: packages can be staged on the node beside it (``PackageStaging``).
+    /// The number of the recipe's last `package:` resource (0: it installs none, or checks). Once it has finished, the
+    /// rest of the recipe leaves dpkg to others (the recipes' tests hold them to it): packages can be staged on the node
+    /// beside it (``PackageStaging``).
     public var lastPackage: Int = 0
 
     /// The remote command that runs a script from stdin. `exec` makes sshd the script's parent, which the
@@ -64,7 +65,8 @@ public enum RecipeCompiler {
             labels.append(resource.label)
         }
         script += "crowbar_mark done\n"
-        let lastPackage = rendered.lastIndex { if case .package = $0 { true } else { false } }.map { $0 + 1 } ?? 0
+        // A check installs nothing, so it never says its packages are installed.
+        let lastPackage = checkMode ? 0 : rendered.lastIndex { if case .package = $0 { true } else { false } }.map { $0 + 1 } ?? 0
         return CompiledRecipe(script: script, resources: labels, marker: marker, lastPackage: lastPackage)
     }
 

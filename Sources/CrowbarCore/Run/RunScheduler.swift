@@ -5,7 +5,7 @@ public protocol RunScheduler: Sendable {
     func schedule(runID: Int64)
     /// Asks a run to stop; false when it had already finished.
     func cancel(runID: Int64) async throws -> Bool
-    /// Lets the orchestrator install ahead the packages a batch's later proposals need on nodes idle meanwhile
+    /// Lets the orchestrator install ahead the packages a batch's later proposals need on its nodes
     /// (``PackageStagingRequest``). Returns at once; what it stages is only ever a head start.
     func stagePackages(_ request: PackageStagingRequest)
 }

@@ -6,15 +6,14 @@ import Synchronization
 
 /// Installs ahead, with services held, the packages a batch's later proposals will install on its nodes
 /// (``PackageStagingRequest``), beside the steps running elsewhere. A node the current proposal leaves idle is staged at
-/// once, every later proposal's packages in one apt transaction. A node the current proposal applies to is staged once
-/// its last step of the run has installed its own packages (its last `package:` resource, ``CompiledRecipe/lastPackage``),
-/// and only with the next proposal's packages there: they install beside the rest of that step (its migrations,
-/// configuration and service starts), and the next proposal's step finds them installed and stages the one after, a
-/// pipeline. A step on a node first waits for that node's staging (dpkg and apt's lists take one user at a time), and
-/// no staging starts on a node while a step there may still install. Its transport is its own (its own SSH threads; a
-/// staging's connection is closed when it ends), so steps on other nodes never queue behind stagings. Staging is only a
-/// head start: one that is refused (no `policy-rc.d` yet), fails or is cancelled is logged and forgotten, and the steps
-/// install what is missing as before.
+/// once, every later proposal's packages in one apt transaction. A node the current proposal applies to starts once its
+/// last step of the run has installed its own packages (its last `package:` resource, ``CompiledRecipe/lastPackage``);
+/// from then on it installs the later proposals' packages one proposal per transaction, in plan order, beside its steps:
+/// a step whose packages are all staged goes ahead while the next proposal's install, while any other step waits for
+/// the transaction under way and holds the rest back until it has installed its own (dpkg and apt's lists take one user
+/// at a time). Its transport is its own (its own SSH threads; a staging's connection is closed when it ends), so steps
+/// on other nodes never queue behind stagings. Staging is only a head start: one that is refused (no `policy-rc.d`
+/// yet), fails or is cancelled is logged and forgotten, and the steps install what is missing as before.
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
     private let catalog: BarclampCatalog
@@ -36,16 +35,32 @@ final class PackageStager: Sendable {
         var busy: Set<String> = []
         /// The number of the last request: a planning finished after a newer request came is dropped.
         var request = 0
-        /// The packages the last request's planning found missing, by node, for the nodes it could not stage yet.
-        var pending: [String: [String]] = [:]
-        /// Stagings under way, by node.
-        var running: [String: Task<Void, Never>] = [:]
-        /// Steps applying now, by node and ticket: whether the step has installed its packages.
-        var applying: [String: [Int: Bool]] = [:]
+        /// The packages still to stage, by node: one apt transaction per element, in order (the last request's plan).
+        var pending: [String: [[String]]] = [:]
+        /// Stagings under way, by node, and the packages each installs.
+        var running: [String: (task: Task<Void, Never>, packages: [String])] = [:]
+        /// Nodes whose stagings go on between their steps (a busy node, once its first staging started).
+        var flowing: Set<String> = []
+        /// Steps applying or about to, by node and ticket.
+        var applying: [String: [Int: StepState]] = [:]
         var tickets = 0
         /// The last request's planning; the next one waits for it, so requests are planned in order.
         var planning: Task<Void, Never>?
         var stopped = false
+    }
+
+    /// Where a step stands towards dpkg on its node.
+    private enum StepState {
+        /// Its packages are all installed: it leaves dpkg alone.
+        case installed
+        /// It may install: no staging starts until it has installed its packages or ended.
+        case mayInstall
+        /// Waits for stagings that will install all its packages; stagings go on meanwhile.
+        case waitingForStaged
+        /// Waits for the staging under way to end, then installs itself: no other staging starts meanwhile.
+        case waitingForDpkg
+
+        var holdsStagingBack: Bool { self == .mayInstall || self == .waitingForDpkg }
     }
 
     private let state = Mutex(State())
@@ -71,6 +86,7 @@ final class PackageStager: Sendable {
                 state.batch = request.batch
                 state.packages = [:]
                 state.staged = [:]
+                state.flowing = []
             }
             state.busy = request.busy
             state.pending = [:]
@@ -83,14 +99,36 @@ final class PackageStager: Sendable {
         }
     }
 
-    /// A step starts applying on `node`: no staging starts there until the step has installed its packages
-    /// (``packagesInstalled(_:)``). Returns the step's ticket and the staging under way
-    /// there, if any, for the step to wait for (``waitFor(_:)``).
-    func beginApply(_ node: String) -> (ticket: Ticket, staging: Task<Void, Never>?) {
+    /// A step is about to apply on `node`, its recipe installing `packages` there. Wait with ``admit(_:waiting:)``
+    /// until it may start; end with ``endApply(_:)``.
+    func beginApply(_ node: String, packages: [String]) -> Ticket {
         state.withLock { state in
             state.tickets += 1
-            state.applying[node, default: [:]][state.tickets] = false
-            return (Ticket(node: node, number: state.tickets), state.running[node])
+            state.applying[node, default: [:]][state.tickets] = .mayInstall
+            return Ticket(node: node, number: state.tickets, packages: Set(packages))
+        }
+    }
+
+    /// Nil when the step may start now; otherwise the staging to wait for before asking again. A step
+    /// whose packages are all staged starts beside a staging; one whose packages a staging under way or pending will
+    /// install waits for the stagings while they go on; any other step waits for the one under way and holds the rest
+    /// back, then may install.
+    private func admission(_ ticket: Ticket) -> Task<Void, Never>? {
+        state.withLock { state in
+            let staged = state.staged[ticket.node] ?? []
+            if !ticket.packages.isEmpty && ticket.packages.isSubset(of: staged) {
+                state.applying[ticket.node]?[ticket.number] = .installed
+                startPending(on: ticket.node, &state)
+                return nil
+            }
+            guard let running = state.running[ticket.node] else {
+                state.applying[ticket.node]?[ticket.number] = .mayInstall
+                return nil
+            }
+            let coming = staged.union(running.packages).union(state.pending[ticket.node, default: []].joined())
+            let covered = !ticket.packages.isEmpty && ticket.packages.isSubset(of: coming)
+            state.applying[ticket.node]?[ticket.number] = covered ? .waitingForStaged : .waitingForDpkg
+            return running.task
         }
     }
 
@@ -99,7 +137,8 @@ final class PackageStager: Sendable {
     func packagesInstalled(_ ticket: Ticket) {
         state.withLock { state in
             guard state.applying[ticket.node]?[ticket.number] != nil else { return }
-            state.applying[ticket.node]?[ticket.number] = true
+            state.applying[ticket.node]?[ticket.number] = .installed
+            state.flowing.insert(ticket.node)
             startPending(on: ticket.node, &state)
         }
     }
@@ -109,6 +148,7 @@ final class PackageStager: Sendable {
         state.withLock { state in
             state.applying[ticket.node]?[ticket.number] = nil
             if state.applying[ticket.node]?.isEmpty == true { state.applying[ticket.node] = nil }
+            startPending(on: ticket.node, &state)
         }
     }
 
@@ -116,11 +156,24 @@ final class PackageStager: Sendable {
     struct Ticket: Sendable {
         let node: String
         let number: Int
+        let packages: Set<String>
     }
 
-    /// Waits for a staging; cancelling the waiter (its run is cancelled or crowbard stops) cancels the staging.
-    func waitFor(_ staging: Task<Void, Never>) async {
-        await withTaskCancellationHandler { await staging.value } onCancel: { staging.cancel() }
+    /// Waits until the step may start (``admission(_:)``), one staging at a time; `waiting` hears when a wait begins.
+    /// Any step may wait, not only one that installs packages: a command may run apt too (the provisioner's `apt-get
+    /// update`). Cancelling the waiter (its run is cancelled or crowbard stops) cancels the staging it waits for.
+    /// Answers how long it waited, nil when it did not.
+    func admit(_ ticket: Ticket, waiting: () -> Void) async -> Duration? {
+        var began: ContinuousClock.Instant?
+        for _ in 0..<10_000 {  // each turn waits for one staging to end
+            guard let staging = admission(ticket), !Task.isCancelled else { break }
+            if began == nil {
+                began = .now
+                waiting()
+            }
+            await withTaskCancellationHandler { await staging.value } onCancel: { staging.cancel() }
+        }
+        return began.map { ContinuousClock.now - $0 }
     }
 
     /// Cancels every planning and staging (crowbard stops) and starts no more; a cancelled install is finished by the
@@ -129,7 +182,7 @@ final class PackageStager: Sendable {
         state.withLock { state in
             state.stopped = true
             state.planning?.cancel()
-            state.running.values.forEach { $0.cancel() }
+            state.running.values.forEach { $0.task.cancel() }
         }
     }
 
@@ -141,26 +194,29 @@ final class PackageStager: Sendable {
         state.withLock { state in
             guard !state.stopped, state.batch == request.batch, state.request == number else { return }
             for (node, proposals) in wanted {
-                let staged = state.staged[node] ?? []
-                state.pending[node] = request.busy.contains(node)
-                    ? proposals.first { !Set($0).isSubset(of: staged) } ?? [] : proposals.flatMap { $0 }
+                state.pending[node] = request.busy.contains(node) ? proposals : [proposals.flatMap { $0 }]
                 startPending(on: node, &state)
             }
         }
     }
 
-    /// Starts staging `node`'s pending packages not staged yet, if nothing there may install now: no staging under
-    /// way, and every step applying there has installed its packages (with none applying, the node must be idle).
+    /// Starts `node`'s next pending staging with packages not staged yet, unless something there holds it back: a
+    /// staging under way, a step that may install (or waits to), or, on a node the batch applies to now that has not
+    /// started staging, no step there having installed its packages yet.
     private func startPending(on node: String, _ state: inout State) {
-        let missing = (state.pending[node] ?? []).filter { !(state.staged[node]?.contains($0) ?? false) }
-        guard !state.stopped, let batch = state.batch, !missing.isEmpty, state.running[node] == nil else { return }
-        if let steps = state.applying[node] {
-            guard steps.values.allSatisfy({ $0 }) else { return }
-        } else {
-            guard !state.busy.contains(node) else { return }
+        guard !state.stopped, let batch = state.batch, state.running[node] == nil,
+            !(state.applying[node]?.values.contains { $0.holdsStagingBack } ?? false),
+            state.applying[node] != nil || !state.busy.contains(node) || state.flowing.contains(node)
+        else { return }
+        let staged = state.staged[node] ?? []
+        while var queue = state.pending[node], !queue.isEmpty {
+            let missing = queue.removeFirst().filter { !staged.contains($0) }
+            state.pending[node] = queue.isEmpty ? nil : queue
+            guard !missing.isEmpty else { continue }
+            if state.busy.contains(node) { state.flowing.insert(node) }
+            state.running[node] = (Task { await self.stage(missing, on: node, batch: batch) }, missing)
+            return
         }
-        state.pending[node] = nil
-        state.running[node] = Task { await self.stage(missing, on: node, batch: batch) }
     }
 
     /// The leading packages (``RecipeCompiler/leadingPackages(_:context:)``) of the upcoming steps, by node and then by

@@ -98,15 +98,12 @@ struct RunExecutor: Sendable {
                 // Once the run is cancelled (shutdown, an operator's cancel), no node is started.
                 guard !Task.isCancelled, let (node, script) = pending.popFirst() else { return }
                 group.addTask {
-                    let (ticket, staging) = stager?.beginApply(node.name) ?? (nil, nil)
+                    let ticket = stager?.beginApply(node.name, packages: script.packages)
                     defer { if let ticket { stager?.endApply(ticket) } }
-                    // Any step waits, not only one that installs packages: a command may run apt too (the provisioner's
-                    // `apt-get update`), and dpkg and apt's lists take one user at a time.
-                    if let stager, let staging {
-                        let waited = ContinuousClock.now
+                    if let stager, let ticket, let waited = await stager.admit(ticket, waiting: {
                         log.write(step: step.index, node: node.name, "waiting for the packages being staged on \(node.name)")
-                        await stager.waitFor(staging)
-                        log.write(step: step.index, node: node.name, "waited \(String(format: "%.1f", (ContinuousClock.now - waited).inSeconds)) s")
+                    }) {
+                        log.write(step: step.index, node: node.name, "waited \(String(format: "%.1f", waited.inSeconds)) s")
                     }
                     let started = ContinuousClock.now
                     // Past its packages, the node's last step of the run lets the node's next packages be staged beside

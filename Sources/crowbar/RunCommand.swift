@@ -92,7 +92,12 @@ enum RunReport {
         text += ": \(run.status.rawValue)\(run.checkMode ? " (check mode)" : ""), \(run.changedCount) changed\n"
         for step in run.steps {
             text += "  \(step.plan.index). \(step.plan.recipe) \(step.status.rawValue)"
-            text += step.results.isEmpty ? "\n" : ": " + step.nodeSummary() + "\n"
+            text += step.results.isEmpty ? "" : ": " + step.nodeSummary()
+            if let (node, slowest) = step.slowestResource(), let seconds = slowest.seconds {
+                let label = slowest.resource.count > 60 ? slowest.resource.prefix(59) + "…" : slowest.resource
+                text += " (slowest: \(label) on \(node), \(String(format: "%.1f", seconds)) s)"
+            }
+            text += "\n"
         }
         if let failure = run.failure {
             text += "failed: \(failure)\n"

@@ -424,6 +424,24 @@ final class RecipeScriptTests {
         } throws: { "\($0)".contains("template refers to 'server.database-server.address', which is not defined") }
     }
 
+    /// Each resource's end marker carries how long it took on the node (its uptime clock, no process started).
+    @Test func eachResourceSaysHowLongItTook() async throws {
+        let recipe = try recipe("""
+            resources:
+              - command: "sleep 0.3"
+              - command: "true"
+            """)
+        let (status, output) = try await Self.run(try RecipeCompiler.compile(recipe, templates: [:], context: Self.context(), checkMode: false))
+        #expect(status == 0)
+        let seconds = output.results.map(\.seconds)
+        #expect(seconds.count == 2)
+        #expect((0.25...2).contains(seconds[0] ?? -1), "\(seconds)")
+        #expect((0...0.2).contains(seconds[1] ?? -1), "\(seconds)")
+        var parsed = RecipeOutput(labels: ["command a", "command b"])
+        _ = parsed.consume(Array("\u{1E}crowbar begin 1\n\u{1E}crowbar end 1 ok 1234\n\u{1E}crowbar begin 2\n\u{1E}crowbar end 2 ok\n".utf8))
+        #expect(parsed.results.map(\.seconds) == [12.34, nil])
+    }
+
     @Test func resourceOutputCannotFakeAResult() async throws {
         let recipe = try recipe("""
             resources:

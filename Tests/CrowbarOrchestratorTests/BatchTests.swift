@@ -228,6 +228,63 @@ import Testing
         #expect(log.contains("waiting for the packages being staged on n1"), "\(log)")
     }
 
+    /// Once a busy node stages, it stages one proposal per transaction in plan order, and a step whose packages are all
+    /// staged starts beside the next transaction: the second proposal's step runs while the third's packages install
+    /// (each staging held 2 s), and the third's step waits for them.
+    @Test(.timeLimit(.minutes(1)))
+    func aStepWhosePackagesAreStagedRunsBesideTheNextStaging() async throws {
+        let held = folder.appendingPathComponent("policy-rc.d").path
+        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let handshake = folder.appendingPathComponent("handshake").path
+        try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
+        let transport = LocalShellTransport(hold: { apply in
+            guard apply.recipe == PackageStaging.recipeName else { return }
+            FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
+            try? await Task.sleep(for: .seconds(2))
+        })
+        let file = """
+            nodes:
+              - alias: one
+                name: n1
+            proposals:
+              - barclamp: staged
+                attributes: {handshake: "\(handshake)"}
+                deployment:
+                  elements:
+                    staged-packages: ["@@one@@"]
+              - barclamp: leading
+                name: second
+                attributes: {packages: bash}
+                deployment:
+                  elements:
+                    leading-packages: ["@@one@@"]
+              - barclamp: leading
+                name: third
+                attributes: {packages: sed}
+                deployment:
+                  elements:
+                    leading-packages: ["@@one@@"]
+            """
+        let (batch, logs) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
+            let batch = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+            var logs: [[String]] = []
+            for entry in batch.entries { logs.append(try await database.runLog(try #require(entry.run)).map(\.text)) }
+            return (batch, logs)
+        }
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        let timeline = transport.timeline
+        let steps = timeline.indices.filter { timeline[$0] == "start leading/leading-packages@n1" }
+        let stagings = timeline.indices.filter { timeline[$0] == "start crowbar/staging@n1" }
+        let stagingEnds = timeline.indices.filter { timeline[$0] == "end crowbar/staging@n1" }
+        #expect(steps.count == 2 && stagings.count == 2 && stagingEnds.count == 2, "\(timeline)")
+        guard steps.count == 2, stagings.count == 2, stagingEnds.count == 2 else { return }
+        #expect(stagingEnds[0] < steps[0] && steps[0] < stagingEnds[1], "the second step ran beside the third's staging: \(timeline)")
+        #expect(stagingEnds[1] < steps[1], "the third step waited for its packages: \(timeline)")
+        #expect(logs[2].contains("waiting for the packages being staged on n1"), "\(logs[2])")
+    }
+
     /// Without `policy-rc.d` on the node, staging installs nothing (a package's services would start unconfigured), and
     /// the batch applies as it would without it.
     @Test(.timeLimit(.minutes(1)))

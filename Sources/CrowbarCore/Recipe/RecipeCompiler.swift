@@ -12,6 +12,8 @@ public struct CompiledRecipe: Sendable, Hashable {
     /// rest of the recipe leaves dpkg to others (the recipes' tests hold them to it): packages can be staged on the node
     /// beside it (``PackageStaging``).
     public var lastPackage: Int = 0
+    /// Every package its `package:` resources name (none when it checks).
+    public var packages: [String] = []
 
     /// The remote command that runs a script from stdin. `exec` makes sshd the script's parent, which the
     /// script's dead man's switch watches.
@@ -67,7 +69,8 @@ public enum RecipeCompiler {
         script += "crowbar_mark done\n"
         // A check installs nothing, so it never says its packages are installed.
         let lastPackage = checkMode ? 0 : rendered.lastIndex { if case .package = $0 { true } else { false } }.map { $0 + 1 } ?? 0
-        return CompiledRecipe(script: script, resources: labels, marker: marker, lastPackage: lastPackage)
+        let packages: [String] = checkMode ? [] : rendered.flatMap { kind -> [String] in if case .package(let names) = kind { names } else { [] } }
+        return CompiledRecipe(script: script, resources: labels, marker: marker, lastPackage: lastPackage, packages: packages)
     }
 
     /// A template with each `{{> name}}` replaced by the template `name.mustache` (the recipe's own, or a shared one),

@@ -10,12 +10,15 @@ public struct ResourceResult: Sendable, Hashable, Codable {
     public var resource: String
     public var status: ResourceStatus
     public var output: String
+    /// How long it took on the node, to the hundredth of a second (nil where the node's clock could not be read).
+    public var seconds: Double?
 
-    public init(index: Int, resource: String, status: ResourceStatus, output: String) {
+    public init(index: Int, resource: String, status: ResourceStatus, output: String, seconds: Double? = nil) {
         self.index = index
         self.resource = resource
         self.status = status
         self.output = output
+        self.seconds = seconds
     }
 }
 
@@ -91,10 +94,12 @@ public struct RecipeOutput: Sendable {
         case ("begin", 2):
             current = Int(words[1])
             currentOutput = ""
-        case ("end", 3):
+        case ("end", 3), ("end", 4):
             guard let index = Int(words[1]), let status = ResourceStatus(rawValue: words[2]) else { return [] }
             let label = labels.indices.contains(index - 1) ? labels[index - 1] : "resource \(index)"
-            let result = ResourceResult(index: index, resource: label, status: status, output: currentOutput)
+            let hundredths = words.count == 4 ? Int(words[3]).flatMap { $0 >= 0 ? $0 : nil } : nil
+            let result = ResourceResult(
+                index: index, resource: label, status: status, output: currentOutput, seconds: hundredths.map { Double($0) / 100 })
             results.append(result)
             current = nil
             currentOutput = ""

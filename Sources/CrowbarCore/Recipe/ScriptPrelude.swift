@@ -23,16 +23,29 @@ enum ScriptPrelude {
         # Markers the orchestrator reads; \\036 keeps them apart from any resource output.
         crowbar_mark() { printf '\\036\(marker) %s\\n' "$*"; }
 
-        # crowbar_step INDEX FUNCTION: runs one resource in a subshell; 0 = ok, 100 = changed, else failed.
+        # crowbar_clock: the node's uptime in hundredths of a second, read without starting a process ("" without /proc).
+        crowbar_clock() {
+            { read -r crowbar_uptime _ </proc/uptime; } 2>/dev/null || crowbar_uptime=
+            case $crowbar_uptime in
+                [0-9]*.[0-9][0-9]) crowbar_now=$((${crowbar_uptime%.*} * 100 + 1${crowbar_uptime#*.} - 100)) ;;
+                *) crowbar_now= ;;
+            esac
+        }
+
+        # crowbar_step INDEX FUNCTION: runs one resource in a subshell; 0 = ok, 100 = changed, else failed. The end
+        # marker carries how long it took, in hundredths of a second.
         crowbar_step() {
             crowbar_mark begin "$1"
+            crowbar_clock
+            crowbar_began=$crowbar_now
             ( "$2" ) </dev/null 2>&1
             case $? in
                 0) crowbar_status=ok ;;
                 100) crowbar_status=changed ;;
                 *) crowbar_status=failed ;;
             esac
-            crowbar_mark end "$1" "$crowbar_status"
+            crowbar_clock
+            crowbar_mark end "$1" "$crowbar_status" ${crowbar_began:+${crowbar_now:+$((crowbar_now - crowbar_began))}}
             [ "$crowbar_status" != failed ] || exit 1
         }
 

@@ -14,4 +14,13 @@ extension RunStep {
         }
         return text
     }
+
+    /// The resource that took longest on any node, when it took at least `atLeast` seconds: where a step's time went.
+    public func slowestResource(atLeast: Double = 1) -> (node: String, resource: ResourceResult)? {
+        let timed = results.flatMap { result in result.resources.map { (node: result.node, resource: $0) } }
+        guard let slowest = timed.max(by: { ($0.resource.seconds ?? 0) < ($1.resource.seconds ?? 0) }),
+            let seconds = slowest.resource.seconds, seconds >= atLeast
+        else { return nil }
+        return slowest
+    }
 }

@@ -57,7 +57,11 @@ public final class BatchRunner: Service, Sendable {
         var plans: [Int: UpcomingRun] = [:]
         while !Task.isCancelled {
             let batch = try await context.database.batch(id: id)
-            guard !batch.status.isFinished, let entry = batch.current else { return }
+            guard !batch.status.isFinished, let entry = batch.current else {
+                // Nothing more to stage: a failed batch's later proposals will not run.
+                context.scheduler?.stagePackages(.ended(batch: id))
+                return
+            }
             if entry.outcome == .pending {
                 do {
                     let run = try await queueRun(of: entry, in: batch)

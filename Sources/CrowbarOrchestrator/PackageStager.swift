@@ -82,6 +82,13 @@ final class PackageStager: Sendable {
     func stage(_ request: PackageStagingRequest) {
         state.withLock { state in
             guard !state.stopped else { return }
+            if request.endsBatch {
+                // Stagings under way end on their own; nothing more starts, and nothing counts as staged.
+                guard state.batch == request.batch else { return }
+                state.planning?.cancel()
+                state = State(batch: request.batch, request: state.request + 1, running: state.running, applying: state.applying, tickets: state.tickets)
+                return
+            }
             if state.batch != request.batch {
                 state.batch = request.batch
                 state.packages = [:]
@@ -125,7 +132,8 @@ final class PackageStager: Sendable {
                 state.applying[ticket.node]?[ticket.number] = .mayInstall
                 return nil
             }
-            let coming = staged.union(running.packages).union(state.pending[ticket.node, default: []].joined())
+            // What the staging under way and the next one will install: a step never waits for later ones.
+            let coming = staged.union(running.packages).union(state.pending[ticket.node]?.first ?? [])
             let covered = !ticket.packages.isEmpty && ticket.packages.isSubset(of: coming)
             state.applying[ticket.node]?[ticket.number] = covered ? .waitingForStaged : .waitingForDpkg
             return running.task
@@ -201,12 +209,12 @@ final class PackageStager: Sendable {
     }
 
     /// Starts `node`'s next pending staging with packages not staged yet, unless something there holds it back: a
-    /// staging under way, a step that may install (or waits to), or, on a node the batch applies to now that has not
-    /// started staging, no step there having installed its packages yet.
+    /// staging under way, a step that may install (or waits to), or, on a node the batch applies to now, its last step
+    /// of the run not having installed its packages yet (``packagesInstalled(_:)``) when none started there before.
     private func startPending(on node: String, _ state: inout State) {
         guard !state.stopped, let batch = state.batch, state.running[node] == nil,
             !(state.applying[node]?.values.contains { $0.holdsStagingBack } ?? false),
-            state.applying[node] != nil || !state.busy.contains(node) || state.flowing.contains(node)
+            !state.busy.contains(node) || state.flowing.contains(node)
         else { return }
         let staged = state.staged[node] ?? []
         while var queue = state.pending[node], !queue.isEmpty {

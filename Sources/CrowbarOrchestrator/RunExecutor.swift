@@ -13,7 +13,7 @@ struct RunExecutor: Sendable {
     let maxParallelNodes: Int
     /// What recipes are told about the admin node.
     var admin = RecipeAdmin()
-    /// Installs a batch's later packages ahead on its nodes; a step on a node waits for that node's staging.
+    /// Installs a batch's later packages ahead on its nodes; a step on a node asks it when it may start.
     var stager: PackageStager?
     /// Hears every action before it is performed; what it throws stops the run where it is, as a crash would (tests).
     var willPerform: @Sendable (RunProgress.Action) async throws -> Void = { _ in }

@@ -133,13 +133,22 @@ import Testing
                 staged-packages: ["@@one@@", "@@two@@"]
         """
 
-    /// Holds `steps-one` on n1 until n2's staging has started (at most 10 s), and every staging for `seconds`: the
-    /// staging then surely runs while n1 applies, and is still running when the batch reaches n2.
+    /// Holds `steps-one` on n1 until n2's staging has started (at most 10 s), and every staging for `seconds` or, given
+    /// `database`, until the batch's second run says it waits for n2's staging (at most 10 s) and 1 s more: the staging
+    /// then surely runs while n1 applies, and is still running when the batch reaches n2.
     static func stagingHold(
-        seconds: Double = 2, _ transport: @escaping @Sendable () -> LocalShellTransport?
+        seconds: Double = 2, database: @escaping @Sendable () -> CrowbarDatabase? = { nil },
+        _ transport: @escaping @Sendable () -> LocalShellTransport?
     ) -> @Sendable (LocalShellTransport.Apply) async -> Void {
         { apply in
-            if apply.recipe == PackageStaging.recipeName {
+            if apply.recipe == PackageStaging.recipeName, let database = database() {
+                for _ in 0..<100 {
+                    let log = (try? await database.runLog(2)) ?? []
+                    if log.contains(where: { $0.text == "waiting for the packages being staged on n2" }) { break }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                try? await Task.sleep(for: .seconds(1))
+            } else if apply.recipe == PackageStaging.recipeName {
                 try? await Task.sleep(for: .seconds(seconds))
             } else if apply.recipe == "steps/steps-one" {
                 for _ in 0..<100 where transport()?.timeline.contains("start \(PackageStaging.recipeName)@n2") != true {
@@ -150,15 +159,17 @@ import Testing
     }
 
     /// The staging of an idle node starts while another node applies, and the later step there waits for it (the
-    /// node's staging is slowed to 2 s, so without the wait the step would start first).
+    /// node's staging is held until that step says it waits, so without the wait the test would stall 10 s and fail).
     @Test(.timeLimit(.minutes(1)))
     func anIdleNodesLaterPackagesAreStagedAndItsStepWaitsForThem() async throws {
         let held = folder.appendingPathComponent("policy-rc.d").path
         #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
         let shared = Mutex<LocalShellTransport?>(nil)
-        let transport = LocalShellTransport(hold: Self.stagingHold { shared.withLock { $0 } })
+        let observed = Mutex<CrowbarDatabase?>(nil)
+        let transport = LocalShellTransport(hold: Self.stagingHold(database: { observed.withLock { $0 } }) { shared.withLock { $0 } })
         shared.withLock { $0 = transport }
         let (batch, log) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
+            observed.withLock { $0 = database }
             try await Self.register(control)
             let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.stagedFile))
             let batch = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
@@ -230,17 +241,20 @@ import Testing
 
     /// Once a busy node stages, it stages one proposal per transaction in plan order, and a step whose packages are all
     /// staged starts beside the next transaction: the second proposal's step runs while the third's packages install
-    /// (each staging held 2 s), and the third's step waits for them.
+    /// (the stagings held 2 and 5 s), and the third's step waits for them.
     @Test(.timeLimit(.minutes(1)))
     func aStepWhosePackagesAreStagedRunsBesideTheNextStaging() async throws {
         let held = folder.appendingPathComponent("policy-rc.d").path
         #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
         let handshake = folder.appendingPathComponent("handshake").path
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
+        let stagingsSeen = Mutex(0)
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
             FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
-            try? await Task.sleep(for: .seconds(2))
+            // The second (the third proposal's packages) outlasts the second proposal's run and the batch's next start.
+            let count = stagingsSeen.withLock { $0 += 1; return $0 }
+            try? await Task.sleep(for: .seconds(count == 1 ? 2 : 5))
         })
         let file = """
             nodes:

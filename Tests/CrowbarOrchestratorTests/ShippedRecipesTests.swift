@@ -31,10 +31,11 @@ import Testing
         #expect(try book.shared().resources.keys.sorted() == ["ceph_node", "chrony_service", "nova_compute"])
     }
 
-    /// Past its last `package:` resource a recipe leaves apt and dpkg alone (no command runs them, no file is written
-    /// where they keep their state, no template it writes calls them): package staging installs beside that part of
-    /// a step (``CompiledRecipe/lastPackage``), and dpkg takes one user at a time.
-    @Test func nothingPastARecipesLastPackageUsesAptOrDpkg() throws {
+    /// A recipe that installs packages leaves apt and dpkg alone otherwise (no command runs them, no file is written
+    /// where they keep their state, no template it writes calls them): package staging installs beside a step past its
+    /// last package (``CompiledRecipe/lastPackage``) and beside a step whose packages are all staged, and dpkg takes one
+    /// user at a time.
+    @Test func aRecipeThatInstallsPackagesLeavesAptAndDpkgAloneOtherwise() throws {
         let catalog = try BarclampDirectory.load(Self.root.appendingPathComponent("barclamps").path)
         let book = RecipeBook(root: Self.root.appendingPathComponent("recipes").path)
         let tool = /(^|[^A-Za-z0-9_-])(apt|apt-get|apt-cache|aptitude|dpkg|dpkg-[a-z]+|debconf-[a-z-]+)([^A-Za-z0-9_-]|$)/
@@ -42,8 +43,8 @@ import Testing
         for barclamp in catalog.runOrder {
             for role in barclamp.roles {
                 let (recipe, templates) = try book.load(role.recipe)
-                guard let last = recipe.resources.lastIndex(where: { if case .package = $0.kind { true } else { false } }) else { continue }
-                for resource in recipe.resources[(last + 1)...] {
+                guard recipe.resources.contains(where: { if case .package = $0.kind { true } else { false } }) else { continue }
+                for resource in recipe.resources {
                     var texts: [String] = []
                     switch resource.kind {
                     case .command(let run, let creates, let unless): texts = [run, creates ?? "", unless ?? ""]
@@ -53,7 +54,7 @@ import Testing
                     }
                     for text in texts {
                         #expect(text.firstMatch(of: tool) == nil && !text.contains("/etc/apt") && !text.contains("/var/lib/dpkg"),
-                            "\(role.recipe): \(resource.label) uses apt or dpkg after the recipe's last package")
+                            "\(role.recipe): \(resource.label) uses apt or dpkg")
                     }
                     checked += 1
                 }

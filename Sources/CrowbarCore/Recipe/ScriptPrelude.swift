@@ -27,6 +27,7 @@ enum ScriptPrelude {
         crowbar_clock() {
             { read -r crowbar_uptime _ </proc/uptime; } 2>/dev/null || crowbar_uptime=
             case $crowbar_uptime in
+                *.*.* | *[!0-9.]*) crowbar_now= ;;
                 [0-9]*.[0-9][0-9]) crowbar_now=$((${crowbar_uptime%.*} * 100 + 1${crowbar_uptime#*.} - 100)) ;;
                 *) crowbar_now= ;;
             esac

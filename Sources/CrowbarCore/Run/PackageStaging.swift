@@ -5,8 +5,8 @@
 public struct PackageStagingRequest: Sendable, Hashable {
     /// The batch, so that what one batch staged is not taken as staged for the next.
     public var batch: Int64
-    /// The nodes of the proposal being applied now: each is staged only beside a step that has installed its own
-    /// packages, never before its step.
+    /// The nodes of the proposal being applied now: none starts staging before its last step of the run has
+    /// installed its own packages (one that started earlier in the batch goes on).
     public var busy: Set<String>
     /// The later proposals the batch will apply, in order.
     public var upcoming: [UpcomingRun]
@@ -16,6 +16,12 @@ public struct PackageStagingRequest: Sendable, Hashable {
         self.busy = busy
         self.upcoming = upcoming
     }
+
+    /// The batch has ended (succeeded, failed or could not go on): nothing of it is staged any more.
+    public static func ended(batch: Int64) -> PackageStagingRequest { PackageStagingRequest(batch: batch, busy: [], upcoming: []) }
+
+    /// Whether this says the batch has ended.
+    public var endsBatch: Bool { busy.isEmpty && upcoming.isEmpty }
 }
 
 /// A proposal revision a batch will apply later: the revision its steps (which name the proposal) compile against.

@@ -4,6 +4,7 @@
 # the same offline repository, all nodes in parallel, services not started (as the provisioner's policy-rc.d) — the
 # least any tool pays. Then `crowbar deploy-day` builds and verifies the cloud on fresh nodes. Prints both, the ratio.
 # Needs root; uses the lab (one lab per machine: nothing else may use it meanwhile). Usage: Benchmarks/deploy-day/apt-peer.sh
+# CROWBAR_KEEP_LAB=1 leaves the cloud, its crowbard and their data (steps.py reads its store) for a closer look.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/swift.sh
@@ -20,7 +21,13 @@ work=$(mktemp -d /tmp/crowbar-apt-peer.XXXXXX)
 CROWBARD_PID=""
 crowbar() { "$bin/crowbar" "$@"; }
 stop() { [ -z "$CROWBARD_PID" ] || stop_crowbard "$CROWBARD_PID"; CROWBARD_PID=""; }
-cleanup() { crowbar lab down >/dev/null 2>&1 || true; stop; rm -rf "$work"; }
+cleanup() {
+    if [ -n "${CROWBAR_KEEP_LAB:-}" ] && [ -n "$CROWBARD_PID" ]; then
+        echo "kept: the lab, crowbard (pid $CROWBARD_PID, CROWBAR_URL=$CROWBAR_URL) and $work" >&2
+        return
+    fi
+    crowbar lab down >/dev/null 2>&1 || true; stop; rm -rf "$work"
+}
 trap cleanup EXIT
 now() { date +%s.%N; }
 
@@ -78,7 +85,8 @@ python3 -c 'import sys; print("peer: %.1f s (%s packages installed)" % (float(sy
 
 echo "== crowbar deploy-day on fresh nodes"
 fresh_crowbard cloud
-crowbar deploy-day --nodes 3 --out "$work/deploy-day" >"$work/deploy-day.log" 2>&1 || {
+keep=(); [ -z "${CROWBAR_KEEP_LAB:-}" ] || keep=(--keep)
+crowbar deploy-day --nodes 3 --out "$work/deploy-day" "${keep[@]}" >"$work/deploy-day.log" 2>&1 || {
     tail -n 40 "$work/deploy-day.log" >&2
     grep -h '^== timings' "$work/deploy-day.log" >&2 || true
     exit 1

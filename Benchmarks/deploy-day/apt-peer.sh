@@ -36,7 +36,7 @@ fresh_crowbard() {
     stop
     start_crowbard "$bin" "$work/$1" --barclamps barclamps --recipes recipes \
         --boot-address 192.168.124.10 --boot-interface crowbar0 --boot-files "$lab_dir/boot" \
-        --repository "$lab_dir/repository" --log-level warning
+        --repository "$lab_dir/repository" --log-level info
 }
 
 # The packages of each lab node's roles: node number (the aliases are n1, n2, n3 in MAC order) → package list.

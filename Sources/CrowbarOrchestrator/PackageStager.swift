@@ -13,7 +13,8 @@ import Synchronization
 /// the transaction under way and holds the rest back until it has installed its own (dpkg and apt's lists take one user
 /// at a time). Its transport is its own (its own SSH threads; a staging's connection is closed when it ends), so steps
 /// on other nodes never queue behind stagings. Staging is only a head start: one that is refused (no `policy-rc.d`
-/// yet), fails or is cancelled is logged and forgotten, and the steps install what is missing as before.
+/// yet), fails or is cancelled is logged, the node stages nothing more in that batch, and its steps install what is
+/// missing as before.
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
     private let catalog: BarclampCatalog
@@ -41,6 +42,8 @@ final class PackageStager: Sendable {
         var running: [String: (task: Task<Void, Never>, packages: [String])] = [:]
         /// Nodes whose stagings go on between their steps (a busy node, once its first staging started).
         var flowing: Set<String> = []
+        /// Nodes whose staging failed: they stage nothing more in this batch.
+        var failed: Set<String> = []
         /// Steps applying or about to, by node and ticket.
         var applying: [String: [Int: StepState]] = [:]
         var tickets = 0
@@ -94,6 +97,7 @@ final class PackageStager: Sendable {
                 state.packages = [:]
                 state.staged = [:]
                 state.flowing = []
+                state.failed = []
             }
             state.busy = request.busy
             state.pending = [:]
@@ -106,13 +110,13 @@ final class PackageStager: Sendable {
         }
     }
 
-    /// A step is about to apply on `node`, its recipe installing `packages` there. Wait with ``admit(_:waiting:)``
-    /// until it may start; end with ``endApply(_:)``.
-    func beginApply(_ node: String, packages: [String]) -> Ticket {
+    /// A step is about to apply on `node`, its recipe installing `packages` there; `lastOnNode` when the run has no
+    /// later step there. Wait with ``admit(_:waiting:)`` until it may start; end with ``endApply(_:)``.
+    func beginApply(_ node: String, packages: [String], lastOnNode: Bool = false) -> Ticket {
         state.withLock { state in
             state.tickets += 1
             state.applying[node, default: [:]][state.tickets] = .mayInstall
-            return Ticket(node: node, number: state.tickets, packages: Set(packages))
+            return Ticket(node: node, number: state.tickets, packages: Set(packages), lastOnNode: lastOnNode)
         }
     }
 
@@ -151,11 +155,13 @@ final class PackageStager: Sendable {
         }
     }
 
-    /// The step holding `ticket` has ended.
+    /// The step holding `ticket` has ended: past the run's last step on a node, the node stages between its steps even
+    /// if that step installed nothing.
     func endApply(_ ticket: Ticket) {
         state.withLock { state in
             state.applying[ticket.node]?[ticket.number] = nil
             if state.applying[ticket.node]?.isEmpty == true { state.applying[ticket.node] = nil }
+            if ticket.lastOnNode && state.busy.contains(ticket.node) { state.flowing.insert(ticket.node) }
             startPending(on: ticket.node, &state)
         }
     }
@@ -165,6 +171,7 @@ final class PackageStager: Sendable {
         let node: String
         let number: Int
         let packages: Set<String>
+        let lastOnNode: Bool
     }
 
     /// Waits until the step may start (``admission(_:)``), one staging at a time; `waiting` hears when a wait begins.
@@ -201,7 +208,7 @@ final class PackageStager: Sendable {
         let wanted = await packages(of: request.upcoming, on: nodes)
         state.withLock { state in
             guard !state.stopped, state.batch == request.batch, state.request == number else { return }
-            for (node, proposals) in wanted {
+            for (node, proposals) in wanted where !state.failed.contains(node) {
                 state.pending[node] = request.busy.contains(node) ? proposals : [proposals.flatMap { $0 }]
                 startPending(on: node, &state)
             }
@@ -273,6 +280,7 @@ final class PackageStager: Sendable {
     /// Runs the staging recipe (``PackageStaging/recipe(packages:servicesHeldBy:)``) on one node.
     private func stage(_ packages: [String], on name: String, batch: Int64) async {
         let started = ContinuousClock.now
+        var succeeded = false
         var metadata: Logger.Metadata = ["node": "\(name)", "packages": "\(packages.count)"]
         do {
             let node = try await database.node(named: name)
@@ -293,7 +301,8 @@ final class PackageStager: Sendable {
                 return output
             }
             metadata["seconds"] = "\(String(format: "%.1f", (ContinuousClock.now - started).inSeconds))"
-            if result.completed && exit.succeeded {
+            succeeded = result.completed && exit.succeeded
+            if succeeded {
                 state.withLock { if $0.batch == batch { $0.staged[name, default: []].formUnion(packages) } }
                 metadata["installed"] = "\(result.results.contains { $0.status == .changed })"
                 logger.info("packages staged", metadata: metadata)
@@ -309,6 +318,11 @@ final class PackageStager: Sendable {
         await transport.drop(name)
         state.withLock { state in
             state.running[name] = nil
+            // After a failure the node stages nothing more in this batch: its steps install, none waits for a staging.
+            if !succeeded && state.batch == batch {
+                state.failed.insert(name)
+                state.pending[name] = nil
+            }
             startPending(on: name, &state)  // what a newer request asked meanwhile
         }
     }

@@ -98,7 +98,10 @@ struct RunExecutor: Sendable {
                 // Once the run is cancelled (shutdown, an operator's cancel), no node is started.
                 guard !Task.isCancelled, let (node, script) = pending.popFirst() else { return }
                 group.addTask {
-                    let ticket = stager?.beginApply(node.name, packages: script.packages)
+                    // Past its packages, the node's last step of the run lets the node's next packages be staged beside
+                    // the rest of it (a later step there would wait for that staging: it could need dpkg).
+                    let lastOnNode = !run.steps.contains { $0.plan.index > step.index && $0.plan.nodes.contains(node.name) }
+                    let ticket = stager?.beginApply(node.name, packages: script.packages, lastOnNode: lastOnNode)
                     defer { if let ticket { stager?.endApply(ticket) } }
                     if let stager, let ticket, let waited = await stager.admit(ticket, waiting: {
                         log.write(step: step.index, node: node.name, "waiting for the packages being staged on \(node.name)")
@@ -106,9 +109,6 @@ struct RunExecutor: Sendable {
                         log.write(step: step.index, node: node.name, "waited \(String(format: "%.1f", waited.inSeconds)) s")
                     }
                     let started = ContinuousClock.now
-                    // Past its packages, the node's last step of the run lets the node's next packages be staged beside
-                    // the rest of it (a later step there would wait for that staging: it could need dpkg).
-                    let lastOnNode = !run.steps.contains { $0.plan.index > step.index && $0.plan.nodes.contains(node.name) }
                     let packagesInstalled: (@Sendable () -> Void)? = switch (stager, ticket) {
                     case (let stager?, let ticket?) where script.lastPackage > 0 && lastOnNode: { stager.packagesInstalled(ticket) }
                     default: nil

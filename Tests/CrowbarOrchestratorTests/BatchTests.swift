@@ -181,7 +181,7 @@ import Testing
         #expect(index("start crowbar/staging@n2") < index("end steps/steps-one@n1"), "staged while n1 applied: \(timeline)")
         #expect(index("end crowbar/staging@n2") < index("start staged/staged-packages@n2"), "\(timeline)")
         #expect(index("start staged/staged-packages@n1") < index("end crowbar/staging@n2"), "n1 does not wait for n2's staging")
-        #expect(!transport.started.contains { $0.recipe == PackageStaging.recipeName && $0.node == "n1" }, "n1's step installs nothing")
+        #expect(index("end steps/steps-one@n1") < index("start crowbar/staging@n1"), "n1 is staged only once its step has ended: \(timeline)")
         #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n2")] == 0)
         #expect(log.contains("waiting for the packages being staged on n2"), "\(log)")
     }
@@ -299,6 +299,98 @@ import Testing
         #expect(logs[2].contains("waiting for the packages being staged on n1"), "\(logs[2])")
     }
 
+    /// A busy node whose last step of the run installs nothing is staged once that step has ended, before the next
+    /// proposal's step there, which waits for its packages (the steps pause 0.3 s, so the staging is planned by then).
+    @Test(.timeLimit(.minutes(1)))
+    func aBusyNodeWhoseLastStepInstallsNothingIsStagedOnceItEnds() async throws {
+        let held = folder.appendingPathComponent("policy-rc.d").path
+        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let transport = LocalShellTransport()
+        let file = """
+            nodes:
+              - alias: one
+                name: n1
+            proposals:
+              - barclamp: steps
+                name: first
+                attributes: {pause: "0.3"}
+                deployment:
+                  elements:
+                    steps-one: ["@@one@@"]
+                    steps-two: ["@@one@@"]
+              - barclamp: leading
+                name: second
+                attributes: {packages: sed}
+                deployment:
+                  elements:
+                    leading-packages: ["@@one@@"]
+            """
+        let batch = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, _ in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
+            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+        }
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        let timeline = transport.timeline
+        let index = { (event: String) in timeline.firstIndex(of: event) ?? Int.max }
+        #expect(index("end steps/steps-two@n1") < index("start crowbar/staging@n1"), "\(timeline)")
+        #expect(index("end crowbar/staging@n1") < index("start leading/leading-packages@n1"), "\(timeline)")
+    }
+
+    /// A batch that fails stages nothing more: the first step fails once its packages are in and the second proposal's
+    /// staging (held 2 s) has started; when that staging ends, the third proposal's packages are not staged.
+    @Test(.timeLimit(.minutes(1)))
+    func aFailedBatchStagesNothingMore() async throws {
+        let held = folder.appendingPathComponent("policy-rc.d").path
+        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let handshake = folder.appendingPathComponent("handshake").path
+        try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
+        let transport = LocalShellTransport(hold: { apply in
+            guard apply.recipe == PackageStaging.recipeName else { return }
+            FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
+            try? await Task.sleep(for: .seconds(2))
+        })
+        let file = """
+            nodes:
+              - alias: one
+                name: n1
+            proposals:
+              - barclamp: staged
+                attributes: {handshake: "\(handshake)", then: "false"}
+                deployment:
+                  elements:
+                    staged-packages: ["@@one@@"]
+              - barclamp: leading
+                name: second
+                attributes: {packages: bash}
+                deployment:
+                  elements:
+                    leading-packages: ["@@one@@"]
+              - barclamp: leading
+                name: third
+                attributes: {packages: sed}
+                deployment:
+                  elements:
+                    leading-packages: ["@@one@@"]
+            """
+        let batch = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, _ in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
+            let batch = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+            // The staging under way ends on its own; once it has, a second would start at once if any were due.
+            for _ in 0..<100 where !transport.timeline.contains("end \(PackageStaging.recipeName)@n1") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await Task.sleep(for: .seconds(1))
+            return batch
+        }
+        #expect(batch.status == .failed, "\(batch.entries.map(\.outcome))")
+        let timeline = transport.timeline
+        #expect(timeline.contains("end \(PackageStaging.recipeName)@n1"), "the second proposal's packages were staged: \(timeline)")
+        #expect(timeline.filter { $0 == "start \(PackageStaging.recipeName)@n1" }.count == 1, "nothing staged past the failure: \(timeline)")
+        #expect(!timeline.contains("start leading/leading-packages@n1"), "\(timeline)")
+    }
+
     /// Without `policy-rc.d` on the node, staging installs nothing (a package's services would start unconfigured), and
     /// the batch applies as it would without it.
     @Test(.timeLimit(.minutes(1)))
@@ -314,6 +406,45 @@ import Testing
         }
         #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
         #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n2")] == 1, "refused: \(transport.timeline)")
+    }
+
+    /// A node whose staging fails (refused here: no `policy-rc.d`) stages nothing more in the batch: the third proposal's
+    /// packages are not tried after the second's failed, and the steps install their own.
+    @Test(.timeLimit(.minutes(1)))
+    func aNodeWhoseStagingFailedStagesNothingMore() async throws {
+        let transport = LocalShellTransport()
+        let file = """
+            nodes:
+              - alias: one
+                name: n1
+            proposals:
+              - barclamp: staged
+                deployment:
+                  elements:
+                    staged-packages: ["@@one@@"]
+              - barclamp: leading
+                name: second
+                attributes: {packages: bash}
+                deployment:
+                  elements:
+                    leading-packages: ["@@one@@"]
+              - barclamp: leading
+                name: third
+                attributes: {packages: sed}
+                deployment:
+                  elements:
+                    leading-packages: ["@@one@@"]
+            """
+        let absent = folder.appendingPathComponent("absent").path
+        let batch = try await withCrowbard(transport: transport, servicesHeldBy: absent) { control, _ in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
+            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+        }
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        let timeline = transport.timeline
+        #expect(timeline.filter { $0 == "start \(PackageStaging.recipeName)@n1" }.count == 1, "one refused staging, then none: \(timeline)")
+        #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n1")] == 1, "refused: \(timeline)")
     }
 
     @Test func aPreviewSaysWhatEachProposalWouldBecomeAndWritesNothing() async throws {

@@ -14,7 +14,8 @@ import Synchronization
 /// at a time). Its transport is its own (its own SSH threads; a staging's connection is closed when it ends), so steps
 /// on other nodes never queue behind stagings. Staging is only a head start: one that is refused (no `policy-rc.d`
 /// yet), fails or is cancelled is logged, the node stages nothing more in that batch, and its steps install what is
-/// missing as before.
+/// missing as before. A staging that finds its packages all installed (a re-apply) makes the node's later ones one
+/// transaction, so a no-op batch checks each node once or twice rather than once per proposal.
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
     private let catalog: BarclampCatalog
@@ -44,6 +45,8 @@ final class PackageStager: Sendable {
         var flowing: Set<String> = []
         /// Nodes whose staging failed: they stage nothing more in this batch.
         var failed: Set<String> = []
+        /// Nodes whose staging found all its packages installed: the rest of theirs is staged in one transaction.
+        var installedAlready: Set<String> = []
         /// Steps applying or about to, by node and ticket.
         var applying: [String: [Int: StepState]] = [:]
         var tickets = 0
@@ -98,6 +101,7 @@ final class PackageStager: Sendable {
                 state.staged = [:]
                 state.flowing = []
                 state.failed = []
+                state.installedAlready = []
             }
             state.busy = request.busy
             state.pending = [:]
@@ -209,7 +213,8 @@ final class PackageStager: Sendable {
         state.withLock { state in
             guard !state.stopped, state.batch == request.batch, state.request == number else { return }
             for (node, proposals) in wanted where !state.failed.contains(node) {
-                state.pending[node] = request.busy.contains(node) ? proposals : [proposals.flatMap { $0 }]
+                let oneByOne = request.busy.contains(node) && !state.installedAlready.contains(node)
+                state.pending[node] = oneByOne ? proposals : [proposals.flatMap { $0 }]
                 startPending(on: node, &state)
             }
         }
@@ -280,7 +285,7 @@ final class PackageStager: Sendable {
     /// Runs the staging recipe (``PackageStaging/recipe(packages:servicesHeldBy:)``) on one node.
     private func stage(_ packages: [String], on name: String, batch: Int64) async {
         let started = ContinuousClock.now
-        var succeeded = false
+        var succeeded = false, installed = false
         var metadata: Logger.Metadata = ["node": "\(name)", "packages": "\(packages.count)"]
         do {
             let node = try await database.node(named: name)
@@ -304,7 +309,8 @@ final class PackageStager: Sendable {
             succeeded = result.completed && exit.succeeded
             if succeeded {
                 state.withLock { if $0.batch == batch { $0.staged[name, default: []].formUnion(packages) } }
-                metadata["installed"] = "\(result.results.contains { $0.status == .changed })"
+                installed = result.results.contains { $0.status == .changed }
+                metadata["installed"] = "\(installed)"
                 logger.info("packages staged", metadata: metadata)
             } else {
                 let failed = result.results.first { $0.status == .failed }
@@ -322,6 +328,10 @@ final class PackageStager: Sendable {
             if !succeeded && state.batch == batch {
                 state.failed.insert(name)
                 state.pending[name] = nil
+            } else if !installed && state.batch == batch {
+                // Everything was installed already (a re-apply): the rest likely is too, so it is checked in one go.
+                state.installedAlready.insert(name)
+                if let queue = state.pending[name] { state.pending[name] = [queue.flatMap { $0 }] }
             }
             startPending(on: name, &state)  // what a newer request asked meanwhile
         }

@@ -133,7 +133,7 @@ import Testing
                 staged-packages: ["@@one@@", "@@two@@"]
         """
 
-    /// Holds `steps-one` on n1 until n2's staging has started (at most 10 s), and every staging for `seconds` or, given
+    /// Holds `steps-one` on n1 until n2's staging has started (at most 10 s), and n2's stagings for `seconds` or, given
     /// `database`, until the batch's second run says it waits for n2's staging (at most 10 s) and 1 s more: the staging
     /// then surely runs while n1 applies, and is still running when the batch reaches n2.
     static func stagingHold(
@@ -141,14 +141,14 @@ import Testing
         _ transport: @escaping @Sendable () -> LocalShellTransport?
     ) -> @Sendable (LocalShellTransport.Apply) async -> Void {
         { apply in
-            if apply.recipe == PackageStaging.recipeName, let database = database() {
+            if apply.recipe == PackageStaging.recipeName, apply.node == "n2", let database = database() {
                 for _ in 0..<100 {
                     let log = (try? await database.runLog(2)) ?? []
                     if log.contains(where: { $0.text == "waiting for the packages being staged on n2" }) { break }
                     try? await Task.sleep(for: .milliseconds(100))
                 }
                 try? await Task.sleep(for: .seconds(1))
-            } else if apply.recipe == PackageStaging.recipeName {
+            } else if apply.recipe == PackageStaging.recipeName, apply.node == "n2" {
                 try? await Task.sleep(for: .seconds(seconds))
             } else if apply.recipe == "steps/steps-one" {
                 for _ in 0..<100 where transport()?.timeline.contains("start \(PackageStaging.recipeName)@n2") != true {
@@ -445,6 +445,46 @@ import Testing
         let timeline = transport.timeline
         #expect(timeline.filter { $0 == "start \(PackageStaging.recipeName)@n1" }.count == 1, "one refused staging, then none: \(timeline)")
         #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n1")] == 1, "refused: \(timeline)")
+    }
+
+    /// A busy node whose staging found its packages installed already (a re-apply; every package here is on this
+    /// machine) checks the rest of the batch's packages in one staging, not one per proposal: two stagings for the
+    /// three later proposals.
+    @Test(.timeLimit(.minutes(1)))
+    func aStagingThatInstalledNothingChecksTheRestInOneGo() async throws {
+        let held = folder.appendingPathComponent("policy-rc.d").path
+        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let transport = LocalShellTransport()
+        let later = ["second": "bash", "third": "sed", "fourth": "grep"].sorted { $0.value < $1.value }.map { name, package in
+            """
+              - barclamp: leading
+                name: \(name)
+                attributes: {packages: \(package)}
+                deployment:
+                  elements:
+                    leading-packages: ["@@one@@"]
+            """
+        }
+        let file = """
+            nodes:
+              - alias: one
+                name: n1
+            proposals:
+              - barclamp: staged
+                deployment:
+                  elements:
+                    staged-packages: ["@@one@@"]
+
+            """ + later.joined(separator: "\n")
+        let batch = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, _ in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
+            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+        }
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        #expect(batch.entries.count == 4)
+        let timeline = transport.timeline
+        #expect(timeline.filter { $0 == "start \(PackageStaging.recipeName)@n1" }.count == 2, "\(timeline)")
     }
 
     @Test func aPreviewSaysWhatEachProposalWouldBecomeAndWritesNothing() async throws {

@@ -158,12 +158,54 @@ import Testing
         }
     }
 
+    /// On n1: `staged` (its attributes `staged`, a YAML flow map), then `leading` proposals `second` (bash) and `third` (sed).
+    static func stagedThenTwoLeading(staged attributes: String) -> String {
+        """
+        nodes:
+          - alias: one
+            name: n1
+        proposals:
+          - barclamp: staged
+            attributes: \(attributes)
+            deployment:
+              elements:
+                staged-packages: ["@@one@@"]
+          - barclamp: leading
+            name: second
+            attributes: {packages: bash}
+            deployment:
+              elements:
+                leading-packages: ["@@one@@"]
+          - barclamp: leading
+            name: third
+            attributes: {packages: sed}
+            deployment:
+              elements:
+                leading-packages: ["@@one@@"]
+        """
+    }
+
+    /// Registers n1 and n2, submits `file` as a batch and answers it once it has finished.
+    func applied(_ file: String, transport: LocalShellTransport, servicesHeldBy: String?) async throws -> Batch {
+        try await withCrowbard(transport: transport, servicesHeldBy: servicesHeldBy) { control, _ in
+            try await Self.register(control)
+            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
+            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+        }
+    }
+
+    /// A `policy-rc.d` that holds services, in the test's folder: staging may install.
+    func heldServices() -> String {
+        let held = folder.appendingPathComponent("policy-rc.d").path
+        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        return held
+    }
+
     /// The staging of an idle node starts while another node applies, and the later step there waits for it (the
     /// node's staging is held until that step says it waits, so without the wait the test would stall 10 s and fail).
     @Test(.timeLimit(.minutes(1)))
     func anIdleNodesLaterPackagesAreStagedAndItsStepWaitsForThem() async throws {
-        let held = folder.appendingPathComponent("policy-rc.d").path
-        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let held = heldServices()
         let shared = Mutex<LocalShellTransport?>(nil)
         let observed = Mutex<CrowbarDatabase?>(nil)
         let transport = LocalShellTransport(hold: Self.stagingHold(database: { observed.withLock { $0 } }) { shared.withLock { $0 } })
@@ -191,8 +233,7 @@ import Testing
     /// waits after its last package until the staging has started, and the next step waits for the staging (held 2 s).
     @Test(.timeLimit(.minutes(1)))
     func aBusyNodeIsStagedOnceItsStepHasInstalledItsPackages() async throws {
-        let held = folder.appendingPathComponent("policy-rc.d").path
-        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let held = heldServices()
         let handshake = folder.appendingPathComponent("handshake").path
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
         let foundInstalled = Mutex<Bool?>(nil)
@@ -244,8 +285,7 @@ import Testing
     /// (the stagings held 2 and 5 s), and the third's step waits for them.
     @Test(.timeLimit(.minutes(1)))
     func aStepWhosePackagesAreStagedRunsBesideTheNextStaging() async throws {
-        let held = folder.appendingPathComponent("policy-rc.d").path
-        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let held = heldServices()
         let handshake = folder.appendingPathComponent("handshake").path
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
         let stagingsSeen = Mutex(0)
@@ -256,29 +296,7 @@ import Testing
             let count = stagingsSeen.withLock { $0 += 1; return $0 }
             try? await Task.sleep(for: .seconds(count == 1 ? 2 : 5))
         })
-        let file = """
-            nodes:
-              - alias: one
-                name: n1
-            proposals:
-              - barclamp: staged
-                attributes: {handshake: "\(handshake)"}
-                deployment:
-                  elements:
-                    staged-packages: ["@@one@@"]
-              - barclamp: leading
-                name: second
-                attributes: {packages: bash}
-                deployment:
-                  elements:
-                    leading-packages: ["@@one@@"]
-              - barclamp: leading
-                name: third
-                attributes: {packages: sed}
-                deployment:
-                  elements:
-                    leading-packages: ["@@one@@"]
-            """
+        let file = Self.stagedThenTwoLeading(staged: "{handshake: \"\(handshake)\"}")
         let (batch, logs) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
             try await Self.register(control)
             let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
@@ -303,8 +321,7 @@ import Testing
     /// proposal's step there, which waits for its packages (the steps pause 0.3 s, so the staging is planned by then).
     @Test(.timeLimit(.minutes(1)))
     func aBusyNodeWhoseLastStepInstallsNothingIsStagedOnceItEnds() async throws {
-        let held = folder.appendingPathComponent("policy-rc.d").path
-        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let held = heldServices()
         let transport = LocalShellTransport()
         let file = """
             nodes:
@@ -325,11 +342,7 @@ import Testing
                   elements:
                     leading-packages: ["@@one@@"]
             """
-        let batch = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, _ in
-            try await Self.register(control)
-            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
-            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
-        }
+        let batch = try await applied(file, transport: transport, servicesHeldBy: held)
         #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
         let timeline = transport.timeline
         let index = { (event: String) in timeline.firstIndex(of: event) ?? Int.max }
@@ -341,8 +354,7 @@ import Testing
     /// staging (held 2 s) has started; when that staging ends, the third proposal's packages are not staged.
     @Test(.timeLimit(.minutes(1)))
     func aFailedBatchStagesNothingMore() async throws {
-        let held = folder.appendingPathComponent("policy-rc.d").path
-        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let held = heldServices()
         let handshake = folder.appendingPathComponent("handshake").path
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
         let transport = LocalShellTransport(hold: { apply in
@@ -350,29 +362,7 @@ import Testing
             FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
             try? await Task.sleep(for: .seconds(2))
         })
-        let file = """
-            nodes:
-              - alias: one
-                name: n1
-            proposals:
-              - barclamp: staged
-                attributes: {handshake: "\(handshake)", then: "false"}
-                deployment:
-                  elements:
-                    staged-packages: ["@@one@@"]
-              - barclamp: leading
-                name: second
-                attributes: {packages: bash}
-                deployment:
-                  elements:
-                    leading-packages: ["@@one@@"]
-              - barclamp: leading
-                name: third
-                attributes: {packages: sed}
-                deployment:
-                  elements:
-                    leading-packages: ["@@one@@"]
-            """
+        let file = Self.stagedThenTwoLeading(staged: "{handshake: \"\(handshake)\", then: \"false\"}")
         let batch = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, _ in
             try await Self.register(control)
             let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
@@ -399,11 +389,7 @@ import Testing
         let transport = LocalShellTransport(hold: Self.stagingHold { shared.withLock { $0 } })
         shared.withLock { $0 = transport }
         let absent = folder.appendingPathComponent("absent").path
-        let batch = try await withCrowbard(transport: transport, servicesHeldBy: absent) { control, _ in
-            try await Self.register(control)
-            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.stagedFile))
-            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
-        }
+        let batch = try await applied(Self.stagedFile, transport: transport, servicesHeldBy: absent)
         #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
         #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n2")] == 1, "refused: \(transport.timeline)")
     }
@@ -413,34 +399,9 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func aNodeWhoseStagingFailedStagesNothingMore() async throws {
         let transport = LocalShellTransport()
-        let file = """
-            nodes:
-              - alias: one
-                name: n1
-            proposals:
-              - barclamp: staged
-                deployment:
-                  elements:
-                    staged-packages: ["@@one@@"]
-              - barclamp: leading
-                name: second
-                attributes: {packages: bash}
-                deployment:
-                  elements:
-                    leading-packages: ["@@one@@"]
-              - barclamp: leading
-                name: third
-                attributes: {packages: sed}
-                deployment:
-                  elements:
-                    leading-packages: ["@@one@@"]
-            """
+        let file = Self.stagedThenTwoLeading(staged: "{}")
         let absent = folder.appendingPathComponent("absent").path
-        let batch = try await withCrowbard(transport: transport, servicesHeldBy: absent) { control, _ in
-            try await Self.register(control)
-            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
-            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
-        }
+        let batch = try await applied(file, transport: transport, servicesHeldBy: absent)
         #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
         let timeline = transport.timeline
         #expect(timeline.filter { $0 == "start \(PackageStaging.recipeName)@n1" }.count == 1, "one refused staging, then none: \(timeline)")
@@ -452,8 +413,7 @@ import Testing
     /// three later proposals.
     @Test(.timeLimit(.minutes(1)))
     func aStagingThatInstalledNothingChecksTheRestInOneGo() async throws {
-        let held = folder.appendingPathComponent("policy-rc.d").path
-        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let held = heldServices()
         let transport = LocalShellTransport()
         let later = ["second": "bash", "third": "sed", "fourth": "grep"].sorted { $0.value < $1.value }.map { name, package in
             """
@@ -476,11 +436,7 @@ import Testing
                     staged-packages: ["@@one@@"]
 
             """ + later.joined(separator: "\n")
-        let batch = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, _ in
-            try await Self.register(control)
-            let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
-            return try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
-        }
+        let batch = try await applied(file, transport: transport, servicesHeldBy: held)
         #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
         #expect(batch.entries.count == 4)
         let timeline = transport.timeline

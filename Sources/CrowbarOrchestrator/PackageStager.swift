@@ -18,10 +18,8 @@ import Synchronization
 /// transaction, so a no-op batch checks each node once or twice rather than once per proposal.
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
-    private let catalog: BarclampCatalog
-    private let recipes: RecipeBook
+    private let planner: StagingPlanner
     private let transport: any NodeTransport
-    private let admin: RecipeAdmin
     /// The file whose presence says package installs start no service (the provisioner's `policy-rc.d`).
     private let servicesHeldBy: String
     private let logger: Logger
@@ -29,8 +27,6 @@ final class PackageStager: Sendable {
     private struct State {
         /// The batch the fields below belong to.
         var batch: Int64?
-        /// The leading packages of each upcoming step's recipe, by "plan step@revision" and node.
-        var packages: [String: [String: [String]]] = [:]
         /// What this batch staged, or found installed, per node.
         var staged: [String: Set<String>] = [:]
         /// The nodes the batch applies to now (the last request's): staged only once their step's packages are in.
@@ -76,10 +72,8 @@ final class PackageStager: Sendable {
         servicesHeldBy: String = "/usr/sbin/policy-rc.d", logger: Logger
     ) {
         self.database = database
-        self.catalog = catalog
-        self.recipes = recipes
+        self.planner = StagingPlanner(database: database, catalog: catalog, recipes: recipes, admin: admin, logger: logger)
         self.transport = transport
-        self.admin = admin
         self.servicesHeldBy = servicesHeldBy
         self.logger = logger
     }
@@ -97,7 +91,7 @@ final class PackageStager: Sendable {
             }
             if state.batch != request.batch {
                 state.batch = request.batch
-                state.packages = [:]
+                planner.forget()
                 state.staged = [:]
                 state.flowing = []
                 state.failed = []
@@ -116,7 +110,7 @@ final class PackageStager: Sendable {
 
     /// A step is about to apply on `node`, its recipe installing `packages` there; `lastOnNode` when the run has no
     /// later step there. Wait with ``admit(_:waiting:)`` until it may start; end with ``endApply(_:)``.
-    func beginApply(_ node: String, packages: [String], lastOnNode: Bool = false) -> Ticket {
+    func beginApply(_ node: String, packages: [String], lastOnNode: Bool) -> Ticket {
         state.withLock { state in
             state.tickets += 1
             state.applying[node, default: [:]][state.tickets] = .mayInstall
@@ -209,7 +203,7 @@ final class PackageStager: Sendable {
         guard !Task.isCancelled else { return }
         let nodes = Set(request.upcoming.flatMap { $0.steps.flatMap(\.nodes) })
         guard !nodes.isEmpty else { return }
-        let wanted = await packages(of: request.upcoming, on: nodes)
+        let wanted = await planner.packages(of: request.upcoming, on: nodes)
         state.withLock { state in
             guard !state.stopped, state.batch == request.batch, state.request == number else { return }
             for (node, proposals) in wanted where !state.failed.contains(node) {
@@ -237,49 +231,6 @@ final class PackageStager: Sendable {
             state.running[node] = (Task { await self.stage(missing, on: node, batch: batch) }, missing)
             return
         }
-    }
-
-    /// The leading packages (``RecipeCompiler/leadingPackages(_:context:)``) of the upcoming steps, by node and then by
-    /// upcoming proposal, in plan order, each package once, proposals with none left out; each step's are worked out
-    /// once per batch. A step whose recipe cannot be compiled yet stages nothing (its run will say why, if it still cannot).
-    private func packages(of upcoming: [UpcomingRun], on nodes: Set<String>) async -> [String: [[String]]] {
-        var wanted: [String: [[String]]] = [:]
-        var seen: [String: Set<String>] = [:]
-        for run in upcoming {
-            var proposal: [String: [String]] = [:]
-            for step in run.steps where !nodes.isDisjoint(with: step.nodes) {
-                let byNode = await leadingPackages(of: step, revision: run.revision, on: nodes)
-                for name in step.nodes where nodes.contains(name) {
-                    for package in byNode[name] ?? [] where seen[name, default: []].insert(package).inserted {
-                        proposal[name, default: []].append(package)
-                    }
-                }
-            }
-            for (name, packages) in proposal { wanted[name, default: []].append(packages) }
-        }
-        return wanted
-    }
-
-    /// One upcoming step's leading packages on those of `nodes` it applies to, by node; worked out once per batch.
-    private func leadingPackages(of step: PlanStep, revision: Int, on nodes: Set<String>) async -> [String: [String]] {
-        let key = "\(step.barclamp)/\(step.proposal)/\(step.index)@\(revision)"
-        var byNode = state.withLock { $0.packages[key] } ?? [:]
-        let unknown = step.nodes.filter { nodes.contains($0) && byNode[$0] == nil }
-        guard !unknown.isEmpty else { return byNode }
-        do {
-            let (recipe, _) = try recipes.load(step.recipe)
-            let inputs = try await StepInputs.load(step: step, revision: revision, database: database, catalog: catalog)
-            let scope = inputs.scope(step: step, admin: admin)
-            for name in unknown {
-                let node = inputs.nodes[name].map(RecipeNode.init) ?? RecipeNode(name: name, address: "")
-                byNode[name] = try RecipeCompiler.leadingPackages(recipe, context: RecipeContext(scope: scope, node: node))
-            }
-        } catch {
-            logger.debug("no packages staged for a step", metadata: ["step": "\(step.recipe)", "error": "\(error)"])
-            for name in unknown { byNode[name] = [] }
-        }
-        state.withLock { [byNode] in $0.packages[key] = byNode }
-        return byNode
     }
 
     /// Runs the staging recipe (``PackageStaging/recipe(packages:servicesHeldBy:)``) on one node.

@@ -240,7 +240,7 @@ import Testing
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
             foundInstalled.withLock { $0 = FileManager.default.fileExists(atPath: handshake + "/installed") }
-            FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
+            _ = FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
             try? await Task.sleep(for: .seconds(2))
         })
         let file = """
@@ -291,7 +291,7 @@ import Testing
         let stagingsSeen = Mutex(0)
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
-            FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
+            _ = FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
             // The second (the third proposal's packages) outlasts the second proposal's run and the batch's next start.
             let count = stagingsSeen.withLock { $0 += 1; return $0 }
             try? await Task.sleep(for: .seconds(count == 1 ? 2 : 5))
@@ -359,7 +359,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
-            FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
+            _ = FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
             try? await Task.sleep(for: .seconds(2))
         })
         let file = Self.stagedThenTwoLeading(staged: "{handshake: \"\(handshake)\", then: \"false\"}")

@@ -30,16 +30,21 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
     ///   - admin: what recipes are told about the admin node.
     ///   - stagingTransport: how package staging (``PackageStager``) reaches the nodes: connections and SSH threads of
     ///     its own, so no step queues behind a staging for a connection or a thread; nil stages nothing.
+    ///   - stagingPriority: the priority at which an idle node's staging runs until a step there waits for it; nil: the
+    ///     steps' priority.
     public convenience init(
         database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, transport: any NodeTransport,
-        maxParallelNodes: Int = 32, admin: RecipeAdmin = RecipeAdmin(), stagingTransport: (any NodeTransport)? = nil, logger: Logger
+        maxParallelNodes: Int = 32, admin: RecipeAdmin = RecipeAdmin(), stagingTransport: (any NodeTransport)? = nil,
+        stagingPriority: StagingPriority? = StagingPriority(), logger: Logger
     ) {
         self.init(
             executor: RunExecutor(
                 database: database, catalog: catalog, recipes: recipes, transport: transport, maxParallelNodes: maxParallelNodes,
                 admin: admin,
                 stager: stagingTransport.map {
-                    PackageStager(database: database, catalog: catalog, recipes: recipes, transport: $0, admin: admin, logger: logger)
+                    PackageStager(
+                        database: database, catalog: catalog, recipes: recipes, transport: $0, admin: admin,
+                        behindSteps: stagingPriority.map { (transport, $0) }, logger: logger)
                 }),
             logger: logger)
     }

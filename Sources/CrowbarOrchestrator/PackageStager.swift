@@ -15,11 +15,15 @@ import Synchronization
 /// on other nodes never queue behind stagings. Staging is only a head start: one that is refused (no `policy-rc.d`
 /// yet), fails or is cancelled is logged, the node stages nothing more in that batch, and its steps install what is
 /// missing as before. A staging that finds its packages all installed (a re-apply) makes the node's later ones one
-/// transaction, so a no-op batch checks each node once or twice rather than once per proposal.
+/// transaction, so a no-op batch checks each node once or twice rather than once per proposal. With a
+/// ``StagingPriority``, an idle node's staging runs behind the steps until a step on its node waits for it (through
+/// `steps`, the steps' transport: the staging's own connection is busy with it).
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
     private let planner: StagingPlanner
     private let transport: any NodeTransport
+    /// The steps' transport and the priority an idle node's staging runs at, when stagings run behind the steps.
+    private let behindSteps: (steps: any NodeTransport, priority: StagingPriority)?
     /// The file whose presence says package installs start no service (the provisioner's `policy-rc.d`).
     private let servicesHeldBy: String
     private let logger: Logger
@@ -35,8 +39,8 @@ final class PackageStager: Sendable {
         var request = 0
         /// The packages still to stage, by node: one apt transaction per element, in order (the last request's plan).
         var pending: [String: [[String]]] = [:]
-        /// Stagings under way, by node, and the packages each installs.
-        var running: [String: (task: Task<Void, Never>, packages: [String])] = [:]
+        /// Stagings under way, by node.
+        var running: [String: Staging] = [:]
         /// Nodes whose stagings go on between their steps (a busy node, once its first staging started).
         var flowing: Set<String> = []
         /// Nodes whose staging failed: they stage nothing more in this batch.
@@ -65,15 +69,24 @@ final class PackageStager: Sendable {
         var holdsStagingBack: Bool { self == .mayInstall || self == .waitingForDpkg }
     }
 
+    /// One staging under way: the packages it installs and, while it runs behind the steps, its name there.
+    private struct Staging {
+        var task: Task<Void, Never>
+        var packages: [String]
+        var behindSteps: String?
+    }
+
     private let state = Mutex(State())
 
     init(
         database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, transport: any NodeTransport, admin: RecipeAdmin,
-        servicesHeldBy: String = "/usr/sbin/policy-rc.d", logger: Logger
+        behindSteps: (steps: any NodeTransport, priority: StagingPriority)? = nil, servicesHeldBy: String = "/usr/sbin/policy-rc.d",
+        logger: Logger
     ) {
         self.database = database
         self.planner = StagingPlanner(database: database, catalog: catalog, recipes: recipes, admin: admin, logger: logger)
         self.transport = transport
+        self.behindSteps = behindSteps
         self.servicesHeldBy = servicesHeldBy
         self.logger = logger
     }
@@ -122,7 +135,7 @@ final class PackageStager: Sendable {
     /// whose packages are all staged starts beside a staging; one whose packages a staging under way or pending will
     /// install waits for the stagings while they go on; any other step waits for the one under way and holds the rest
     /// back, then may install.
-    private func admission(_ ticket: Ticket) -> Task<Void, Never>? {
+    private func admission(_ ticket: Ticket) -> (staging: Task<Void, Never>, raise: String?)? {
         state.withLock { state in
             let staged = state.staged[ticket.node] ?? []
             if !ticket.packages.isEmpty && ticket.packages.isSubset(of: staged) {
@@ -138,7 +151,8 @@ final class PackageStager: Sendable {
             let coming = staged.union(running.packages).union(state.pending[ticket.node]?.first ?? [])
             let covered = !ticket.packages.isEmpty && ticket.packages.isSubset(of: coming)
             state.applying[ticket.node]?[ticket.number] = covered ? .waitingForStaged : .waitingForDpkg
-            return running.task
+            state.running[ticket.node]?.behindSteps = nil
+            return (running.task, running.behindSteps)
         }
     }
 
@@ -179,11 +193,12 @@ final class PackageStager: Sendable {
     func admit(_ ticket: Ticket, waiting: () -> Void) async -> Duration? {
         var began: ContinuousClock.Instant?
         for _ in 0..<10_000 {  // each turn waits for one staging to end
-            guard let staging = admission(ticket), !Task.isCancelled else { break }
+            guard let (staging, raise) = admission(ticket), !Task.isCancelled else { break }
             if began == nil {
                 began = .now
                 waiting()
             }
+            if let raise { await raisePriority(of: raise, on: ticket.node) }
             await withTaskCancellationHandler { await staging.value } onCancel: { staging.cancel() }
         }
         return began.map { ContinuousClock.now - $0 }
@@ -196,6 +211,20 @@ final class PackageStager: Sendable {
             state.stopped = true
             state.planning?.cancel()
             state.running.values.forEach { $0.task.cancel() }
+        }
+    }
+
+    /// Raises the staging `name` on `node` to the steps' priority (a step there waits for it); a failure only leaves it
+    /// slower.
+    private func raisePriority(of name: String, on node: String) async {
+        guard let (steps, priority) = behindSteps else { return }
+        do {
+            let exit = try await steps.execute(
+                CompiledRecipe.command, stdin: Array(priority.raising(staging: name).utf8), timeout: .seconds(30),
+                on: try await database.node(named: node)) { _ in }
+            if !exit.succeeded { logger.notice("staging's priority not raised", metadata: ["node": "\(node)", "exit": "\(exit.status)"]) }
+        } catch {
+            logger.notice("staging's priority not raised", metadata: ["node": "\(node)", "error": "\(error)"])
         }
     }
 
@@ -228,20 +257,28 @@ final class PackageStager: Sendable {
             state.pending[node] = queue.isEmpty ? nil : queue
             guard !missing.isEmpty else { continue }
             if state.busy.contains(node) { state.flowing.insert(node) }
-            state.running[node] = (Task { await self.stage(missing, on: node, batch: batch) }, missing)
+            // A node the batch applies to now has a step coming soon; only an idle one's staging runs behind the steps.
+            let name = "staging-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
+            let behind = behindSteps != nil && !state.busy.contains(node) ? name : nil
+            state.running[node] = Staging(
+                task: Task { await self.stage(missing, on: node, batch: batch, behindSteps: behind) }, packages: missing, behindSteps: behind)
             return
         }
     }
 
-    /// Runs the staging recipe (``PackageStaging/recipe(packages:servicesHeldBy:)``) on one node.
-    private func stage(_ packages: [String], on name: String, batch: Int64) async {
+    /// Runs the staging recipe (``PackageStaging/recipe(packages:servicesHeldBy:behindSteps:)``) on one node, behind the
+    /// steps under the name `behindSteps` when given.
+    private func stage(_ packages: [String], on name: String, batch: Int64, behindSteps staging: String?) async {
         let started = ContinuousClock.now
         var succeeded = false, installed = false
         var metadata: Logger.Metadata = ["node": "\(name)", "packages": "\(packages.count)"]
+        if staging != nil { metadata["priority"] = "behind the steps" }
         do {
             let node = try await database.node(named: name)
             let marker = "crowbar-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
-            let recipe = PackageStaging.recipe(packages: packages, servicesHeldBy: servicesHeldBy)
+            let recipe = PackageStaging.recipe(
+                packages: packages, servicesHeldBy: servicesHeldBy,
+                behindSteps: staging.flatMap { staging in behindSteps.map { ($0.priority, staging) } })
             let compiled = try RecipeCompiler.compile(
                 recipe, templates: [:],
                 context: RecipeContext(barclamp: "crowbar", proposal: "staging", attributes: .map([:]), node: RecipeNode(node)),
@@ -260,7 +297,7 @@ final class PackageStager: Sendable {
             succeeded = result.completed && exit.succeeded
             if succeeded {
                 state.withLock { if $0.batch == batch { $0.staged[name, default: []].formUnion(packages) } }
-                installed = result.results.contains { $0.status == .changed }
+                installed = result.results.contains { $0.index == compiled.resources.count && $0.status == .changed }
                 metadata["installed"] = "\(installed)"
                 logger.info("packages staged", metadata: metadata)
             } else {

@@ -50,6 +50,13 @@ struct Crowbard: AsyncParsableCommand {
     @Option(help: "Threads that drive SSH sessions (the number of nodes worked on at once; default 32).")
     var sshThreads: Int?
 
+    @Option(
+        help: """
+            Nice value (1-19) of the package installs staged ahead on a node no step is applying to, until a step there \
+            waits for them: where nodes share CPUs (a lab), the steps come first. 0: the steps' priority (default 10).
+            """)
+    var stagingNiceness: Int?
+
     @Option(help: "Address of crowbard on the admin network: enables TFTP (port 69) and HTTP boot (--boot-http-port) there.")
     var bootAddress: String?
 
@@ -108,6 +115,7 @@ struct Crowbard: AsyncParsableCommand {
             dataDir: text(dataDir, "data-dir") ?? "/var/lib/crowbar", listen: address,
             barclamps: text(barclamps, "barclamps") ?? "barclamps", recipes: text(recipes, "recipes") ?? "recipes",
             sshThreads: try integer(sshThreads, "ssh-threads") ?? 32,
+            stagingNiceness: try integer(stagingNiceness, "staging-niceness") ?? 10,
             bootAddress: text(bootAddress, "boot-address"), bootInterface: text(bootInterface, "boot-interface"),
             dhcpRelays: dhcpRelays.isEmpty ? file.texts("dhcp-relay") ?? [] : dhcpRelays,
             dhcpNewClientsPerSecond: try dhcpNewClientsPerSecond ?? file.value("dhcp-new-clients-per-second", "a number") { Double($0) }
@@ -167,6 +175,7 @@ struct Crowbard: AsyncParsableCommand {
             admin: RecipeAdmin(repositoryKey: repositoryKey.armoredPublicKey),
             stagingTransport: ConnectionCache(
                 identity: identity, pool: SSHWorkerPool(threadCount: max(2, settings.sshThreads / 4)), purpose: "staging"),
+            stagingPriority: try settings.stagingPriority(),
             logger: logger)
         let bootCounters = settings.bootAddress.map { _ in BootCounters() }
         var countersSnapshot: (@Sendable () -> [String: Int])?

@@ -17,6 +17,7 @@ struct DaemonSettings {
     var barclamps: String
     var recipes: String
     var sshThreads: Int
+    var stagingNiceness: Int
     var bootAddress: String?
     var bootInterface: String?
     var dhcpRelays: [String]
@@ -32,6 +33,12 @@ struct DaemonSettings {
 }
 
 extension DaemonSettings {
+    /// How staged package installs stay behind the steps; nil when `--staging-niceness 0`.
+    func stagingPriority() throws -> StagingPriority? {
+        guard (0...19).contains(stagingNiceness) else { throw ValidationError("--staging-niceness must be 0 to 19, not \(stagingNiceness)") }
+        return stagingNiceness == 0 ? nil : StagingPriority(niceness: stagingNiceness)
+    }
+
     /// What OS installs need, when crowbard serves boot (installers fetch their image from the HTTP boot service).
     func installSettings(identity: SSHIdentity, repositoryKey: RepositoryKey) throws -> InstallSettings? {
         guard let bootAddress else { return nil }

@@ -1,5 +1,6 @@
 @testable import CrowbarCore
 import Foundation
+import Subprocess
 import Testing
 
 /// What a recipe lets be installed ahead (its leading packages), and the staging recipe run by the real /bin/sh against
@@ -77,5 +78,78 @@ import Testing
         #expect(status == 1)
         #expect(output.results.map(\.status) == [.failed], "the package resource never ran")
         #expect(output.results.first?.output.contains("a package install would start its services") == true)
+    }
+
+    /// The staging recipe, behind the steps as `name`, followed by a command that waits (at most 10 s) for the file
+    /// `go` in the test's folder when `waitForGo`, then prints its session's priority: "nice <process nice> <autogroup>".
+    func stagingThatReportsItsPriority(_ name: String, waitForGo: Bool = false) throws -> CompiledRecipe {
+        let held = folder + "/policy-rc.d"
+        _ = FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755])
+        var recipe = PackageStaging.recipe(
+            packages: ["dpkg"], servicesHeldBy: held, behindSteps: (StagingPriority(niceness: 10, folder: folder), name))
+        let wait = waitForGo ? "for i in $(seq 100); do [ -e \(folder)/go ] && break; sleep 0.1; done; " : ""
+        recipe.resources.append(Resource(
+            kind: .command(
+                run: wait + "echo nice $(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f17) $(sed 's/.* nice //' /proc/$$/autogroup)",
+                creates: nil, unless: nil),
+            location: SourceLocation(file: "test", line: 1), label: "report"))
+        return try RecipeCompiler.compile(recipe, templates: [:], context: RecipeScriptTests.context(), checkMode: false)
+    }
+
+    /// Runs `script` with `sh -s` as the leader of a session of its own, as sshd starts a recipe.
+    static func runInOwnSession(_ script: String) async throws -> (Int32?, String) {
+        let result = try await Subprocess.run(
+            .path("/usr/bin/setsid"), arguments: ["--wait", "sh", "-s"], input: .string(script), output: .string(limit: 1 << 20),
+            error: .string(limit: 1 << 20))
+        if case .exited(let code) = result.terminationStatus { return (code, result.standardOutput) }
+        return (nil, result.standardOutput)
+    }
+
+    static func report(_ compiled: CompiledRecipe, _ output: String) -> String? {
+        var parsed = RecipeOutput(labels: compiled.resources, marker: compiled.marker)
+        _ = parsed.consume(Array(output.utf8))
+        _ = parsed.finish()
+        return parsed.results.first { $0.resource == "report" }?.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A staging behind the steps runs its whole session (the recipe's children too) at nice 10, its autogroup as well;
+    /// run outside a session of its own (here, the test's) it changes nothing.
+    @Test func aStagingBehindTheStepsLowersItsOwnSessionOnly() async throws {
+        let compiled = try stagingThatReportsItsPriority("staging-a")
+        let (status, output) = try await Self.runInOwnSession(compiled.script)
+        #expect(status == 0, "\(output)")
+        #expect(Self.report(compiled, output) == "nice 10 10", "\(output)")
+        let (keptStatus, kept) = try await RecipeScriptTests.run(compiled)
+        #expect(keptStatus == 0)
+        #expect(kept.results.first { $0.resource == "behind the steps" }?.output.contains("priority kept") == true)
+        #expect(kept.results.first { $0.resource == "report" }?.output.hasPrefix("nice 0 ") == true, "\(kept.results)")
+    }
+
+    /// A raise for the staging, while it runs or before it has lowered itself, brings its session back to nice 0; a
+    /// raise for another staging does not.
+    @Test func aRaiseBringsTheStagingBackWhenItComes() async throws {
+        guard getuid() == 0 else { return }  // lowering a nice value takes root (CAP_SYS_NICE), as on a node
+        let priority = StagingPriority(niceness: 10, folder: folder)
+        let during = try stagingThatReportsItsPriority("staging-during", waitForGo: true)
+        async let running = Self.runInOwnSession(during.script)
+        for _ in 0..<100 where !(FileManager.default.contents(atPath: folder + "/crowbar-staging.session").map {
+            String(decoding: $0, as: UTF8.self).contains("staging-during")
+        } ?? false) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        _ = try await Self.runInOwnSession(priority.raising(staging: "someone-else"))
+        _ = try await Self.runInOwnSession(priority.raising(staging: "staging-during"))
+        _ = FileManager.default.createFile(atPath: folder + "/go", contents: nil)
+        let (status, output) = try await running
+        #expect(status == 0, "\(output)")
+        #expect(Self.report(during, output) == "nice 0 0", "raised while it ran: \(output)")
+
+        _ = try await Self.runInOwnSession(priority.raising(staging: "staging-before"))
+        let before = try stagingThatReportsItsPriority("staging-before")
+        let (_, early) = try await Self.runInOwnSession(before.script)
+        #expect(Self.report(before, early) == "nice 0 0", "raised before it lowered itself: \(early)")
+        let other = try stagingThatReportsItsPriority("staging-other")
+        let (_, lowered) = try await Self.runInOwnSession(other.script)
+        #expect(Self.report(other, lowered) == "nice 10 10", "another staging's raise: \(lowered)")
     }
 }

@@ -50,7 +50,8 @@ import Testing
 
     /// crowbard's services over the store at `folder`: the orchestrator and the batch runner, until `body` returns; then
     /// every task is cancelled at once, as a killed process leaves things (nothing is flushed or finished on the way out).
-    /// With `servicesHeldBy`, the orchestrator stages packages (``PackageStager``), taking that file for `policy-rc.d`.
+    /// With `servicesHeldBy`, the orchestrator stages packages (``PackageStager``), taking that file for `policy-rc.d`,
+    /// an idle node's stagings behind the steps (their priority files in the test's folder).
     func withCrowbard<T: Sendable>(
         transport: LocalShellTransport, servicesHeldBy: String? = nil,
         _ body: @escaping @Sendable (Control, CrowbarDatabase) async throws -> T
@@ -59,8 +60,8 @@ import Testing
         let recipes = RecipeBook(root: OrchestratorTests.fixtures.appendingPathComponent("recipes").path)
         let stager = servicesHeldBy.map {
             PackageStager(
-                database: database, catalog: catalog, recipes: recipes, transport: transport, admin: RecipeAdmin(), servicesHeldBy: $0,
-                logger: Logger(label: "test"))
+                database: database, catalog: catalog, recipes: recipes, transport: transport, admin: RecipeAdmin(),
+                behindSteps: (transport, StagingPriority(folder: folder.path)), servicesHeldBy: $0, logger: Logger(label: "test"))
         }
         let orchestrator = Orchestrator(
             executor: RunExecutor(
@@ -226,6 +227,16 @@ import Testing
         #expect(index("end steps/steps-one@n1") < index("start crowbar/staging@n1"), "n1 is staged only once its step has ended: \(timeline)")
         #expect(transport.exits[LocalShellTransport.Apply(recipe: PackageStaging.recipeName, node: "n2")] == 0)
         #expect(log.contains("waiting for the packages being staged on n2"), "\(log)")
+        // n2's staging ran behind the steps until its step waited: it wrote its session, and the wait raised it by name.
+        let session = contents("crowbar-staging.session")?.split(separator: " ").last.map(String.init)
+        #expect(session?.hasPrefix("staging-") == true, "\(session ?? "no session")")
+        #expect(contents("crowbar-staging.raised") == session, "\(contents("crowbar-staging.raised") ?? "no raise")")
+    }
+
+    /// A file of the test's folder, without its last line break.
+    func contents(_ name: String) -> String? {
+        FileManager.default.contents(atPath: folder.appendingPathComponent(name).path)
+            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .newlines) }
     }
 
     /// A node the current proposal applies to is staged once its step has installed its packages, beside the rest of

@@ -9,7 +9,7 @@ public enum DaemonSettingsFile {
 
     /// Every key the file may hold: crowbard's flags that are settings (not `--config` or `--ready-file`).
     public static let keys: [String: Kind] = [
-        "data-dir": .text, "listen": .text, "barclamps": .text, "recipes": .text, "ssh-threads": .integer,
+        "data-dir": .text, "listen": .text, "barclamps": .text, "recipes": .text, "ssh-threads": .integer, "staging-niceness": .integer,
         "boot-address": .text, "boot-interface": .text, "dhcp-relay": .texts, "dhcp-new-clients-per-second": .number,
         "dhcp-new-client-burst": .integer, "boot-http-port": .integer, "boot-files": .text, "repository": .text,
         "install-timeout": .integer, "tls": .flag, "log-level": .text, "log-format": .text,

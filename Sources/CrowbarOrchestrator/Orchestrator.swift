@@ -30,8 +30,8 @@ public final class Orchestrator: Service, RunScheduler, Sendable {
     ///   - admin: what recipes are told about the admin node.
     ///   - stagingTransport: how package staging (``PackageStager``) reaches the nodes: connections and SSH threads of
     ///     its own, so no step queues behind a staging for a connection or a thread; nil stages nothing.
-    ///   - stagingPriority: the priority at which a staging runs until a step on its node waits for it; nil: the steps'
-    ///     priority.
+    ///   - stagingPriority: the priority at which an idle node's staging runs until a step there waits for it; nil: the
+    ///     steps' priority.
     public convenience init(
         database: CrowbarDatabase, catalog: BarclampCatalog, recipes: RecipeBook, transport: any NodeTransport,
         maxParallelNodes: Int = 32, admin: RecipeAdmin = RecipeAdmin(), stagingTransport: (any NodeTransport)? = nil,

@@ -16,15 +16,13 @@ import Synchronization
 /// yet), fails or is cancelled is logged, the node stages nothing more in that batch, and its steps install what is
 /// missing as before. A staging that finds its packages all installed (a re-apply) makes the node's later ones one
 /// transaction, so a no-op batch checks each node once or twice rather than once per proposal. With a
-/// ``StagingPriority``, a staging runs behind the steps (those elsewhere, and the rest of its own node's step) until a
-/// step on its node waits for it, which raises it through `steps`, the steps' transport (the staging's own connection
-/// is busy with it).
+/// ``StagingPriority``, an idle node's staging runs behind the steps until a step on its node waits for it (through
+/// `steps`, the steps' transport: the staging's own connection is busy with it).
 final class PackageStager: Sendable {
     private let database: CrowbarDatabase
     private let planner: StagingPlanner
     private let transport: any NodeTransport
-    /// The steps' transport and the priority a staging runs at until a step waits for it, when stagings run behind the
-    /// steps.
+    /// The steps' transport and the priority an idle node's staging runs at, when stagings run behind the steps.
     private let behindSteps: (steps: any NodeTransport, priority: StagingPriority)?
     /// The file whose presence says package installs start no service (the provisioner's `policy-rc.d`).
     private let servicesHeldBy: String
@@ -259,7 +257,9 @@ final class PackageStager: Sendable {
             state.pending[node] = queue.isEmpty ? nil : queue
             guard !missing.isEmpty else { continue }
             if state.busy.contains(node) { state.flowing.insert(node) }
-            let behind = behindSteps.map { _ in "staging-" + String(UInt64.random(in: 1...UInt64.max), radix: 36) }
+            // A node the batch applies to now has a step coming soon; only an idle one's staging runs behind the steps.
+            let name = "staging-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
+            let behind = behindSteps != nil && !state.busy.contains(node) ? name : nil
             state.running[node] = Staging(
                 task: Task { await self.stage(missing, on: node, batch: batch, behindSteps: behind) }, packages: missing, behindSteps: behind)
             return

@@ -52,8 +52,8 @@ struct Crowbard: AsyncParsableCommand {
 
     @Option(
         help: """
-            Nice value (1-19) of the package installs staged ahead on a node, until a step there waits for them: where \
-            nodes share CPUs (a lab), the steps come first. 0: the steps' priority (default 10).
+            Nice value (1-19) of the package installs staged ahead on a node no step is applying to, until a step there \
+            waits for them: where nodes share CPUs (a lab), the steps come first. 0: the steps' priority (default 10).
             """)
     var stagingNiceness: Int?
 

@@ -51,7 +51,7 @@ import Testing
     /// crowbard's services over the store at `folder`: the orchestrator and the batch runner, until `body` returns; then
     /// every task is cancelled at once, as a killed process leaves things (nothing is flushed or finished on the way out).
     /// With `servicesHeldBy`, the orchestrator stages packages (``PackageStager``), taking that file for `policy-rc.d`,
-    /// stagings behind the steps (their priority files in the test's folder).
+    /// an idle node's stagings behind the steps (their priority files in the test's folder).
     func withCrowbard<T: Sendable>(
         transport: LocalShellTransport, servicesHeldBy: String? = nil,
         _ body: @escaping @Sendable (Control, CrowbarDatabase) async throws -> T

@@ -65,7 +65,7 @@ public enum PackageStaging {
     }
 }
 
-/// How a staging that no step waits for yet stays out of the steps' way where nodes share CPUs (a lab's containers or
+/// How a staging no step waits for yet stays out of the steps' way where nodes share CPUs (a lab's containers or
 /// virtual machines on one host; on real hardware each node has its own): its SSH session, and so everything it starts
 /// (apt, dpkg, maintainer scripts), runs at a lower CPU priority — the session's autogroup, which is how Linux weighs
 /// one session against another, and the session's processes' nice value — until a step on its node waits for it

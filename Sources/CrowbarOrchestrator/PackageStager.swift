@@ -16,17 +16,11 @@ import Synchronization
 /// yet), fails or is cancelled is logged, the node stages nothing more in that batch, and its steps install what is
 /// missing as before. A staging that finds its packages all installed (a re-apply) makes the node's later ones one
 /// transaction, so a no-op batch checks each node once or twice rather than once per proposal. With a
-/// ``StagingPriority``, an idle node's staging runs behind the steps until a step on its node waits for it (through
-/// `steps`, the steps' transport: the staging's own connection is busy with it).
+/// ``StagingPriority``, an idle node's staging runs behind the steps until a step on its node waits for it. What runs
+/// on the nodes is the ``StagingRunner``'s.
 final class PackageStager: Sendable {
-    private let database: CrowbarDatabase
     private let planner: StagingPlanner
-    private let transport: any NodeTransport
-    /// The steps' transport and the priority an idle node's staging runs at, when stagings run behind the steps.
-    private let behindSteps: (steps: any NodeTransport, priority: StagingPriority)?
-    /// The file whose presence says package installs start no service (the provisioner's `policy-rc.d`).
-    private let servicesHeldBy: String
-    private let logger: Logger
+    private let runner: StagingRunner
 
     private struct State {
         /// The batch the fields below belong to.
@@ -69,11 +63,14 @@ final class PackageStager: Sendable {
         var holdsStagingBack: Bool { self == .mayInstall || self == .waitingForDpkg }
     }
 
-    /// One staging under way: the packages it installs and, while it runs behind the steps, its name there.
+    /// One staging under way.
     private struct Staging {
         var task: Task<Void, Never>
         var packages: [String]
-        var behindSteps: String?
+        /// Its name on its node (its recipe's marker).
+        var name: String
+        /// Whether it runs behind the steps: lowered, and not raised yet.
+        var lowered: Bool
     }
 
     private let state = Mutex(State())
@@ -83,12 +80,9 @@ final class PackageStager: Sendable {
         behindSteps: (steps: any NodeTransport, priority: StagingPriority)? = nil, servicesHeldBy: String = "/usr/sbin/policy-rc.d",
         logger: Logger
     ) {
-        self.database = database
         self.planner = StagingPlanner(database: database, catalog: catalog, recipes: recipes, admin: admin, logger: logger)
-        self.transport = transport
-        self.behindSteps = behindSteps
-        self.servicesHeldBy = servicesHeldBy
-        self.logger = logger
+        self.runner = StagingRunner(
+            database: database, transport: transport, behindSteps: behindSteps, servicesHeldBy: servicesHeldBy, logger: logger)
     }
 
     /// Works out, off the caller's path, which nodes miss which packages, and starts the stagings it can.
@@ -151,8 +145,8 @@ final class PackageStager: Sendable {
             let coming = staged.union(running.packages).union(state.pending[ticket.node]?.first ?? [])
             let covered = !ticket.packages.isEmpty && ticket.packages.isSubset(of: coming)
             state.applying[ticket.node]?[ticket.number] = covered ? .waitingForStaged : .waitingForDpkg
-            state.running[ticket.node]?.behindSteps = nil
-            return (running.task, running.behindSteps)
+            state.running[ticket.node]?.lowered = false
+            return (running.task, running.lowered ? running.name : nil)
         }
     }
 
@@ -198,7 +192,7 @@ final class PackageStager: Sendable {
                 began = .now
                 waiting()
             }
-            if let raise { await raisePriority(of: raise, on: ticket.node) }
+            if let raise { await runner.raise(raise, on: ticket.node) }
             await withTaskCancellationHandler { await staging.value } onCancel: { staging.cancel() }
         }
         return began.map { ContinuousClock.now - $0 }
@@ -211,20 +205,6 @@ final class PackageStager: Sendable {
             state.stopped = true
             state.planning?.cancel()
             state.running.values.forEach { $0.task.cancel() }
-        }
-    }
-
-    /// Raises the staging `name` on `node` to the steps' priority (a step there waits for it); a failure only leaves it
-    /// slower.
-    private func raisePriority(of name: String, on node: String) async {
-        guard let (steps, priority) = behindSteps else { return }
-        do {
-            let exit = try await steps.execute(
-                CompiledRecipe.command, stdin: Array(priority.raising(staging: name).utf8), timeout: .seconds(30),
-                on: try await database.node(named: node)) { _ in }
-            if !exit.succeeded { logger.notice("staging's priority not raised", metadata: ["node": "\(node)", "exit": "\(exit.status)"]) }
-        } catch {
-            logger.notice("staging's priority not raised", metadata: ["node": "\(node)", "error": "\(error)"])
         }
     }
 
@@ -259,69 +239,35 @@ final class PackageStager: Sendable {
             if state.busy.contains(node) { state.flowing.insert(node) }
             // A node the batch applies to now has a step coming soon; only an idle one's staging runs behind the steps.
             let name = "staging-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
-            let behind = behindSteps != nil && !state.busy.contains(node) ? name : nil
+            let lowered = runner.behindSteps != nil && !state.busy.contains(node)
             state.running[node] = Staging(
-                task: Task { await self.stage(missing, on: node, batch: batch, behindSteps: behind) }, packages: missing, behindSteps: behind)
+                task: Task { await self.stage(missing, on: node, batch: batch, as: name, lowered: lowered) }, packages: missing,
+                name: name, lowered: lowered)
             return
         }
     }
 
-    /// Runs the staging recipe (``PackageStaging/recipe(packages:servicesHeldBy:behindSteps:)``) on one node, behind the
-    /// steps under the name `behindSteps` when given.
-    private func stage(_ packages: [String], on name: String, batch: Int64, behindSteps staging: String?) async {
-        let started = ContinuousClock.now
-        var succeeded = false, installed = false
-        var metadata: Logger.Metadata = ["node": "\(name)", "packages": "\(packages.count)"]
-        if staging != nil { metadata["priority"] = "behind the steps" }
-        do {
-            let node = try await database.node(named: name)
-            let marker = "crowbar-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
-            let recipe = PackageStaging.recipe(
-                packages: packages, servicesHeldBy: servicesHeldBy,
-                behindSteps: staging.flatMap { staging in behindSteps.map { ($0.priority, staging) } })
-            let compiled = try RecipeCompiler.compile(
-                recipe, templates: [:],
-                context: RecipeContext(barclamp: "crowbar", proposal: "staging", attributes: .map([:]), node: RecipeNode(node)),
-                checkMode: false, marker: marker)
-            let parser = SharedRecipeOutput(RecipeOutput(labels: compiled.resources, marker: marker))
-            let exit = try await transport.execute(
-                CompiledRecipe.command, stdin: Array(compiled.script.utf8), timeout: .seconds(recipe.timeoutSeconds), on: node
-            ) { output in
-                if output.stream == .stdout { _ = parser.state.withLock { $0.consume(output.bytes) } }
-            }
-            let result = parser.state.withLock { output in
-                _ = output.finish()
-                return output
-            }
-            metadata["seconds"] = "\(String(format: "%.1f", (ContinuousClock.now - started).inSeconds))"
-            succeeded = result.completed && exit.succeeded
-            if succeeded {
-                state.withLock { if $0.batch == batch { $0.staged[name, default: []].formUnion(packages) } }
-                installed = result.results.contains { $0.index == compiled.resources.count && $0.status == .changed }
-                metadata["installed"] = "\(installed)"
-                logger.info("packages staged", metadata: metadata)
-            } else {
-                let failed = result.results.first { $0.status == .failed }
-                metadata["reason"] = "\(failed.map { "\($0.resource): \($0.output.suffix(400))" } ?? "exit \(exit.status)")"
-                logger.notice("packages not staged; the steps install them", metadata: metadata)
-            }
-        } catch {
-            metadata["error"] = "\(error)"
-            logger.notice("packages not staged; the steps install them", metadata: metadata)
-        }
-        await transport.drop(name)
+    /// Stages `packages` on `node` (``StagingRunner/stage(_:on:as:lowered:)``) and takes in how it ended.
+    private func stage(_ packages: [String], on node: String, batch: Int64, as name: String, lowered: Bool) async {
+        let outcome = await runner.stage(packages, on: node, as: name, lowered: lowered)
         state.withLock { state in
-            state.running[name] = nil
-            // After a failure the node stages nothing more in this batch: its steps install, none waits for a staging.
-            if !succeeded && state.batch == batch {
-                state.failed.insert(name)
-                state.pending[name] = nil
-            } else if !installed && state.batch == batch {
-                // Everything was installed already (a re-apply): the rest likely is too, so it is checked in one go.
-                state.installedAlready.insert(name)
-                if let queue = state.pending[name] { state.pending[name] = [queue.flatMap { $0 }] }
+            state.running[node] = nil
+            if state.batch == batch {
+                switch outcome {
+                case .installed:
+                    state.staged[node, default: []].formUnion(packages)
+                case .foundInstalled:
+                    state.staged[node, default: []].formUnion(packages)
+                    // Everything was installed already (a re-apply): the rest likely is too, so it is checked in one go.
+                    state.installedAlready.insert(node)
+                    if let queue = state.pending[node] { state.pending[node] = [queue.flatMap { $0 }] }
+                case .failed:
+                    // The node stages nothing more in this batch: its steps install, none waits for a staging.
+                    state.failed.insert(node)
+                    state.pending[node] = nil
+                }
             }
-            startPending(on: name, &state)  // what a newer request asked meanwhile
+            startPending(on: node, &state)  // what a newer request asked meanwhile
         }
     }
 }

@@ -61,8 +61,7 @@ import Testing
     }
 
     @Test func stagingChecksTheInstalledPackagesWhereServicesAreHeld() async throws {
-        let held = folder + "/policy-rc.d"
-        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        let held = heldServices()
         let recipe = PackageStaging.recipe(packages: ["dpkg", "coreutils"], servicesHeldBy: held)
         let (status, output) = try await RecipeScriptTests.run(
             try RecipeCompiler.compile(recipe, templates: [:], context: RecipeScriptTests.context(), checkMode: false))
@@ -80,11 +79,17 @@ import Testing
         #expect(output.results.first?.output.contains("a package install would start its services") == true)
     }
 
+    /// A `policy-rc.d` that holds services, in the test's folder: staging may install.
+    func heldServices() -> String {
+        let held = folder + "/policy-rc.d"
+        #expect(FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755]))
+        return held
+    }
+
     /// The staging recipe, behind the steps as `name`, followed by a command that waits (at most 10 s) for the file
     /// `go` in the test's folder when `waitForGo`, then prints its session's priority: "nice <process nice> <autogroup>".
     func stagingThatReportsItsPriority(_ name: String, waitForGo: Bool = false) throws -> CompiledRecipe {
-        let held = folder + "/policy-rc.d"
-        _ = FileManager.default.createFile(atPath: held, contents: Data("#!/bin/sh\nexit 101\n".utf8), attributes: [.posixPermissions: 0o755])
+        let held = heldServices()
         var recipe = PackageStaging.recipe(
             packages: ["dpkg"], servicesHeldBy: held, behindSteps: (StagingPriority(niceness: 10, folder: folder), name))
         let wait = waitForGo ? "for i in $(seq 100); do [ -e \(folder)/go ] && break; sleep 0.1; done; " : ""

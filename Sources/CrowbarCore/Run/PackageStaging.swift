@@ -91,7 +91,7 @@ public struct StagingPriority: Sendable, Hashable {
     public func lowering(staging: String) -> String {
         """
         session=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f4)
-        if [ "$(tr '\\0' ' ' < /proc/$session/cmdline)" != "sh -s " ]; then echo "not a recipe's own session: priority kept"; exit 0; fi
+        if [ "$(tr '\\0' ' ' 2>/dev/null < /proc/$session/cmdline)" != "sh -s " ]; then echo "not a recipe's own session: priority kept"; exit 0; fi
         echo "$session" \(staging.shellQuoted) > \(sessionFile)
         priority() { echo "$1" > /proc/$session/autogroup 2>/dev/null || true; renice -n "$1" -g "$session" > /dev/null || true; }
         priority \(niceness)

@@ -16,8 +16,9 @@ import Synchronization
 /// yet), fails or is cancelled is logged, the node stages nothing more in that batch, and its steps install what is
 /// missing as before. A staging that finds its packages all installed (a re-apply) makes the node's later ones one
 /// transaction, so a no-op batch checks each node once or twice rather than once per proposal. With a
-/// ``StagingPriority``, an idle node's staging runs behind the steps until a step on its node waits for it. What runs
-/// on the nodes is the ``StagingRunner``'s.
+/// ``StagingPriority``, an idle node's staging runs behind the steps until a step on its node waits for it (one begun
+/// while its node was busy is lowered once the batch leaves the node idle). What runs on the nodes is the
+/// ``StagingRunner``'s.
 final class PackageStager: Sendable {
     private let planner: StagingPlanner
     private let runner: StagingRunner
@@ -69,8 +70,17 @@ final class PackageStager: Sendable {
         var packages: [String]
         /// Its name on its node (its recipe's marker).
         var name: String
-        /// Whether it runs behind the steps: lowered, and not raised yet.
-        var lowered: Bool
+        var priority: Priority
+    }
+
+    /// Where a staging stands towards the steps' CPU priority (``StagingPriority``).
+    private enum Priority {
+        /// At the steps' priority, begun while its node was busy: lowered once its node is idle.
+        case steps
+        /// Behind the steps, until a step on its node waits for it.
+        case behind
+        /// A step waits (or waited) for it: at the steps' priority to its end.
+        case raised
     }
 
     private let state = Mutex(State())
@@ -105,6 +115,7 @@ final class PackageStager: Sendable {
                 state.installedAlready = []
             }
             state.busy = request.busy
+            lowerIdleStagings(&state)
             state.pending = [:]
             state.request += 1
             let previous = state.planning, number = state.request
@@ -145,8 +156,8 @@ final class PackageStager: Sendable {
             let coming = staged.union(running.packages).union(state.pending[ticket.node]?.first ?? [])
             let covered = !ticket.packages.isEmpty && ticket.packages.isSubset(of: coming)
             state.applying[ticket.node]?[ticket.number] = covered ? .waitingForStaged : .waitingForDpkg
-            state.running[ticket.node]?.lowered = false
-            return (running.task, running.lowered ? running.name : nil)
+            state.running[ticket.node]?.priority = .raised
+            return (running.task, running.priority == .behind ? running.name : nil)
         }
     }
 
@@ -242,8 +253,19 @@ final class PackageStager: Sendable {
             let lowered = runner.behindSteps != nil && !state.busy.contains(node)
             state.running[node] = Staging(
                 task: Task { await self.stage(missing, on: node, batch: batch, as: name, lowered: lowered) }, packages: missing,
-                name: name, lowered: lowered)
+                name: name, priority: lowered ? .behind : .steps)
             return
+        }
+    }
+
+    /// Lowers, behind the steps, the stagings begun while their node was busy whose node the batch now leaves idle (a
+    /// compute node's staging begun in an all-node proposal, while the controller alone runs keystone).
+    private func lowerIdleStagings(_ state: inout State) {
+        guard runner.behindSteps != nil else { return }
+        for (node, staging) in state.running
+        where staging.priority == .steps && !state.busy.contains(node) && state.applying[node] == nil {
+            state.running[node]?.priority = .behind
+            Task { await runner.lower(staging.name, on: node) }
         }
     }
 

@@ -3,8 +3,9 @@ import CrowbarStore
 import Foundation
 import Logging
 
-/// Does on a node what ``PackageStager`` decides: runs the staging recipe (``PackageStaging``), and raises a staging
-/// that a step has come to wait for back to the steps' priority (``StagingPriority``).
+/// Does on a node what ``PackageStager`` decides: runs the staging recipe (``PackageStaging``), lowers a staging whose
+/// node has become idle behind the steps, and raises one that a step has come to wait for back to the steps' priority
+/// (``StagingPriority``).
 struct StagingRunner: Sendable {
     let database: CrowbarDatabase
     /// The stagings' own transport (its own SSH threads); a staging's connection is closed when it ends.
@@ -26,16 +27,16 @@ struct StagingRunner: Sendable {
         case failed
     }
 
-    /// Runs the staging recipe for `packages` on `node`, its recipe's marker `name`, behind the steps when `lowered`.
+    /// Runs the staging recipe for `packages` on `node`, its recipe's marker `name`, behind the steps from the start
+    /// when `lowered`.
     func stage(_ packages: [String], on node: String, as name: String, lowered: Bool) async -> Outcome {
         let started = ContinuousClock.now
         var outcome = Outcome.failed
         var metadata: Logger.Metadata = ["node": "\(node)", "packages": "\(packages.count)"]
-        let priority = lowered ? behindSteps?.priority : nil
-        if priority != nil { metadata["priority"] = "behind the steps" }
+        if lowered && behindSteps != nil { metadata["priority"] = "behind the steps" }
         do {
             let recipe = PackageStaging.recipe(
-                packages: packages, servicesHeldBy: servicesHeldBy, behindSteps: priority.map { ($0, name) })
+                packages: packages, servicesHeldBy: servicesHeldBy, priority: behindSteps.map { ($0.priority, name, lowered) })
             let target = try await database.node(named: node)
             let compiled = try RecipeCompiler.compile(
                 recipe, templates: [:],
@@ -74,14 +75,28 @@ struct StagingRunner: Sendable {
     /// Raises the staging `name` on `node` to the steps' priority (a step there waits for it); a failure only leaves it
     /// slower.
     func raise(_ name: String, on node: String) async {
+        await tell(node, "raised") { $0.raising(staging: name) }
+    }
+
+    /// Lowers the staging `name` on `node`, begun at the steps' priority while its node was busy, behind the steps (its
+    /// node is idle now); a failure only leaves it where it was.
+    func lower(_ name: String, on node: String) async {
+        await tell(node, "lowered") { $0.lowering(staging: name) }
+    }
+
+    /// Runs `script`'s answer over the steps' transport on `node` (the staging's own connection is busy with it).
+    private func tell(_ node: String, _ done: String, _ script: (StagingPriority) -> String) async {
         guard let (steps, priority) = behindSteps else { return }
+        var metadata: Logger.Metadata = ["node": "\(node)"]
         do {
             let exit = try await steps.execute(
-                CompiledRecipe.command, stdin: Array(priority.raising(staging: name).utf8), timeout: .seconds(30),
+                CompiledRecipe.command, stdin: Array(script(priority).utf8), timeout: .seconds(30),
                 on: try await database.node(named: node)) { _ in }
-            if !exit.succeeded { logger.notice("staging's priority not raised", metadata: ["node": "\(node)", "exit": "\(exit.status)"]) }
+            if exit.succeeded { return }
+            metadata["exit"] = "\(exit.status)"
         } catch {
-            logger.notice("staging's priority not raised", metadata: ["node": "\(node)", "error": "\(error)"])
+            metadata["error"] = "\(error)"
         }
+        logger.notice("staging's priority not \(done)", metadata: metadata)
     }
 }

@@ -86,13 +86,13 @@ import Testing
         return held
     }
 
-    /// The staging recipe, behind the steps as `name`, followed by a command that waits (at most 10 s) for the file
+    /// The staging recipe as `name`, behind the steps from the start when `lowered`, followed by a command that waits (at most 10 s) for the file
     /// `go` in the test's folder when `waitForGo`, then prints its session's priority: "nice <process nice> <autogroup's
     /// nice>", the latter "none" where the kernel shows no autogroup (a session whose leader is outside the container).
-    func stagingThatReportsItsPriority(_ name: String, waitForGo: Bool = false) throws -> CompiledRecipe {
+    func stagingThatReportsItsPriority(_ name: String, lowered: Bool = true, waitForGo: Bool = false) throws -> CompiledRecipe {
         let held = heldServices()
         var recipe = PackageStaging.recipe(
-            packages: ["dpkg"], servicesHeldBy: held, behindSteps: (StagingPriority(niceness: 10, folder: folder), name))
+            packages: ["dpkg"], servicesHeldBy: held, priority: (StagingPriority(niceness: 10, folder: folder), name, lowered))
         let wait = waitForGo ? "for i in $(seq 100); do [ -e \(folder)/go ] && break; sleep 0.1; done; " : ""
         recipe.resources.append(Resource(
             kind: .command(
@@ -133,24 +133,52 @@ import Testing
         #expect(kept.results.first { $0.resource == "report" }?.output.hasSuffix(" 10\n") == false, "\(kept.results)")
     }
 
-    /// A raise for the staging, while it runs or before it has lowered itself, brings its session back to nice 0; a
-    /// raise for another staging does not.
+    /// Waits (at most 10 s) until a staging has recorded its session as `name`'s.
+    func waitForSession(of name: String) async throws {
+        for _ in 0..<100 where !(FileManager.default.contents(atPath: folder + "/crowbar-staging.session").map {
+            String(decoding: $0, as: UTF8.self).contains(name)
+        } ?? false) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// A staging begun at the steps' priority is lowered by a lowering for it, whether it comes while the staging runs
+    /// or before it has started; a lowering for another staging leaves it alone.
+    @Test func aLoweringTakesAStagingBegunAtTheStepsPriorityBehindThem() async throws {
+        let priority = StagingPriority(niceness: 10, folder: folder)
+        let during = try stagingThatReportsItsPriority("staging-during", lowered: false, waitForGo: true)
+        async let running = Self.runInOwnSession(during.script)
+        try await waitForSession(of: "staging-during")
+        _ = try await Self.runInOwnSession(priority.lowering(staging: "staging-during"))
+        _ = FileManager.default.createFile(atPath: folder + "/go", contents: nil)
+        let (status, output) = try await running
+        #expect(status == 0, "\(output)")
+        #expect(Self.report(during, output) == "nice 10 10", "lowered while it ran: \(output)")
+
+        _ = try await Self.runInOwnSession(priority.lowering(staging: "staging-before"))
+        let before = try stagingThatReportsItsPriority("staging-before", lowered: false)
+        let (_, early) = try await Self.runInOwnSession(before.script)
+        #expect(Self.report(before, early) == "nice 10 10", "lowered before it started: \(early)")
+        let other = try stagingThatReportsItsPriority("staging-other", lowered: false)
+        let (_, kept) = try await Self.runInOwnSession(other.script)
+        #expect(Self.report(other, kept) == "nice 0 0", "another staging's lowering: \(kept)")
+    }
+
+    /// A raise for the staging, while it runs or before it has lowered itself, brings its session back to nice 0 and
+    /// keeps it there against a later lowering; a raise for another staging does not.
     @Test func aRaiseBringsTheStagingBackWhenItComes() async throws {
         guard getuid() == 0 else { return }  // lowering a nice value takes root (CAP_SYS_NICE), as on a node
         let priority = StagingPriority(niceness: 10, folder: folder)
         let during = try stagingThatReportsItsPriority("staging-during", waitForGo: true)
         async let running = Self.runInOwnSession(during.script)
-        for _ in 0..<100 where !(FileManager.default.contents(atPath: folder + "/crowbar-staging.session").map {
-            String(decoding: $0, as: UTF8.self).contains("staging-during")
-        } ?? false) {
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await waitForSession(of: "staging-during")
         _ = try await Self.runInOwnSession(priority.raising(staging: "someone-else"))
         _ = try await Self.runInOwnSession(priority.raising(staging: "staging-during"))
+        _ = try await Self.runInOwnSession(priority.lowering(staging: "staging-during"))
         _ = FileManager.default.createFile(atPath: folder + "/go", contents: nil)
         let (status, output) = try await running
         #expect(status == 0, "\(output)")
-        #expect(Self.report(during, output) == "nice 0 0", "raised while it ran: \(output)")
+        #expect(Self.report(during, output) == "nice 0 0", "raised while it ran, then not lowered: \(output)")
 
         _ = try await Self.runInOwnSession(priority.raising(staging: "staging-before"))
         let before = try stagingThatReportsItsPriority("staging-before")

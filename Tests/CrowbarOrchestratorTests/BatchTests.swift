@@ -231,6 +231,58 @@ import Testing
         let session = contents("crowbar-staging.session")?.split(separator: " ").last.map(String.init)
         #expect(session?.hasPrefix("staging-") == true, "\(session ?? "no session")")
         #expect(contents("crowbar-staging.raised") == session, "\(contents("crowbar-staging.raised") ?? "no raise")")
+        #expect(contents("crowbar-staging.lowered") == nil, "begun lowered, it needs no lowering")
+    }
+
+    /// A staging begun while its node was busy (n2 in `first`) is lowered behind the steps once the batch leaves the node
+    /// idle (`second`, on n1 alone). n1's first step is held until n2's staging has started, and n2's staging until the
+    /// lowering has come (at most 10 s each), so it starts lowered only if the lowering was sent.
+    @Test(.timeLimit(.minutes(1)))
+    func aStagingBegunWhileItsNodeWasBusyIsLoweredOnceTheNodeIsIdle() async throws {
+        let held = heldServices()
+        let lowered = folder.appendingPathComponent("crowbar-staging.lowered").path
+        let shared = Mutex<LocalShellTransport?>(nil)
+        let transport = LocalShellTransport(hold: { apply in
+            if apply.recipe == PackageStaging.recipeName {
+                for _ in 0..<100 where !FileManager.default.fileExists(atPath: lowered) { try? await Task.sleep(for: .milliseconds(100)) }
+            } else if apply == LocalShellTransport.Apply(recipe: "steps/steps-one", node: "n1") {
+                for _ in 0..<100 where shared.withLock({ $0 })?.timeline.contains("start \(PackageStaging.recipeName)@n2") != true {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        })
+        shared.withLock { $0 = transport }
+        let file = """
+            nodes:
+              - alias: one
+                name: n1
+              - alias: two
+                name: n2
+            proposals:
+              - barclamp: steps
+                name: first
+                deployment:
+                  elements:
+                    steps-one: ["@@one@@", "@@two@@"]
+              - barclamp: steps
+                name: second
+                attributes: {pause: "0.5"}
+                deployment:
+                  elements:
+                    steps-one: ["@@one@@"]
+              - barclamp: staged
+                deployment:
+                  elements:
+                    staged-packages: ["@@two@@"]
+            """
+        let batch = try await applied(file, transport: transport, servicesHeldBy: held)
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        let timeline = transport.timeline
+        #expect((timeline.firstIndex(of: "start crowbar/staging@n2") ?? Int.max) < (timeline.firstIndex(of: "end steps/steps-one@n1") ?? -1),
+            "n2's staging began in `first`, n2 busy: \(timeline)")
+        let session = contents("crowbar-staging.session")?.split(separator: " ").last.map(String.init)
+        #expect(session?.hasPrefix("staging-") == true, "\(session ?? "no session")")
+        #expect(contents("crowbar-staging.lowered") == session, "\(contents("crowbar-staging.lowered") ?? "no lowering")")
     }
 
     /// A file of the test's folder, without its last line break.

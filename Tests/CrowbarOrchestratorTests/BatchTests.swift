@@ -24,14 +24,22 @@ import Testing
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
-    /// Two proposals of `steps`: `first` on n1, then `second` on n2 (pausing so a stop can land inside it).
-    static let file = """
+    /// A batch file naming n1 `one` and n2 `two`, then `proposals` (items of its `proposals:` list).
+    static func twoNodes(_ proposals: String) -> String {
+        """
         nodes:
           - alias: one
             name: n1
           - alias: two
             name: n2
         proposals:
+        \(proposals)
+        """
+    }
+
+    /// Two proposals of `steps`: `first` on n1, then `second` on n2 (pausing so a stop can land inside it).
+    static let file = BatchTests.twoNodes(
+        """
           - barclamp: steps
             name: second
             attributes: {pause: "0.3"}
@@ -46,7 +54,7 @@ import Testing
               elements:
                 steps-one: ["@@one@@"]
                 steps-two: ["@@one@@"]
-        """
+        """)
 
     /// crowbard's services over the store at `folder`: the orchestrator and the batch runner, until `body` returns; then
     /// every task is cancelled at once, as a killed process leaves things (nothing is flushed or finished on the way out).
@@ -115,13 +123,8 @@ import Testing
     }
 
     /// `first` on n1, then `staged` on both nodes: n2 idles through `first`, so its packages may be staged meanwhile.
-    static let stagedFile = """
-        nodes:
-          - alias: one
-            name: n1
-          - alias: two
-            name: n2
-        proposals:
+    static let stagedFile = BatchTests.twoNodes(
+        """
           - barclamp: steps
             name: first
             attributes: {pause: "0.2"}
@@ -132,7 +135,7 @@ import Testing
             deployment:
               elements:
                 staged-packages: ["@@one@@", "@@two@@"]
-        """
+        """)
 
     /// Holds `steps-one` on n1 until n2's staging has started (at most 10 s), and n2's stagings for `seconds` or, given
     /// `database`, until the batch's second run says it waits for n2's staging (at most 10 s) and 1 s more: the staging
@@ -252,13 +255,8 @@ import Testing
             }
         })
         shared.withLock { $0 = transport }
-        let file = """
-            nodes:
-              - alias: one
-                name: n1
-              - alias: two
-                name: n2
-            proposals:
+        let file = Self.twoNodes(
+            """
               - barclamp: steps
                 name: first
                 deployment:
@@ -274,7 +272,7 @@ import Testing
                 deployment:
                   elements:
                     staged-packages: ["@@two@@"]
-            """
+            """)
         let batch = try await applied(file, transport: transport, servicesHeldBy: held)
         #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
         let timeline = transport.timeline

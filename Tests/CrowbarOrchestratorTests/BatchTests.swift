@@ -146,12 +146,7 @@ import Testing
     ) -> @Sendable (LocalShellTransport.Apply) async -> Void {
         { apply in
             if apply.recipe == PackageStaging.recipeName, apply.node == "n2", let database = database() {
-                for _ in 0..<100 {
-                    let log = (try? await database.runLog(2)) ?? []
-                    if log.contains(where: { $0.text == "waiting for the packages being staged on n2" }) { break }
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-                try? await Task.sleep(for: .seconds(1))
+                await untilRun(2, waitsForTheStagingOn: "n2", in: database)
             } else if apply.recipe == PackageStaging.recipeName, apply.node == "n2" {
                 try? await Task.sleep(for: .seconds(seconds))
             } else if apply.recipe == "steps/steps-one" {
@@ -160,6 +155,17 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Waits (at most 10 s) until run `run`'s log says it waits for `node`'s staging, and 1 s more: a staging held by
+    /// this is still under way when that run's step comes to it, however slow the machine.
+    static func untilRun(_ run: Int64, waitsForTheStagingOn node: String, in database: CrowbarDatabase) async {
+        for _ in 0..<100 {
+            let log = (try? await database.runLog(run)) ?? []
+            if log.contains(where: { $0.text == "waiting for the packages being staged on \(node)" }) { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        try? await Task.sleep(for: .seconds(1))
     }
 
     /// On n1: `staged` (its attributes `staged`, a YAML flow map), then `leading` proposals `second` (bash) and `third` (sed).
@@ -291,18 +297,20 @@ import Testing
 
     /// A node the current proposal applies to is staged once its step has installed its packages, beside the rest of
     /// that step: the staging finds the step past its packages (the handshake file it writes between them), the step
-    /// waits after its last package until the staging has started, and the next step waits for the staging (held 2 s).
+    /// waits after its last package until the staging has started, and the next step waits for the staging (held until
+    /// that step says it waits, at most 10 s: without the wait the test stalls and fails).
     @Test(.timeLimit(.minutes(1)))
     func aBusyNodeIsStagedOnceItsStepHasInstalledItsPackages() async throws {
         let held = heldServices()
         let handshake = folder.appendingPathComponent("handshake").path
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
         let foundInstalled = Mutex<Bool?>(nil)
+        let observed = Mutex<CrowbarDatabase?>(nil)
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
             foundInstalled.withLock { $0 = FileManager.default.fileExists(atPath: handshake + "/installed") }
             _ = FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
-            try? await Task.sleep(for: .seconds(2))
+            if let database = observed.withLock({ $0 }) { await Self.untilRun(2, waitsForTheStagingOn: "n1", in: database) }
         })
         let file = """
             nodes:
@@ -323,6 +331,7 @@ import Testing
                     staged-packages: ["@@one@@"]
             """
         let (batch, log) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
+            observed.withLock { $0 = database }
             try await Self.register(control)
             let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
             let batch = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }

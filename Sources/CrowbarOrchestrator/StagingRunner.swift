@@ -75,24 +75,28 @@ struct StagingRunner: Sendable {
     /// Raises the staging `name` on `node` to the steps' priority (a step there waits for it); a failure only leaves it
     /// slower.
     func raise(_ name: String, on node: String) async {
-        await tell(node, "raised") { $0.raising(staging: name) }
+        await tell(node, name, "raised") { $0.raising(staging: name) }
     }
 
     /// Lowers the staging `name` on `node`, begun at the steps' priority while its node was busy, behind the steps (its
     /// node is idle now); a failure only leaves it where it was.
     func lower(_ name: String, on node: String) async {
-        await tell(node, "lowered") { $0.lowering(staging: name) }
+        await tell(node, name, "lowered") { $0.lowering(staging: name) }
     }
 
-    /// Runs `script`'s answer over the steps' transport on `node` (the staging's own connection is busy with it).
-    private func tell(_ node: String, _ done: String, _ script: (StagingPriority) -> String) async {
+    /// Runs `script`'s answer over the steps' transport on `node` (the staging's own connection is busy with it) and
+    /// logs whether the staging `name`'s priority was `done`.
+    private func tell(_ node: String, _ name: String, _ done: String, _ script: (StagingPriority) -> String) async {
         guard let (steps, priority) = behindSteps else { return }
-        var metadata: Logger.Metadata = ["node": "\(node)"]
+        var metadata: Logger.Metadata = ["node": "\(node)", "staging": "\(name)"]
         do {
             let exit = try await steps.execute(
                 CompiledRecipe.command, stdin: Array(script(priority).utf8), timeout: .seconds(30),
                 on: try await database.node(named: node)) { _ in }
-            if exit.succeeded { return }
+            if exit.succeeded {
+                logger.info("staging's priority \(done)", metadata: metadata)
+                return
+            }
             metadata["exit"] = "\(exit.status)"
         } catch {
             metadata["error"] = "\(error)"

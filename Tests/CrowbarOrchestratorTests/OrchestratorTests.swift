@@ -132,7 +132,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))  // the hang is under way
             cancelledAt = ContinuousClock.now
             #expect(try await orchestrator.cancel(runID: run.id))
-            for _ in 0..<100 where try await !database.run(id: run.id).status.isFinished {
+            for _ in 0..<400 where try await !database.run(id: run.id).status.isFinished {
                 try await Task.sleep(for: .milliseconds(50))
             }
             group.cancelAll()
@@ -140,7 +140,7 @@ import Testing
         let cancelled = try await database.run(id: run.id)
         #expect(cancelled.status == .cancelled)
         #expect(cancelled.steps.map(\.status) == [.succeeded, .cancelled, .pending])
-        #expect(ContinuousClock.now - cancelledAt < .seconds(10), "the 60 s sleep was stopped, not waited for (timed from the cancel: a loaded machine runs step one slower)")
+        #expect(ContinuousClock.now - cancelledAt < .seconds(30), "the 60 s sleep was stopped, not waited for (timed from the cancel: a loaded machine runs step one slower; a CI run took 10.1 s)")
         #expect(!transport.started.contains { $0.recipe == "steps/steps-three" })
         #expect(try await database.proposal(barclamp: "steps", name: "default").status == .failed)
     }

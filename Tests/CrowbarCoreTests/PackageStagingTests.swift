@@ -142,16 +142,22 @@ import Testing
         }
     }
 
+    /// Runs `staging` (made to wait for `go`) in a session of its own, runs `scripts` once it has recorded its session
+    /// as `name`'s, then lets it go on; answers its exit status and output.
+    func run(_ staging: CompiledRecipe, as name: String, after scripts: [String]) async throws -> (Int32?, String) {
+        async let running = Self.runInOwnSession(staging.script)
+        try await waitForSession(of: name)
+        for script in scripts { _ = try await Self.runInOwnSession(script) }
+        _ = FileManager.default.createFile(atPath: folder + "/go", contents: nil)
+        return try await running
+    }
+
     /// A staging begun at the steps' priority is lowered by a lowering for it, whether it comes while the staging runs
     /// or before it has started; a lowering for another staging leaves it alone.
     @Test func aLoweringTakesAStagingBegunAtTheStepsPriorityBehindThem() async throws {
         let priority = StagingPriority(niceness: 10, folder: folder)
         let during = try stagingThatReportsItsPriority("staging-during", lowered: false, waitForGo: true)
-        async let running = Self.runInOwnSession(during.script)
-        try await waitForSession(of: "staging-during")
-        _ = try await Self.runInOwnSession(priority.lowering(staging: "staging-during"))
-        _ = FileManager.default.createFile(atPath: folder + "/go", contents: nil)
-        let (status, output) = try await running
+        let (status, output) = try await run(during, as: "staging-during", after: [priority.lowering(staging: "staging-during")])
         #expect(status == 0, "\(output)")
         #expect(Self.report(during, output) == "nice 10 10", "lowered while it ran: \(output)")
 
@@ -170,13 +176,10 @@ import Testing
         guard getuid() == 0 else { return }  // lowering a nice value takes root (CAP_SYS_NICE), as on a node
         let priority = StagingPriority(niceness: 10, folder: folder)
         let during = try stagingThatReportsItsPriority("staging-during", waitForGo: true)
-        async let running = Self.runInOwnSession(during.script)
-        try await waitForSession(of: "staging-during")
-        _ = try await Self.runInOwnSession(priority.raising(staging: "someone-else"))
-        _ = try await Self.runInOwnSession(priority.raising(staging: "staging-during"))
-        _ = try await Self.runInOwnSession(priority.lowering(staging: "staging-during"))
-        _ = FileManager.default.createFile(atPath: folder + "/go", contents: nil)
-        let (status, output) = try await running
+        let (status, output) = try await run(during, as: "staging-during", after: [
+            priority.raising(staging: "someone-else"), priority.raising(staging: "staging-during"),
+            priority.lowering(staging: "staging-during"),
+        ])
         #expect(status == 0, "\(output)")
         #expect(Self.report(during, output) == "nice 0 0", "raised while it ran, then not lowered: \(output)")
 

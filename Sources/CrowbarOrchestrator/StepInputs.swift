@@ -25,11 +25,11 @@ struct StepInputs: Sendable {
         var attributes: AttributeValue = .map([:])
         var deployments: [String: [String: [String]]] = [:]
         var chosenRank: [String: Int] = [:]
-        for proposal in try await database.proposals() where proposal.revision > 0 {
+        let pinned = revision.map { (barclamp: step.barclamp, name: step.proposal, revision: $0) }
+        for proposal in try await database.committedProposals(pinning: pinned) {
             let isStepProposal = proposal.barclamp == step.barclamp && proposal.name == step.proposal
             guard isStepProposal || proposal.status.isActive else { continue }
-            let number = isStepProposal ? revision ?? proposal.revision : proposal.revision
-            let content = try await database.revision(barclamp: proposal.barclamp, name: proposal.name, number: number).content
+            let content = proposal.content
             if let barclamp = catalog[proposal.barclamp] {
                 secrets += SecretPaths.values(in: content.attributes, for: barclamp)
             }

@@ -7,6 +7,8 @@ import GRDB
 public struct CrowbarDatabase: Sendable {
     /// The GRDB writer; a `DatabasePool` (WAL) for files, a queue in memory.
     public let writer: any DatabaseWriter
+    /// Revision contents already decoded (``committedProposals(pinning:)``).
+    let revisionContents = RevisionContentCache()
 
     /// Opens (creating if needed) the database file at `path` in WAL mode with foreign keys on. Every commit is
     /// synced to disk before it returns (`synchronous = FULL`; GRDB's WAL default is NORMAL, which a power loss can

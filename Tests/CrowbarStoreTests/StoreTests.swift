@@ -204,4 +204,27 @@ import Testing
         #expect(orphans == 0)
         await #expect(throws: CrowbarError.self) { try await database.proposal(barclamp: "demo", name: "p") }
     }
+
+    @Test func committedProposalsReadEachLastRevisionOrThePinnedOneAndNeverAStaleDecode() async throws {
+        let database = try CrowbarDatabase.open(path: path)
+        @Sendable func content(_ value: String) -> ProposalContent { ProposalContent(attributes: .map(["v": .string(value)]), deployment: ["r": [value]]) }
+        func read(_ pinned: (barclamp: String, name: String, revision: Int)? = nil) async throws -> [String] {
+            try await database.committedProposals(pinning: pinned).map { "\($0.barclamp)/\($0.name)@\($0.revision) \($0.status.rawValue) \($0.content.deployment["r"]?.first ?? "")" }
+        }
+        _ = try await database.createProposal(barclamp: "demo", name: "draft", content: content("never"))
+        _ = try await database.createProposal(barclamp: "demo", name: "p", content: content("one"))
+        _ = try await database.commitProposal(barclamp: "demo", name: "p") { _ in }
+        _ = try await database.updateProposal(barclamp: "demo", name: "p") { _ in content("two") }
+        _ = try await database.commitProposal(barclamp: "demo", name: "p") { _ in }
+        _ = try await database.updateProposal(barclamp: "demo", name: "p") { _ in content("working copy") }
+        #expect(try await read() == ["demo/p@2 committed two"])
+        #expect(try await read((barclamp: "demo", name: "p", revision: 1)) == ["demo/p@1 committed one"])
+        await #expect(throws: CrowbarError.self) { try await read((barclamp: "demo", name: "p", revision: 3)) }
+        // Deleted and made again, revision 1 is another content: the cache is keyed by the stored JSON, not the name.
+        try await database.setProposalStatus(barclamp: "demo", name: "p", to: .deactivated, reason: "test")
+        try await database.deleteProposal(barclamp: "demo", name: "p")
+        _ = try await database.createProposal(barclamp: "demo", name: "p", content: content("again"))
+        _ = try await database.commitProposal(barclamp: "demo", name: "p") { _ in }
+        #expect(try await read((barclamp: "demo", name: "p", revision: 1)) == ["demo/p@1 committed again"])
+    }
 }

@@ -214,6 +214,25 @@ final class RecipeScriptTests {
         #expect(second.results.map(\.status) == [.ok])
     }
 
+    @Test func iniSettingsGoToTheirSectionsFirstBlockAndTheLastBlockStaysOpen() async throws {
+        try "[DEFAULT]\na = 1\n\n[api]\nx = 1\n[DEFAULT]\nb = 2\n[api]\ny = 1".write(toFile: folder + "/split.conf", atomically: true, encoding: .utf8)
+        let recipe = try recipe("""
+            resources:
+              - ini: $DIR/split.conf
+                settings:
+                  DEFAULT: {b: "3"}
+                  api: {z: "9", x: "2", y: "2"}
+                  new: {n: "1"}
+            """)
+        let compiled = try RecipeCompiler.compile(recipe, templates: [:], context: Self.context([:]), checkMode: false)
+        let (_, first) = try await Self.run(compiled)
+        #expect(first.results.map(\.status) == [.changed])
+        // b and y exist only in later blocks of their sections: set in the first blocks, the later lines left alone.
+        #expect(contents("split.conf") == "[DEFAULT]\na = 1\n\nb = 3\n[api]\nx = 2\nz = 9\ny = 2\n[DEFAULT]\nb = 2\n[api]\ny = 1\n\n[new]\nn = 1\n")
+        let (_, second) = try await Self.run(compiled)
+        #expect(second.results.map(\.status) == [.ok])
+    }
+
     @Test func aFailingResourceStopsTheScriptWithItsOutput() async throws {
         let recipe = try recipe("""
             resources:

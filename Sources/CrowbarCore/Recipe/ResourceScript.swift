@@ -82,17 +82,12 @@ enum ResourceScript {
     private static func ini(
         _ path: String, settings: [IniSetting], attributes: FileAttributes, refuse: (String, String) -> DefinitionError
     ) throws(DefinitionError) -> String {
-        // Each setting filters the previous version into the next scratch file; the last one is installed.
-        let sets = settings.enumerated().map { index, setting in
-            let input = index == 0 ? "\"$source\"" : "\"$crowbar_tmp/ini\(index)\""
-            return "    crowbar_ini \(input) \"$crowbar_tmp/ini\(index + 1)\" \(setting.section.shellQuoted) "
-                + "\(setting.key.shellQuoted) \(setting.value.shellQuoted) || return 1"
-        }
+        let settings = settings.map { "\($0.section.shellQuoted) \($0.key.shellQuoted) \($0.value.shellQuoted)" }
         return """
             source=\(path.shellQuoted)
             [ -e "$source" ] || source=/dev/null
-        \(sets.joined(separator: "\n"))
-            t="$crowbar_tmp/ini\(settings.count)"
+            t="$crowbar_tmp/ini"
+            crowbar_ini "$source" "$t" \(settings.joined(separator: " \\\n        ")) || return 1
             crowbar_put \(try putArguments(path, attributes, refuse: refuse))
         """
     }

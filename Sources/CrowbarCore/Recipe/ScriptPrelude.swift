@@ -114,26 +114,60 @@ enum ScriptPrelude {
             systemctl start "$2"
         }
 
-        # crowbar_ini IN OUT SECTION KEY VALUE: writes IN to OUT with KEY = VALUE in [SECTION]; other lines kept.
-        crowbar_ini() {
-            CROWBAR_SECTION=$3 CROWBAR_KEY=$4 CROWBAR_VALUE=$5 awk '
-            BEGIN { s = ENVIRON["CROWBAR_SECTION"]; k = ENVIRON["CROWBAR_KEY"]; v = ENVIRON["CROWBAR_VALUE"]; cur = ""; done = 0 }
-            function emit() { print k " = " v; done = 1 }
+        # crowbar_ini IN OUT SECTION KEY VALUE...: writes IN to OUT with each KEY = VALUE in its [SECTION]: a setting
+        # replaces the key's first line in the section's first block, else ends that block, else comes in a section added
+        # at the end; other lines kept. One pass of one awk for all of a file's settings (given through the environment),
+        # the same file as setting them one at a time.
+        crowbar_ini() (
+            i=$1 o=$2 n=0
+            shift 2
+            while [ $# -ge 3 ]; do
+                n=$((n + 1))
+                export "CROWBAR_S$n=$1" "CROWBAR_K$n=$2" "CROWBAR_V$n=$3"
+                shift 3
+            done
+            CROWBAR_N=$n exec awk '
+            BEGIN {
+                for (i = 1; i <= ENVIRON["CROWBAR_N"] + 0; i++) {
+                    s = ENVIRON["CROWBAR_S" i]; k = ENVIRON["CROWBAR_K" i]
+                    if (!((s, k) in slot)) { slot[s, k] = ++n; sec[n] = s; key[n] = k }
+                    val[slot[s, k]] = ENVIRON["CROWBAR_V" i]
+                }
+                cur = ""; first = 0
+            }
+            function flush(j) { for (j = 1; j <= n; j++) if (sec[j] == cur && !placed[j]) { print key[j] " = " val[j]; placed[j] = 1 } }
             /^[ \\t]*\\[[^]]*\\][ \\t]*$/ {
-                if (cur == s && !done) emit()
-                name = $0; sub(/^[ \\t]*\\[/, "", name); sub(/\\][ \\t]*$/, "", name); cur = name
+                if (first) flush()
+                cur = $0; sub(/^[ \\t]*\\[/, "", cur); sub(/\\][ \\t]*$/, "", cur)
+                first = !(cur in seen); seen[cur] = 1
                 print; next
             }
-            {
-                if (cur == s && !done) {
-                    line = $0; sub(/^[ \\t]*/, "", line)
-                    if (index(line, k) == 1 && substr(line, length(k) + 1) ~ /^[ \\t]*=/) { emit(); next }
-                }
-                print
+            first {
+                bare = $0; sub(/^[ \\t]*/, "", bare)
+                for (j = 1; j <= n; j++)
+                    if (sec[j] == cur && !placed[j] && index(bare, key[j]) == 1 && substr(bare, length(key[j]) + 1) ~ /^[ \\t]*=/) {
+                        print key[j] " = " val[j]; placed[j] = 1; next
+                    }
             }
-            END { if (!done) { if (cur != s) { if (NR > 0) print ""; print "[" s "]" } emit() } }
-            ' "$1" > "$2"
-        }
+            { print }
+            END {
+                # What is left goes to the block open at the end (if it is its section first) or to sections added after
+                # it; a blank line ends the last block before each added section, as one setting at a time leaves it.
+                added = 0
+                for (j = 1; j <= n; j++) {
+                    if (placed[j]) continue
+                    if (first && sec[j] == cur) b = 0
+                    else if (sec[j] in block) b = block[sec[j]]
+                    else {
+                        if (NR > 0 || added > 0) line[added, ++count[added]] = ""
+                        b = ++added; block[sec[j]] = b; line[b, ++count[b]] = "[" sec[j] "]"
+                    }
+                    line[b, ++count[b]] = key[j] " = " val[j]
+                }
+                for (b = 0; b <= added; b++) for (c = 1; c <= count[b]; c++) print line[b, c]
+            }
+            ' "$i" > "$o"
+        )
 
         """
     }

@@ -218,7 +218,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrowbarIntegrationTests",
-            dependencies: ["CrowbarCore", "CrowbarClient", "crowbard", "crowbar"],
+            dependencies: ["CrowbarCore", "CrowbarClient", "CrowbarLab", "crowbard", "crowbar"],
             swiftSettings: strict
         ),
     ],

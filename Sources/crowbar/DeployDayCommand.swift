@@ -102,6 +102,12 @@ struct DeployDayCommand: ClientCommand {
             }
         }
 
+        if day.failures > 0 {
+            // The nodes' roots go with the lab: what their services logged is kept for the failure's diagnosis.
+            let logs = NodeLogs(layout: lab.layout).keep(in: path("node-logs"))
+            say("\n== the nodes' service logs are kept in \(path("node-logs")); their last errors:")
+            for (node, errors) in logs where !errors.isEmpty { say("[\(node)]\n" + errors.joined(separator: "\n")) }
+        }
         if keep {
             say("lab kept: 'crowbar lab status' shows the nodes, 'crowbar lab down' removes them")
         } else {
@@ -251,7 +257,7 @@ struct DeployDayCommand: ClientCommand {
     /// Creates --out, removing what an earlier deploy-day wrote there.
     private func prepareOutputFolder() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        for name in ["junit.xml", "summary.txt", "timings.txt", "apply.jsonl", "reapply.jsonl", "verify.jsonl", "reapply.log"] {
+        for name in ["junit.xml", "summary.txt", "timings.txt", "apply.jsonl", "reapply.jsonl", "verify.jsonl", "reapply.log", "node-logs"] {
             try? FileManager.default.removeItem(atPath: path(name))
         }
     }

@@ -352,20 +352,28 @@ import Testing
 
     /// Once a busy node stages, it stages one proposal per transaction in plan order, and a step whose packages are all
     /// staged starts beside the next transaction: the second proposal's step runs while the third's packages install
-    /// (the stagings held 2 and 5 s), and the third's step waits for them.
+    /// (the first staging held 2 s, the second until that step has started), and the third's step waits for them.
     @Test(.timeLimit(.minutes(1)))
     func aStepWhosePackagesAreStagedRunsBesideTheNextStaging() async throws {
         let held = heldServices()
         let handshake = folder.appendingPathComponent("handshake").path
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
         let stagingsSeen = Mutex(0)
+        let shared = Mutex<LocalShellTransport?>(nil)
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
             _ = FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
-            // The second (the third proposal's packages) outlasts the second proposal's run and the batch's next start.
-            let count = stagingsSeen.withLock { $0 += 1; return $0 }
-            try? await Task.sleep(for: .seconds(count == 1 ? 2 : 5))
+            guard stagingsSeen.withLock({ $0 += 1; return $0 }) > 1 else {
+                try? await Task.sleep(for: .seconds(2))
+                return
+            }
+            // The second (the third proposal's packages) lasts until the second proposal's step has started, at most
+            // 20 s: a step that waited for it instead would start only after that, and fail the test.
+            for _ in 0..<200 where !(shared.withLock { $0 }?.timeline.contains("start leading/leading-packages@n1") ?? false) {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
         })
+        shared.withLock { $0 = transport }
         let file = Self.stagedThenTwoLeading(staged: "{handshake: \"\(handshake)\"}")
         let (batch, logs) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
             try await Self.register(control)
@@ -421,22 +429,26 @@ import Testing
     }
 
     /// A batch that fails stages nothing more: the first step fails once its packages are in and the second proposal's
-    /// staging (held 2 s) has started; when that staging ends, the third proposal's packages are not staged.
+    /// staging (held until the batch has failed) has started; when that staging ends, the third proposal's packages are
+    /// not staged.
     @Test(.timeLimit(.minutes(1)))
     func aFailedBatchStagesNothingMore() async throws {
         let held = heldServices()
         let handshake = folder.appendingPathComponent("handshake").path
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
+        let batchFinished = Mutex(false)
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
             _ = FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
-            try? await Task.sleep(for: .seconds(2))
+            // Under way until the batch has failed (at most 20 s), however long the machine takes to get there.
+            for _ in 0..<200 where !batchFinished.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(100)) }
         })
         let file = Self.stagedThenTwoLeading(staged: "{handshake: \"\(handshake)\", then: \"false\"}")
         let batch = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, _ in
             try await Self.register(control)
             let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
             let batch = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }
+            batchFinished.withLock { $0 = true }
             // The staging under way ends on its own; once it has, a second would start at once if any were due.
             for _ in 0..<100 where !transport.timeline.contains("end \(PackageStaging.recipeName)@n1") {
                 try await Task.sleep(for: .milliseconds(100))

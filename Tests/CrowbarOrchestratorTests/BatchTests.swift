@@ -352,14 +352,14 @@ import Testing
 
     /// Once a busy node stages, it stages one proposal per transaction in plan order, and a step whose packages are all
     /// staged starts beside the next transaction: the second proposal's step runs while the third's packages install
-    /// (the first staging held 2 s, the second until that step has started), and the third's step waits for them.
+    /// (the first staging held 2 s, the second until the third's step waits for it), and the third's step waits for them.
     @Test(.timeLimit(.minutes(1)))
     func aStepWhosePackagesAreStagedRunsBesideTheNextStaging() async throws {
         let held = heldServices()
         let handshake = folder.appendingPathComponent("handshake").path
         try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
         let stagingsSeen = Mutex(0)
-        let shared = Mutex<LocalShellTransport?>(nil)
+        let observed = Mutex<CrowbarDatabase?>(nil)
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
             _ = FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
@@ -367,15 +367,13 @@ import Testing
                 try? await Task.sleep(for: .seconds(2))
                 return
             }
-            // The second (the third proposal's packages) lasts until the second proposal's step has started, at most
-            // 20 s: a step that waited for it instead would start only after that, and fail the test.
-            for _ in 0..<200 where !(shared.withLock { $0 }?.timeline.contains("start leading/leading-packages@n1") ?? false) {
-                try? await Task.sleep(for: .milliseconds(100))
-            }
+            // The second (the third proposal's packages) lasts until the third proposal's step waits for it, so past the
+            // second proposal's run: a second step that waited for it instead would start only after it, and fail the test.
+            if let database = observed.withLock({ $0 }) { await Self.untilRun(3, waitsForTheStagingOn: "n1", in: database) }
         })
-        shared.withLock { $0 = transport }
         let file = Self.stagedThenTwoLeading(staged: "{handshake: \"\(handshake)\"}")
         let (batch, logs) = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, database in
+            observed.withLock { $0 = database }
             try await Self.register(control)
             let submitted = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: file))
             let batch = try await Self.waitFor(submitted.id, in: control) { $0.status.isFinished }

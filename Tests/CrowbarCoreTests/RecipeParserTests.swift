@@ -59,6 +59,10 @@ struct RecipeParserTests {
         ("resources:\n  - wait_for: nowhere\n", "resources.0.wait_for: expected host:port"),
         ("resources:\n  - file: /x\n", "resources.0.content: is required"),
         ("resources: [\n", "demo.yml:2:1: malformed YAML"),
+        ("resources:\n  - ini: /x\n    settings:\n      DEFAULT: {\"a=b\": c}\n", "demo.yml:4:17: resources.0.settings.DEFAULT: 'a=b' is not an ini key"),
+        ("resources:\n  - ini: /x\n    settings:\n      DEFAULT: {\"a \": c}\n", "'a ' is not an ini key"),
+        ("resources:\n  - ini: /x\n    settings:\n      DEFAULT: {\"[a]\": c}\n", "'[a]' is not an ini key"),
+        ("resources:\n  - ini: /x\n    settings:\n      \"a]\": {b: c}\n", "resources.0.settings: a section name cannot hold ']'"),
     ])
     func refusesMistakesWithFileLineAndKey(yaml: String, expected: String) {
         #expect {

@@ -233,6 +233,17 @@ final class RecipeScriptTests {
         #expect(second.results.map(\.status) == [.ok])
     }
 
+    @Test func anIniValueThatSpansLinesIsACompileErrorAndSectionEmptyIsTheLinesBeforeTheFirstHeader() async throws {
+        let spanning = try recipe("resources:\n  - ini: $DIR/x.ini\n    settings:\n      DEFAULT: {a: \"{{attributes.v}}\"}\n")
+        #expect(throws: DefinitionError.self) {
+            try RecipeCompiler.compile(spanning, templates: [:], context: Self.context(["v": .string("one\n[evil]\ntwo")]), checkMode: false)
+        }
+        try "a = 1\n[S]\nx = 1\n".write(toFile: folder + "/plain.ini", atomically: true, encoding: .utf8)
+        let plain = try recipe("resources:\n  - ini: $DIR/plain.ini\n    settings:\n      \"\": {a: \"2\", b: \"3\"}\n")
+        _ = try await Self.run(try RecipeCompiler.compile(plain, templates: [:], context: Self.context([:]), checkMode: false))
+        #expect(contents("plain.ini") == "a = 2\nb = 3\n[S]\nx = 1\n")
+    }
+
     @Test func aFailingResourceStopsTheScriptWithItsOutput() async throws {
         let recipe = try recipe("""
             resources:

@@ -165,9 +165,12 @@ public enum RecipeCompiler {
         case .ini(let path, let settings, let fileAttributes):
             var rendered: [IniSetting] = []
             for setting in settings {
-                rendered.append(IniSetting(
-                    section: setting.section, key: setting.key,
-                    value: try text(setting.value, "settings.\(setting.section).\(setting.key)")))
+                let key = "settings.\(setting.section).\(setting.key)"
+                let value = try text(setting.value, key)
+                guard !value.contains(where: \.isNewline) else {
+                    throw DefinitionError(location: at, key: key, message: "an ini value cannot span lines")
+                }
+                rendered.append(IniSetting(section: setting.section, key: setting.key, value: value))
             }
             return .ini(path: try text(path, "ini"), settings: rendered, attributes: try attributes(fileAttributes))
         case .service(let name, let running, let enabled, let subscribes):

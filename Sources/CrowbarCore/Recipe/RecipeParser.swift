@@ -166,11 +166,23 @@ public enum RecipeParser {
         var settings: [IniSetting] = []
         for (sectionNode, keysNode) in sections {
             let section = try sectionNode.plainString(file: file, key: path)
+            // A section named "" is the lines before the first header (a file without sections).
+            guard !section.contains("]"), !section.contains(where: \.isNewline) else {
+                throw DefinitionError(location: sectionNode.location(in: file), key: path, message: "a section name cannot hold ']' or a line break")
+            }
             guard let keys = keysNode.mapping else {
                 throw DefinitionError(location: keysNode.location(in: file), key: "\(path).\(section)", message: "expected key: value")
             }
             for (keyNode, valueNode) in keys {
                 let key = try keyNode.plainString(file: file, key: "\(path).\(section)")
+                // What a written `key = value` line could be mistaken for when read back: another key, a header.
+                guard let first = key.first, !first.isWhitespace, key.last?.isWhitespace == false, !key.contains("="), first != "[",
+                    !key.contains(where: \.isNewline)
+                else {
+                    throw DefinitionError(
+                        location: keyNode.location(in: file), key: "\(path).\(section)",
+                        message: "'\(key)' is not an ini key (empty, spaces at an end, '=', a leading '[' or a line break)")
+                }
                 guard let value = valueNode.scalar?.string else {
                     throw DefinitionError(
                         location: valueNode.location(in: file), key: "\(path).\(section).\(key)", message: "expected a value")

@@ -133,7 +133,8 @@ enum ScriptPrelude {
                     if (!((s, k) in slot)) { slot[s, k] = ++n; sec[n] = s; key[n] = k }
                     val[slot[s, k]] = ENVIRON["CROWBAR_V" i]
                 }
-                cur = ""; first = 0
+                # The lines before the first header are the first block of section "" (a file without sections).
+                cur = ""; first = 1; seen[""] = 1
             }
             function flush(j) { for (j = 1; j <= n; j++) if (sec[j] == cur && !placed[j]) { print key[j] " = " val[j]; placed[j] = 1 } }
             /^[ \\t]*\\[[^]]*\\][ \\t]*$/ {
@@ -159,7 +160,7 @@ enum ScriptPrelude {
                     if (first && sec[j] == cur) b = 0
                     else if (sec[j] in block) b = block[sec[j]]
                     else {
-                        if (NR > 0 || added > 0) line[added, ++count[added]] = ""
+                        if (NR > 0 || added > 0 || count[0] > 0) line[added, ++count[added]] = ""
                         b = ++added; block[sec[j]] = b; line[b, ++count[b]] = "[" sec[j] "]"
                     }
                     line[b, ++count[b]] = key[j] " = " val[j]

@@ -11,28 +11,39 @@ public struct NodeLogs: Sendable {
 
     public init(layout: LabLayout) { self.layout = layout }
 
-    /// Copies the end of every log file of every node into `folder/<node>/<path with / as _>`; returns, per node, the
-    /// last `errorLines` lines that say ERROR, CRITICAL or Traceback (with their file), for a report. A file that cannot
-    /// be read is skipped.
-    public func keep(in folder: String, errorLines: Int = 20) -> [(node: String, errors: [String])] {
+    /// Copies the end of every log file of every node into `folder/<node>/<path with / as _>` (root's alone: logs can
+    /// hold what services were told); returns, per node, the last lines that say ERROR, CRITICAL, Traceback, `|ERR|`
+    /// or `[error]`, at most `errorsPerFile` of each file and `errorLines` in all, for a report. Nothing outside a
+    /// node's root is read (a link there is not followed out of it); a file that cannot be read is skipped.
+    public func keep(in folder: String, errorsPerFile: Int = 5, errorLines: Int = 30) -> [(node: String, errors: [String])] {
         layout.numbers(of: "nodes", prefix: "n").map { number in
-            let node = layout.nodeName(number), root = layout.nodeDirectory(number) + "/root"
-            let target = "\(folder)/\(node)"
-            try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            let node = layout.nodeName(number), target = "\(folder)/\(node)"
+            guard let root = realPath(layout.nodeDirectory(number) + "/root"),
+                (try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])) != nil
+            else { return (node, []) }
             var errors: [String] = []
             for logFolder in folders {
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(logFolder)")) ?? []).filter { $0.hasSuffix(".log") }.sorted()
                 for file in files {
-                    guard let text = tail(of: "\(root)/\(logFolder)/\(file)") else { continue }
+                    guard let path = realPath("\(root)/\(logFolder)/\(file)"), path.hasPrefix(root + "/"), let text = tail(of: path) else { continue }
                     let name = "\(logFolder)/\(file)".replacingOccurrences(of: "/", with: "_")
-                    try? text.write(toFile: "\(target)/\(name)", atomically: true, encoding: .utf8)
-                    errors += text.split(separator: "\n")
-                        .filter { $0.contains(" ERROR ") || $0.contains(" CRITICAL ") || $0.contains("Traceback") }
-                        .suffix(errorLines).map { "\(file): \($0)" }
+                    _ = FileManager.default.createFile(atPath: "\(target)/\(name)", contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+                    errors += text.split(separator: "\n").filter { line in Self.errorMarks.contains { line.contains($0) } }
+                        .suffix(errorsPerFile).map { "\(file): \($0)" }
                 }
             }
             return (node, Array(errors.suffix(errorLines)))
         }
+    }
+
+    /// How the services' logs mark an error: oslo (OpenStack), Open vSwitch, RabbitMQ, Python.
+    private static let errorMarks = [" ERROR ", " CRITICAL ", "Traceback", "|ERR|", "[error]"]
+
+    /// The path with every link resolved, or nil when it does not exist.
+    private func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// The last `tailBytes` of a file as text, from a line's start.

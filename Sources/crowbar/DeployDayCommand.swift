@@ -102,7 +102,8 @@ struct DeployDayCommand: ClientCommand {
             }
         }
 
-        if day.failures > 0 {
+        let report = day.report(checks: checks)
+        if report.failed {
             // The nodes' roots go with the lab: what their services logged is kept for the failure's diagnosis.
             let logs = NodeLogs(layout: lab.layout).keep(in: path("node-logs"))
             say("\n== the nodes' service logs are kept in \(path("node-logs")); their last errors:")
@@ -113,7 +114,6 @@ struct DeployDayCommand: ClientCommand {
         } else {
             await lab.down(progress: LabCommand.progress)
         }
-        let report = day.report(checks: checks)
         try report.junitXML.write(toFile: path("junit.xml"), atomically: true, encoding: .utf8)
         try (report.summary + "\n").write(toFile: path("summary.txt"), atomically: true, encoding: .utf8)
         try (day.timingsLine + "\n").write(toFile: path("timings.txt"), atomically: true, encoding: .utf8)

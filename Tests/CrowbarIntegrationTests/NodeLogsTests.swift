@@ -16,6 +16,9 @@ import Testing
         let lines = (1...2_000).map { "2026-12-03 17:00:00.\($0) 1234 \($0 % 500 == 0 ? "ERROR" : "INFO") nova.compute line \($0)" }
         try lines.joined(separator: "\n").appending("\n").write(toFile: nova + "/nova-compute.log", atomically: true, encoding: .utf8)
         try "not a log".write(toFile: nova + "/notes.txt", atomically: true, encoding: .utf8)
+        // A node's root is the node's: a link in it to a file of the host is not followed.
+        try "2026-12-03 17:00:00.0 1 ERROR the host's secret".write(toFile: folder + "/host.log", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: nova + "/nova-api.log", withDestinationPath: folder + "/host.log")
 
         var logs = NodeLogs(layout: layout)
         logs.tailBytes = 10_000
@@ -28,6 +31,10 @@ import Testing
         #expect(copy.hasPrefix("2026-12-03 "), "the kept end starts at a line's start")
         #expect(copy.hasSuffix("line 2000\n"))
         #expect(!FileManager.default.fileExists(atPath: folder + "/out/n2/var_log_nova_notes.txt"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out/n2/var_log_nova_nova-api.log"))
+        #expect(!kept[1].errors.contains { $0.contains("secret") })
+        let mode = try FileManager.default.attributesOfItem(atPath: folder + "/out/n2/var_log_nova_nova-compute.log")[.posixPermissions] as? Int
+        #expect(mode == 0o600, "logs can hold what services were told: root's alone")
         // Only errors inside the kept end count: line 2000 (and 1500 if it is within the last 10,000 bytes).
         let inside = lines.suffix(while: { copy.contains($0) })
         #expect(kept[1].errors == inside.filter { $0.contains("ERROR") }.suffix(3).map { "nova-compute.log: \($0)" })

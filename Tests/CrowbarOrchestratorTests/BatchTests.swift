@@ -438,8 +438,10 @@ import Testing
         let transport = LocalShellTransport(hold: { apply in
             guard apply.recipe == PackageStaging.recipeName else { return }
             _ = FileManager.default.createFile(atPath: handshake + "/staged", contents: nil)
-            // Under way until the batch has failed (at most 20 s), however long the machine takes to get there.
+            // Under way until the batch has failed (at most 20 s), however long the machine takes to get there, and 1 s
+            // more: the batch's end reaches the stager just after the test can read it.
             for _ in 0..<200 where !batchFinished.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(100)) }
+            try? await Task.sleep(for: .seconds(1))
         })
         let file = Self.stagedThenTwoLeading(staged: "{handshake: \"\(handshake)\", then: \"false\"}")
         let batch = try await withCrowbard(transport: transport, servicesHeldBy: held) { control, _ in

@@ -637,9 +637,13 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func aCrowbardStoppedMidBatchResumesWithoutReapplyingFinishedProposals() async throws {
         let stoppedInSecond = AsyncStream.makeStream(of: Void.self)
-        let before = LocalShellTransport { apply in
-            if apply.node == "n2" && apply.recipe == "steps/steps-two" { stoppedInSecond.continuation.yield() }
-        }
+        // The second proposal's second step is held until crowbard stops (its 0.3 s pause could end first on a loaded
+        // machine, and a node that finished a step is rightly not redone).
+        let before = LocalShellTransport(hold: { apply in
+            guard apply.node == "n2" && apply.recipe == "steps/steps-two" else { return }
+            stoppedInSecond.continuation.yield()
+            try? await Task.sleep(for: .seconds(30))
+        })
         let id = try await withCrowbard(transport: before) { control, _ in
             try await Self.register(control)
             let batch = try await control.batches.submit(BatchSubmission(file: "cloud.yml", content: Self.file))

@@ -15,7 +15,8 @@ import Synchronization
 /// on other nodes never queue behind stagings. Staging is only a head start: one that is refused (no `policy-rc.d`
 /// yet), fails or is cancelled is logged, the node stages nothing more in that batch, and its steps install what is
 /// missing as before. A staging that finds its packages all installed (a re-apply) makes the node's later ones one
-/// transaction, so a no-op batch checks each node once or twice rather than once per proposal. With a
+/// transaction, so a no-op batch checks each node once or twice rather than once per proposal. A step that leaves apt
+/// and dpkg alone (``CompiledRecipe/mayUseDpkg``: dns-client only templates resolv.conf) never waits for a staging. With a
 /// ``StagingPriority``, an idle node's staging runs behind the steps until a step on its node waits for it (one begun
 /// while its node was busy is lowered once the batch leaves the node idle). What runs on the nodes is the
 /// ``StagingRunner``'s.
@@ -126,24 +127,25 @@ final class PackageStager: Sendable {
         }
     }
 
-    /// A step is about to apply on `node`, its recipe installing `packages` there; `lastOnNode` when the run has no
-    /// later step there. Wait with ``admit(_:waiting:)`` until it may start; end with ``endApply(_:)``.
-    func beginApply(_ node: String, packages: [String], lastOnNode: Bool) -> Ticket {
+    /// A step is about to apply on `node`, its recipe installing `packages` there (``CompiledRecipe/mayUseDpkg`` when it
+    /// may use apt or dpkg otherwise too); `lastOnNode` when the run has no later step there. Wait with
+    /// ``admit(_:waiting:)`` until it may start; end with ``endApply(_:)``.
+    func beginApply(_ node: String, packages: [String], mayUseDpkg: Bool, lastOnNode: Bool) -> Ticket {
         state.withLock { state in
             state.tickets += 1
-            state.applying[node, default: [:]][state.tickets] = .mayInstall
-            return Ticket(node: node, number: state.tickets, packages: Set(packages), lastOnNode: lastOnNode)
+            state.applying[node, default: [:]][state.tickets] = mayUseDpkg ? .mayInstall : .installed
+            return Ticket(node: node, number: state.tickets, packages: Set(packages), mayUseDpkg: mayUseDpkg, lastOnNode: lastOnNode)
         }
     }
 
-    /// Nil when the step may start now; otherwise the staging to wait for before asking again. A step
-    /// whose packages are all staged starts beside a staging; one whose packages a staging under way or pending will
-    /// install waits for the stagings while they go on; any other step waits for the one under way and holds the rest
-    /// back, then may install.
+    /// Nil when the step may start now; otherwise the staging to wait for before asking again. A step that leaves
+    /// dpkg alone, or whose packages are all staged, starts beside a staging; one whose packages a staging under way or
+    /// pending will install waits for the stagings while they go on; any other step waits for the one under way and
+    /// holds the rest back, then may install.
     private func admission(_ ticket: Ticket) -> (staging: Task<Void, Never>, raise: String?)? {
         state.withLock { state in
             let staged = state.staged[ticket.node] ?? []
-            if !ticket.packages.isEmpty && ticket.packages.isSubset(of: staged) {
+            if !ticket.mayUseDpkg || (!ticket.packages.isEmpty && ticket.packages.isSubset(of: staged)) {
                 state.applying[ticket.node]?[ticket.number] = .installed
                 startPending(on: ticket.node, &state)
                 return nil
@@ -188,12 +190,12 @@ final class PackageStager: Sendable {
         let node: String
         let number: Int
         let packages: Set<String>
+        let mayUseDpkg: Bool
         let lastOnNode: Bool
     }
 
     /// Waits until the step may start (``admission(_:)``), one staging at a time; `waiting` hears when a wait begins.
-    /// Any step may wait, not only one that installs packages: a command may run apt too (the provisioner's `apt-get
-    /// update`). Cancelling the waiter (its run is cancelled or crowbard stops) cancels the staging it waits for.
+    /// A step may wait even if it installs no packages: a command may run apt too (the provisioner's `apt-get update`). Cancelling the waiter (its run is cancelled or crowbard stops) cancels the staging it waits for.
     /// Answers how long it waited, nil when it did not.
     func admit(_ ticket: Ticket, waiting: () -> Void) async -> Duration? {
         var began: ContinuousClock.Instant?

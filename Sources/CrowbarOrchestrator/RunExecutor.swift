@@ -101,7 +101,7 @@ struct RunExecutor: Sendable {
                     // Past its packages, the node's last step of the run lets the node's next packages be staged beside
                     // the rest of it (a later step there would wait for that staging: it could need dpkg).
                     let lastOnNode = !run.steps.contains { $0.plan.index > step.index && $0.plan.nodes.contains(node.name) }
-                    let ticket = stager?.beginApply(node.name, packages: script.packages, lastOnNode: lastOnNode)
+                    let ticket = stager?.beginApply(node.name, packages: script.packages, mayUseDpkg: script.mayUseDpkg, lastOnNode: lastOnNode)
                     defer { if let ticket { stager?.endApply(ticket) } }
                     if let stager, let ticket, let waited = await stager.admit(ticket, waiting: {
                         log.write(step: step.index, node: node.name, "waiting for the packages being staged on \(node.name)")

@@ -60,6 +60,28 @@ import Testing
         #expect(try RecipeCompiler.compile(none, templates: [:], context: RecipeScriptTests.context([:]), checkMode: false).lastPackage == 0)
     }
 
+    /// A recipe may use dpkg when it installs packages, runs commands, adds users or writes where apt, dpkg or
+    /// maintainer scripts keep state; one that only writes other files and manages services leaves dpkg alone.
+    @Test func aCompiledRecipeSaysWhetherItMayUseDpkg() throws {
+        let mayUseDpkg = { (resource: String) in
+            try RecipeCompiler.compile(
+                try RecipeParser.parse("resources:\n  - service: chrony\n\(resource)", name: "demo/one", file: "one.yml"),
+                templates: ["t.mustache": "x"], context: RecipeScriptTests.context([:]), checkMode: false
+            ).mayUseDpkg
+        }
+        #expect(try !mayUseDpkg("  - template: /etc/resolv.conf\n    source: t.mustache\n"))
+        #expect(try !mayUseDpkg("  - file: /etc/aptly.conf\n    content: x\n"))
+        #expect(try !mayUseDpkg("  - ini: /etc/nova/nova.conf\n    settings: {DEFAULT: {debug: \"false\"}}\n"))
+        #expect(try mayUseDpkg("  - package: [chrony]\n"))
+        #expect(try mayUseDpkg("  - command: \"true\"\n"))
+        #expect(try mayUseDpkg("  - user: nova\n"))
+        #expect(try mayUseDpkg("  - file: /etc/apt/sources.list\n    content: x\n"))
+        #expect(try mayUseDpkg("  - file: //usr/sbin/./policy-rc.d\n    content: x\n"))
+        #expect(try mayUseDpkg("  - template: /etc/nova/../apt/apt.conf.d/90crowbar\n    source: t.mustache\n"))
+        #expect(try mayUseDpkg("  - ini: /var/lib/dpkg/status\n    settings: {a: {b: c}}\n"))
+        #expect(try mayUseDpkg("  - file: /etc/passwd\n    content: x\n"))
+    }
+
     @Test func stagingChecksTheInstalledPackagesWhereServicesAreHeld() async throws {
         let held = heldServices()
         let recipe = PackageStaging.recipe(packages: ["dpkg", "coreutils"], servicesHeldBy: held)

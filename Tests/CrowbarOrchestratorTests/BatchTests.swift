@@ -243,6 +243,53 @@ import Testing
         #expect(contents("crowbar-staging.lowered") == nil, "begun lowered, it needs no lowering")
     }
 
+    /// A step that leaves apt and dpkg alone (`templated`: it only writes a file) runs on n2 beside n2's staging instead
+    /// of waiting for it, as dns-client does beside a compute node's staging. n2's staging is held until that step has
+    /// ended (at most 10 s), so a step that waited would end after the staging and fail the test.
+    @Test(.timeLimit(.minutes(1)))
+    func aStepThatLeavesDpkgAloneRunsBesideItsNodesStaging() async throws {
+        let held = heldServices()
+        let written = folder.appendingPathComponent("resolv.conf").path
+        let shared = Mutex<LocalShellTransport?>(nil)
+        let transport = LocalShellTransport(hold: { apply in
+            if apply.recipe == PackageStaging.recipeName, apply.node == "n2" {
+                for _ in 0..<100 where shared.withLock({ $0 })?.timeline.contains("end templated/templated-file@n2") != true {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            } else if apply.recipe == "steps/steps-one" {
+                for _ in 0..<100 where shared.withLock({ $0 })?.timeline.contains("start \(PackageStaging.recipeName)@n2") != true {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        })
+        shared.withLock { $0 = transport }
+        let file = Self.twoNodes(
+            """
+              - barclamp: steps
+                name: first
+                deployment:
+                  elements:
+                    steps-one: ["@@one@@"]
+              - barclamp: templated
+                attributes: {path: "\(written)"}
+                deployment:
+                  elements:
+                    templated-file: ["@@two@@"]
+              - barclamp: staged
+                deployment:
+                  elements:
+                    staged-packages: ["@@one@@", "@@two@@"]
+            """)
+        let batch = try await applied(file, transport: transport, servicesHeldBy: held)
+        #expect(batch.status == .succeeded, "\(batch.failure ?? "")")
+        let timeline = transport.timeline
+        let index = { (event: String) in timeline.firstIndex(of: event) ?? Int.max }
+        #expect(index("start crowbar/staging@n2") < index("start templated/templated-file@n2"), "\(timeline)")
+        #expect(index("end templated/templated-file@n2") < index("end crowbar/staging@n2"), "it did not wait: \(timeline)")
+        #expect(index("end crowbar/staging@n2") < index("start staged/staged-packages@n2"), "\(timeline)")
+        #expect(FileManager.default.contents(atPath: written) == Data("written on n2\n".utf8))
+    }
+
     /// A staging begun while its node was busy (n2 in `first`) is lowered behind the steps once the batch leaves the node
     /// idle (`second`, on n1 alone). n1's first step is held until n2's staging has started, and n2's staging until the
     /// lowering has come (at most 10 s each), so it starts lowered only if the lowering was sent.

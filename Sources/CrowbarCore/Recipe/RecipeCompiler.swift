@@ -14,6 +14,10 @@ public struct CompiledRecipe: Sendable, Hashable {
     public var lastPackage: Int = 0
     /// Every package its `package:` resources name (none when it checks).
     public var packages: [String] = []
+    /// Whether it may use apt, dpkg or their state: it installs packages, runs commands, adds users, or writes files
+    /// where apt, dpkg or a package's maintainer scripts keep state (``RecipeCompiler/packageStatePaths``). One that
+    /// does not (a step that only templates `/etc/resolv.conf`) can run beside a package staging on its node.
+    public var mayUseDpkg: Bool = true
 
     /// The remote command that runs a script from stdin. `exec` makes sshd the script's parent, which the
     /// script's dead man's switch watches.
@@ -70,7 +74,29 @@ public enum RecipeCompiler {
         // A check installs nothing, so it never says its packages are installed.
         let lastPackage = checkMode ? 0 : rendered.lastIndex { if case .package = $0 { true } else { false } }.map { $0 + 1 } ?? 0
         let packages: [String] = checkMode ? [] : rendered.flatMap { kind -> [String] in if case .package(let names) = kind { names } else { [] } }
-        return CompiledRecipe(script: script, resources: labels, marker: marker, lastPackage: lastPackage, packages: packages)
+        return CompiledRecipe(
+            script: script, resources: labels, marker: marker, lastPackage: lastPackage, packages: packages,
+            mayUseDpkg: rendered.contains(where: mayUseDpkg))
+    }
+
+    /// Where apt and dpkg keep their state, and the account files maintainer scripts change (`adduser`).
+    static let packageStatePaths = [
+        "/etc/apt", "/etc/dpkg", "/var/lib/apt", "/var/lib/dpkg", "/var/cache/apt", "/var/cache/debconf", "/usr/sbin/policy-rc.d",
+        "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow",
+    ]
+
+    /// Whether a resource may use apt or dpkg or touch their state (``CompiledRecipe/mayUseDpkg``). A command may run
+    /// anything; a service or a wait only talks to systemd or the network.
+    static func mayUseDpkg(_ kind: ResourceKind) -> Bool {
+        switch kind {
+        case .package, .command, .user: return true
+        case .file(let path, _, _), .template(let path, _, _), .ini(let path, _, _):
+            // `//` and `.` are read as the kernel reads them; a `..` could lead anywhere, so it counts.
+            let parts = path.split(separator: "/").filter { $0 != "." }
+            let plain = "/" + parts.joined(separator: "/")
+            return parts.contains("..") || packageStatePaths.contains { plain == $0 || plain.hasPrefix($0 + "/") }
+        case .service, .waitFor: return false
+        }
     }
 
     /// A template with each `{{> name}}` replaced by the template `name.mustache` (the recipe's own, or a shared one),

@@ -195,7 +195,8 @@ final class PackageStager: Sendable {
     }
 
     /// Waits until the step may start (``admission(_:)``), one staging at a time; `waiting` hears when a wait begins.
-    /// A step may wait even if it installs no packages: a command may run apt too (the provisioner's `apt-get update`). Cancelling the waiter (its run is cancelled or crowbard stops) cancels the staging it waits for.
+    /// A step may wait even if it installs no packages: a command may run apt too (the provisioner's `apt-get update`).
+    /// Cancelling the waiter (its run is cancelled or crowbard stops) cancels the staging it waits for.
     /// Answers how long it waited, nil when it did not.
     func admit(_ ticket: Ticket, waiting: () -> Void) async -> Duration? {
         var began: ContinuousClock.Instant?

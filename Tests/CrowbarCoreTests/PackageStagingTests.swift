@@ -80,6 +80,8 @@ import Testing
         #expect(try mayUseDpkg("  - template: /etc/nova/../apt/apt.conf.d/90crowbar\n    source: t.mustache\n"))
         #expect(try mayUseDpkg("  - ini: /var/lib/dpkg/status\n    settings: {a: {b: c}}\n"))
         #expect(try mayUseDpkg("  - file: /etc/passwd\n    content: x\n"))
+        #expect(try mayUseDpkg("  - file: /sbin/policy-rc.d\n    content: x\n"))
+        #expect(try mayUseDpkg("  - file: /usr/share/keyrings/crowbar.gpg\n    content: x\n"))
     }
 
     @Test func stagingChecksTheInstalledPackagesWhereServicesAreHeld() async throws {

@@ -245,7 +245,7 @@ import Testing
 
     /// A step that leaves apt and dpkg alone (`templated`: it only writes a file) runs on n2 beside n2's staging instead
     /// of waiting for it, as dns-client does beside a compute node's staging. n2's staging is held until that step has
-    /// ended (at most 10 s), so a step that waited would end after the staging and fail the test.
+    /// ended (at most 30 s), so a step that waited would end after the staging and fail the test.
     @Test(.timeLimit(.minutes(1)))
     func aStepThatLeavesDpkgAloneRunsBesideItsNodesStaging() async throws {
         let held = heldServices()
@@ -253,11 +253,11 @@ import Testing
         let shared = Mutex<LocalShellTransport?>(nil)
         let transport = LocalShellTransport(hold: { apply in
             if apply.recipe == PackageStaging.recipeName, apply.node == "n2" {
-                for _ in 0..<100 where shared.withLock({ $0 })?.timeline.contains("end templated/templated-file@n2") != true {
+                for _ in 0..<300 where shared.withLock({ $0 })?.timeline.contains("end templated/templated-file@n2") != true {
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             } else if apply.recipe == "steps/steps-one" {
-                for _ in 0..<100 where shared.withLock({ $0 })?.timeline.contains("start \(PackageStaging.recipeName)@n2") != true {
+                for _ in 0..<300 where shared.withLock({ $0 })?.timeline.contains("start \(PackageStaging.recipeName)@n2") != true {
                     try? await Task.sleep(for: .milliseconds(100))
                 }
             }

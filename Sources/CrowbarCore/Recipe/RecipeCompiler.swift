@@ -79,10 +79,13 @@ public enum RecipeCompiler {
             mayUseDpkg: rendered.contains(where: mayUseDpkg))
     }
 
-    /// Where apt and dpkg keep their state, and the account files maintainer scripts change (`adduser`).
+    /// Where apt, dpkg and maintainer scripts keep their state (`/sbin` is `/usr/sbin` on Debian 12), the keyrings apt
+    /// reads, and the account files maintainer scripts change (`adduser`, with their backups).
     static let packageStatePaths = [
-        "/etc/apt", "/etc/dpkg", "/var/lib/apt", "/var/lib/dpkg", "/var/cache/apt", "/var/cache/debconf", "/usr/sbin/policy-rc.d",
-        "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow",
+        "/etc/apt", "/etc/dpkg", "/var/lib/apt", "/var/lib/dpkg", "/var/cache/apt", "/var/cache/debconf", "/var/lib/ucf",
+        "/etc/alternatives", "/var/lib/systemd/deb-systemd-helper-enabled", "/usr/share/keyrings", "/usr/sbin/policy-rc.d",
+        "/sbin/policy-rc.d", "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/passwd-", "/etc/group-",
+        "/etc/shadow-", "/etc/gshadow-", "/etc/subuid", "/etc/subgid",
     ]
 
     /// Whether a resource may use apt or dpkg or touch their state (``CompiledRecipe/mayUseDpkg``). A command may run
